@@ -1,0 +1,77 @@
+// Package cloudflare is a small, typed client for Cloudflare's user
+// invitations API: find the invitations sent to your user, and accept or
+// reject them.
+//
+//	client, err := cloudflare.NewClient() // credentials from the environment
+//	if err != nil {
+//		return err
+//	}
+//	invite, err := client.User.Invites.Accept(ctx, "4f5f0c14a2a41d5063dd301b2f829f04")
+//
+// The methods live on [InviteService], reached as client.User.Invites:
+// [InviteService.Edit] (with [InviteService.Accept] and
+// [InviteService.Reject]), [InviteService.Get], [InviteService.List] and
+// [InviteService.All].
+//
+// # Authentication
+//
+// A client sends either an API token ([WithAPIToken], as
+// "Authorization: Bearer …") or a Global API key with its account email
+// ([WithAPIKey] and [WithAPIEmail], as X-Auth-Key and X-Auth-Email). With no
+// credential option, [NewClient] reads CLOUDFLARE_API_TOKEN, or
+// CLOUDFLARE_EMAIL and CLOUDFLARE_API_KEY. Credentials given as options
+// replace those of the environment as a whole; mixing a token with a key, or
+// giving half of a key pair, is an error. Credentials never appear in an
+// error, a log record, or the fmt output of any value of this package.
+//
+// # Errors
+//
+// Every error starts with "cloudflare: " and names the method and path.
+// Match them with [errors.Is] and [errors.As]:
+//
+//   - [*ValidationError] ([ErrValidation]): a bad argument or option; no
+//     request was sent.
+//   - [*APIError]: the API reported failure. [ErrNotFound],
+//     [ErrUnauthorized], [ErrForbidden] and [ErrRateLimited] match it by
+//     status, and [APIError.HasCode] finds a Cloudflare error code, the
+//     error_chain included.
+//   - [*ResponseError] ([ErrUnexpectedResponse]): an answer the client could
+//     not use, such as HTML on a 200, a body over the size limit, or a
+//     redirect away from the API.
+//   - [*RequestError]: no answer; it wraps the cause, such as
+//     [context.DeadlineExceeded].
+//
+// # Retries
+//
+// A failed call is retried up to [DefaultMaxRetries] times
+// ([WithMaxRetries]), with exponential backoff and jitter, or after the wait
+// a Retry-After header asks for, up to [DefaultMaxRetryWait]
+// ([WithMaxRetryWait]); a longer requested wait returns the [*APIError] at
+// once, with the wait in RetryAfter. What is retried depends on the method:
+//
+//   - GET: connection failures, timeouts, 408, 429, 500, 502, 503 and 504.
+//   - PATCH: a connection that could not be made, 408 and 429 (the server
+//     did not act); and, because answering an invitation twice with the same
+//     status has the same effect as once, a connection lost mid-call, a
+//     timeout, 500, 502, 503 and 504. When such a retry is refused because
+//     the invitation is no longer pending, [InviteService.Edit] reads the
+//     invitation and reports success if its status is the one asked for.
+//
+// Other 4xx answers are never retried. Each attempt has its own timeout
+// ([DefaultTimeout], [WithTimeout]); the context bounds the whole call, and
+// its end stops a wait at once.
+//
+// # Security
+//
+// Answers are read through a size cap ([DefaultMaxResponseBytes],
+// [WithMaxResponseBytes]). Redirects are followed only within the base URL's
+// origin and never when they would change the method; credentials never
+// leave that origin. A plain-http base URL is refused unless its host is
+// loopback or [WithInsecureHTTP] is given.
+//
+// # Testing
+//
+// Package cloudflaretest runs a fake of this API on loopback, with state,
+// authentication and fault injection, so code that uses this client can be
+// tested end to end without a network or an account.
+package cloudflare

@@ -1,0 +1,90 @@
+package cloudflare
+
+import (
+	"strconv"
+	"strings"
+)
+
+// ResponseInfo is one item of an answer's "errors" or "messages" list.
+type ResponseInfo struct {
+	// Code is Cloudflare's numeric code (1000 or more).
+	Code int `json:"code"`
+	// Message is the human-readable text.
+	Message string `json:"message"`
+	// DocumentationURL points at documentation for the code, when given.
+	DocumentationURL string `json:"documentation_url,omitempty"`
+	// Source locates the part of the request the item is about, when given.
+	Source ErrorSource `json:"source"`
+	// ErrorChain holds the precise causes, when Cloudflare gives them (for
+	// example 6003 "Invalid request headers" caused by 6103 "Invalid format
+	// for X-Auth-Key header").
+	ErrorChain []ResponseInfo `json:"error_chain,omitempty"`
+}
+
+// String formats the item as "code message", followed by its chain.
+func (r ResponseInfo) String() string {
+	var b strings.Builder
+	b.WriteString(strconv.Itoa(r.Code))
+	b.WriteByte(' ')
+	b.WriteString(r.Message)
+	if r.Source.Pointer != "" {
+		b.WriteString(" (at ")
+		b.WriteString(r.Source.Pointer)
+		b.WriteByte(')')
+	}
+	for i, c := range r.ErrorChain {
+		if i == 0 {
+			b.WriteString(" [")
+		} else {
+			b.WriteString("; ")
+		}
+		b.WriteString(c.String())
+		if i == len(r.ErrorChain)-1 {
+			b.WriteByte(']')
+		}
+	}
+	return b.String()
+}
+
+// ErrorSource points at the part of the request an error is about.
+type ErrorSource struct {
+	// Pointer is a JSON pointer into the request, such as "/status".
+	Pointer string `json:"pointer,omitempty"`
+}
+
+// ResultInfo is the paging information of a list answer.
+type ResultInfo struct {
+	// Page is the current page, starting at 1.
+	Page int `json:"page"`
+	// PerPage is the number of results per page.
+	PerPage int `json:"per_page"`
+	// Count is the number of results on this page.
+	Count int `json:"count"`
+	// TotalCount is the number of results on all pages.
+	TotalCount int `json:"total_count"`
+}
+
+// envelopeHeader holds the fields every Cloudflare answer shares.
+type envelopeHeader struct {
+	Success  *bool          `json:"success"`
+	Errors   []ResponseInfo `json:"errors"`
+	Messages []ResponseInfo `json:"messages"`
+}
+
+func (h *envelopeHeader) header() *envelopeHeader { return h }
+
+// envelope is the JSON shape of every Cloudflare answer, with the result typed.
+// A nil Result means the field was absent or null.
+type envelope[T any] struct {
+	envelopeHeader
+	Result     *T          `json:"result"`
+	ResultInfo *ResultInfo `json:"result_info"`
+}
+
+func (e *envelope[T]) hasResult() bool { return e.Result != nil }
+
+// answer is what the request pipeline decodes a body into.
+type answer interface {
+	header() *envelopeHeader
+	hasResult() bool
+}

@@ -1,0 +1,239 @@
+package cloudflare
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Sentinel errors for use with [errors.Is]. The typed errors of this package
+// ([*ValidationError], [*APIError], [*ResponseError]) match the sentinels
+// that describe them, so callers never need to compare error strings.
+var (
+	// ErrValidation matches every [*ValidationError]: an argument or option
+	// was rejected before any request was sent.
+	ErrValidation = errors.New("cloudflare: invalid argument")
+
+	// ErrUnexpectedResponse matches every [*ResponseError]: the server
+	// answered with something that is not a usable Cloudflare API answer
+	// (a 2xx that is not the envelope, a body over the size limit, a
+	// redirect that was not followed).
+	ErrUnexpectedResponse = errors.New("cloudflare: unexpected response")
+
+	// ErrNotFound matches an [*APIError] with HTTP status 404.
+	ErrNotFound = errors.New("cloudflare: not found")
+
+	// ErrUnauthorized matches an [*APIError] with HTTP status 401.
+	ErrUnauthorized = errors.New("cloudflare: unauthorized")
+
+	// ErrForbidden matches an [*APIError] with HTTP status 403.
+	ErrForbidden = errors.New("cloudflare: forbidden")
+
+	// ErrRateLimited matches an [*APIError] with HTTP status 429.
+	ErrRateLimited = errors.New("cloudflare: rate limited")
+)
+
+// ValidationError reports an argument or option that was rejected before any
+// request was sent. It matches [ErrValidation]. It never holds the rejected
+// value itself, only where it was and why it is wrong, so a secret passed in
+// the wrong place cannot leak through it.
+type ValidationError struct {
+	// Op is the operation that rejected the input, such as
+	// "PATCH /user/invites/{invite_id}" or "NewClient".
+	Op string
+	// Field names the argument or option, such as "invite_id" or "WithAPIKey".
+	Field string
+	// Reason says what is wrong with it.
+	Reason string
+}
+
+// Error implements the error interface.
+func (e *ValidationError) Error() string {
+	return "cloudflare: " + e.Op + ": invalid " + e.Field + ": " + e.Reason
+}
+
+// Is reports whether target is [ErrValidation].
+func (e *ValidationError) Is(target error) bool { return target == ErrValidation }
+
+// APIError is an answer from the Cloudflare API that reports failure: a body
+// with "success": false (whatever the HTTP status), or any non-2xx status. When
+// the body is not the JSON envelope (an HTML page from a proxy, say), Body
+// holds a short excerpt of it.
+//
+// Use [errors.As] to reach it, or [errors.Is] with [ErrNotFound],
+// [ErrUnauthorized], [ErrForbidden] or [ErrRateLimited].
+type APIError struct {
+	// Method and Path name the request, such as "PATCH" and
+	// "/client/v4/user/invites/4f5f0c14a2a41d5063dd301b2f829f04".
+	Method string
+	Path   string
+	// StatusCode is the HTTP status of the answer.
+	StatusCode int
+	// Errors and Messages are the envelope's lists, as sent.
+	Errors   []ResponseInfo
+	Messages []ResponseInfo
+	// RayID is the CF-Ray header of the answer, for Cloudflare support.
+	RayID string
+	// Body is a trimmed excerpt of the body when it was not the JSON envelope.
+	Body string
+	// RetryAfter is the wait the server asked for in its Retry-After header,
+	// or zero when it asked for none.
+	RetryAfter time.Duration
+	// Attempts is how many attempts the call made, retries included.
+	Attempts int
+}
+
+// Error implements the error interface.
+func (e *APIError) Error() string {
+	var b strings.Builder
+	b.WriteString("cloudflare: ")
+	b.WriteString(e.Method)
+	b.WriteByte(' ')
+	b.WriteString(e.Path)
+	b.WriteString(": ")
+	b.WriteString(strconv.Itoa(e.StatusCode))
+	if t := http.StatusText(e.StatusCode); t != "" {
+		b.WriteByte(' ')
+		b.WriteString(t)
+	}
+	for i, info := range e.Errors {
+		if i == 0 {
+			b.WriteString(": ")
+		} else {
+			b.WriteString("; ")
+		}
+		b.WriteString(info.String())
+	}
+	if len(e.Errors) == 0 && e.Body != "" {
+		b.WriteString(": body: ")
+		b.WriteString(strconv.Quote(e.Body))
+	}
+	if e.RetryAfter > 0 {
+		b.WriteString(" (retry after ")
+		b.WriteString(e.RetryAfter.String())
+		b.WriteByte(')')
+	}
+	if e.RayID != "" {
+		b.WriteString(" (ray ")
+		b.WriteString(e.RayID)
+		b.WriteByte(')')
+	}
+	writeAttempts(&b, e.Attempts)
+	return b.String()
+}
+
+// Is lets [errors.Is] match the status sentinels: [ErrNotFound] (404),
+// [ErrUnauthorized] (401), [ErrForbidden] (403) and [ErrRateLimited] (429).
+func (e *APIError) Is(target error) bool {
+	switch target {
+	case ErrNotFound:
+		return e.StatusCode == http.StatusNotFound
+	case ErrUnauthorized:
+		return e.StatusCode == http.StatusUnauthorized
+	case ErrForbidden:
+		return e.StatusCode == http.StatusForbidden
+	case ErrRateLimited:
+		return e.StatusCode == http.StatusTooManyRequests
+	}
+	return false
+}
+
+// HasCode reports whether the server reported the Cloudflare error code, in
+// Errors or in any error's ErrorChain.
+func (e *APIError) HasCode(code int) bool {
+	return hasCode(e.Errors, code)
+}
+
+func hasCode(infos []ResponseInfo, code int) bool {
+	for _, info := range infos {
+		if info.Code == code || hasCode(info.ErrorChain, code) {
+			return true
+		}
+	}
+	return false
+}
+
+// ResponseError reports an answer that the client could not use: a 2xx whose
+// body is not a valid envelope or lacks the result, a body larger than the
+// configured limit, or a redirect that was not followed. It matches
+// [ErrUnexpectedResponse].
+type ResponseError struct {
+	// Method and Path name the request.
+	Method string
+	Path   string
+	// StatusCode is the HTTP status of the answer.
+	StatusCode int
+	// RayID is the CF-Ray header of the answer, if any.
+	RayID string
+	// Location is where a refused redirect pointed, without its query.
+	Location string
+	// Reason says what was wrong with the answer.
+	Reason string
+	// Err is the underlying decoding error, if any.
+	Err error
+	// Attempts is how many attempts the call made, retries included.
+	Attempts int
+}
+
+// Error implements the error interface.
+func (e *ResponseError) Error() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "cloudflare: %s %s: unexpected response: %d: %s", e.Method, e.Path, e.StatusCode, e.Reason)
+	if e.Err != nil {
+		b.WriteString(": ")
+		b.WriteString(e.Err.Error())
+	}
+	if e.RayID != "" {
+		b.WriteString(" (ray ")
+		b.WriteString(e.RayID)
+		b.WriteByte(')')
+	}
+	writeAttempts(&b, e.Attempts)
+	return b.String()
+}
+
+// Is reports whether target is [ErrUnexpectedResponse].
+func (e *ResponseError) Is(target error) bool { return target == ErrUnexpectedResponse }
+
+// Unwrap returns the underlying decoding error, if any.
+func (e *ResponseError) Unwrap() error { return e.Err }
+
+// RequestError reports a call that got no answer: the connection failed,
+// the attempt timed out, or the context ended. Unwrap gives the cause, so
+// errors.Is(err, context.DeadlineExceeded) works.
+type RequestError struct {
+	// Method and Path name the request.
+	Method string
+	Path   string
+	// Attempts is how many attempts the call made, retries included.
+	Attempts int
+	// Err is the cause.
+	Err error
+}
+
+// Error implements the error interface.
+func (e *RequestError) Error() string {
+	var b strings.Builder
+	b.WriteString("cloudflare: ")
+	b.WriteString(e.Method)
+	b.WriteByte(' ')
+	b.WriteString(e.Path)
+	b.WriteString(": ")
+	b.WriteString(e.Err.Error())
+	writeAttempts(&b, e.Attempts)
+	return b.String()
+}
+
+// Unwrap returns the cause.
+func (e *RequestError) Unwrap() error { return e.Err }
+
+func writeAttempts(b *strings.Builder, n int) {
+	if n > 1 {
+		b.WriteString(" (after ")
+		b.WriteString(strconv.Itoa(n))
+		b.WriteString(" attempts)")
+	}
+}

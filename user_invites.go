@@ -1,0 +1,269 @@
+package cloudflare
+
+import (
+	"context"
+	"errors"
+	"iter"
+	"net/http"
+	"net/url"
+	"strconv"
+	"time"
+
+	"github.com/google/go-querystring/query"
+)
+
+// InviteStatus is the status of an invitation.
+type InviteStatus string
+
+// The statuses an invitation can have. Only [InviteStatusAccepted] and
+// [InviteStatusRejected] can be sent, with [InviteService.Edit].
+const (
+	InviteStatusPending  InviteStatus = "pending"
+	InviteStatusAccepted InviteStatus = "accepted"
+	InviteStatusRejected InviteStatus = "rejected"
+	InviteStatusExpired  InviteStatus = "expired"
+)
+
+// Invite is an invitation for the user to join an organization (account),
+// as the API returns it.
+type Invite struct {
+	// ID is the invite identifier tag (at most 32 characters).
+	ID string `json:"id"`
+	// InvitedMemberID is the ID of the user to add to the organization; ""
+	// when the API sends null.
+	InvitedMemberID string `json:"invited_member_id"`
+	// OrganizationID is the ID of the organization the user will be added to.
+	OrganizationID string `json:"organization_id"`
+	// ExpiresOn is when the invite is no longer active.
+	ExpiresOn time.Time `json:"expires_on"`
+	// InvitedOn is when the invite was sent.
+	InvitedOn time.Time `json:"invited_on"`
+	// InvitedBy is the email address of the user who created the invite.
+	InvitedBy string `json:"invited_by"`
+	// InvitedMemberEmail is the email address of the user to add.
+	InvitedMemberEmail string `json:"invited_member_email"`
+	// OrganizationIsEnforcingTwofactor reports whether the organization
+	// requires two-factor authentication of its members.
+	OrganizationIsEnforcingTwofactor bool `json:"organization_is_enforcing_twofactor"`
+	// OrganizationName is the organization's name.
+	OrganizationName string `json:"organization_name"`
+	// Roles are the names of the roles the membership will have.
+	Roles []string `json:"roles"`
+	// Status is the invitation's current status.
+	Status InviteStatus `json:"status"`
+}
+
+// InviteEditParams is the body of a response to an invitation.
+type InviteEditParams struct {
+	// Status is the answer: [InviteStatusAccepted] or [InviteStatusRejected].
+	Status InviteStatus `json:"status"`
+}
+
+// InviteListParams selects one page of [InviteService.List]. Zero fields are
+// left out, so the server's defaults apply.
+type InviteListParams struct {
+	// Page is the page number, starting at 1.
+	Page int `url:"page,omitempty"`
+	// PerPage is the number of invitations per page.
+	PerPage int `url:"per_page,omitempty"`
+}
+
+// InviteService answers, reads and lists the user's invitations. Reach it as
+// client.User.Invites.
+type InviteService service
+
+// The request bodies of Edit are fixed, so they are built once.
+var (
+	bodyAccepted = []byte(`{"status":"accepted"}`)
+	bodyRejected = []byte(`{"status":"rejected"}`)
+)
+
+const (
+	opEdit = "PATCH /user/invites/{invite_id}"
+	opGet  = "GET /user/invites/{invite_id}"
+	opList = "GET /user/invites"
+)
+
+// Edit responds to an invitation: it sets its status to accepted or
+// rejected, and returns the invitation as the server then has it.
+//
+// If an attempt's outcome was unknown (the connection was lost after the
+// request was sent, or the server answered 5xx) and the retry is refused
+// because the invitation was already answered, Edit reads the invitation
+// and returns it without error when its status is the one asked for.
+//
+// API reference: https://developers.cloudflare.com/api/resources/user/subresources/invites/methods/edit/
+//
+//	PATCH /user/invites/{invite_id}
+func (s *InviteService) Edit(ctx context.Context, inviteID string, params InviteEditParams, opts ...RequestOption) (*Invite, error) {
+	if err := validateInviteID(opEdit, inviteID); err != nil {
+		return nil, err
+	}
+	var body []byte
+	switch params.Status {
+	case InviteStatusAccepted:
+		body = bodyAccepted
+	case InviteStatusRejected:
+		body = bodyRejected
+	default:
+		return nil, &ValidationError{Op: opEdit, Field: "status", Reason: `must be "accepted" or "rejected"`}
+	}
+	k, err := s.client.newCall(http.MethodPatch, "user/invites/"+url.PathEscape(inviteID), "", body, opts)
+	if err != nil {
+		return nil, err
+	}
+	var env envelope[Invite]
+	if err := s.client.do(ctx, k, &env); err != nil {
+		if k.uncertain && alreadyAnswered(err) {
+			if inv, gerr := s.Get(ctx, inviteID, opts...); gerr == nil && inv.Status == params.Status {
+				return inv, nil
+			}
+		}
+		return nil, err
+	}
+	return env.Result, nil
+}
+
+// alreadyAnswered reports whether err is the kind of refusal a retried
+// answer gets when the first attempt went through: a 4xx that is not about
+// authentication, existence or rate.
+func alreadyAnswered(err error) bool {
+	var ae *APIError
+	if !errors.As(err, &ae) || ae.StatusCode < 400 || ae.StatusCode >= 500 {
+		return false
+	}
+	switch ae.StatusCode {
+	case http.StatusUnauthorized, http.StatusForbidden, http.StatusNotFound, http.StatusTooManyRequests:
+		return false
+	}
+	return true
+}
+
+// Accept accepts an invitation; it is Edit with [InviteStatusAccepted].
+//
+//	PATCH /user/invites/{invite_id}
+func (s *InviteService) Accept(ctx context.Context, inviteID string, opts ...RequestOption) (*Invite, error) {
+	return s.Edit(ctx, inviteID, InviteEditParams{Status: InviteStatusAccepted}, opts...)
+}
+
+// Reject rejects an invitation; it is Edit with [InviteStatusRejected].
+//
+//	PATCH /user/invites/{invite_id}
+func (s *InviteService) Reject(ctx context.Context, inviteID string, opts ...RequestOption) (*Invite, error) {
+	return s.Edit(ctx, inviteID, InviteEditParams{Status: InviteStatusRejected}, opts...)
+}
+
+// Get returns the details of an invitation.
+//
+// API reference: https://developers.cloudflare.com/api/resources/user/subresources/invites/methods/get/
+//
+//	GET /user/invites/{invite_id}
+func (s *InviteService) Get(ctx context.Context, inviteID string, opts ...RequestOption) (*Invite, error) {
+	if err := validateInviteID(opGet, inviteID); err != nil {
+		return nil, err
+	}
+	k, err := s.client.newCall(http.MethodGet, "user/invites/"+url.PathEscape(inviteID), "", nil, opts)
+	if err != nil {
+		return nil, err
+	}
+	var env envelope[Invite]
+	if err := s.client.do(ctx, k, &env); err != nil {
+		return nil, err
+	}
+	return env.Result, nil
+}
+
+// List returns one page of the user's invitations and the paging
+// information. A nil params asks for the server's default page.
+//
+// API reference: https://developers.cloudflare.com/api/resources/user/subresources/invites/methods/list/
+//
+//	GET /user/invites
+func (s *InviteService) List(ctx context.Context, params *InviteListParams, opts ...RequestOption) ([]Invite, *ResultInfo, error) {
+	var rawQuery string
+	if params != nil {
+		if params.Page < 0 || params.PerPage < 0 {
+			return nil, nil, &ValidationError{Op: opList, Field: "params", Reason: "Page and PerPage must not be negative"}
+		}
+		v, err := query.Values(params)
+		if err != nil {
+			return nil, nil, &ValidationError{Op: opList, Field: "params", Reason: err.Error()}
+		}
+		rawQuery = v.Encode()
+	}
+	k, err := s.client.newCall(http.MethodGet, "user/invites", rawQuery, nil, opts)
+	if err != nil {
+		return nil, nil, err
+	}
+	var env envelope[[]Invite]
+	if err := s.client.do(ctx, k, &env); err != nil {
+		return nil, nil, err
+	}
+	info := env.ResultInfo
+	if info == nil {
+		info = &ResultInfo{Count: len(*env.Result)}
+	}
+	return *env.Result, info, nil
+}
+
+// MaxListPages bounds how many pages [InviteService.All] fetches, so a
+// server whose paging never ends cannot keep it looping.
+const MaxListPages = 1000
+
+// allPerPage is the page size All asks for.
+const allPerPage = 50
+
+// All returns an iterator over all the user's invitations, fetching page
+// after page as the loop needs them. It stops after the last page: when the
+// invitations seen reach result_info.total_count, or a page comes back
+// short or empty. An error ends the iteration after being yielded once,
+// as does a server that still has more after [MaxListPages] pages.
+func (s *InviteService) All(ctx context.Context, opts ...RequestOption) iter.Seq2[Invite, error] {
+	return func(yield func(Invite, error) bool) {
+		seen := 0
+		for page := 1; ; page++ {
+			if page > MaxListPages {
+				yield(Invite{}, &ResponseError{Method: http.MethodGet, Path: s.client.baseURL.EscapedPath() + "user/invites", StatusCode: http.StatusOK,
+					Reason: "more than " + strconv.Itoa(MaxListPages) + " pages of invitations; stopped"})
+				return
+			}
+			invites, info, err := s.List(ctx, &InviteListParams{Page: page, PerPage: allPerPage}, opts...)
+			if err != nil {
+				yield(Invite{}, err)
+				return
+			}
+			for _, inv := range invites {
+				if !yield(inv, nil) {
+					return
+				}
+			}
+			seen += len(invites)
+			perPage := allPerPage
+			if info.PerPage > 0 {
+				perPage = info.PerPage
+			}
+			if len(invites) == 0 || len(invites) < perPage || (info.TotalCount > 0 && seen >= info.TotalCount) {
+				return
+			}
+		}
+	}
+}
+
+// validateInviteID checks an invite ID before any I/O: 1 to 32 ASCII
+// letters, digits, '-' or '_'. It names the first bad character's position,
+// never the value.
+func validateInviteID(op, id string) error {
+	if id == "" {
+		return &ValidationError{Op: op, Field: "invite_id", Reason: "empty"}
+	}
+	if len(id) > 32 {
+		return &ValidationError{Op: op, Field: "invite_id", Reason: "longer than 32 characters"}
+	}
+	for i := 0; i < len(id); i++ {
+		b := id[i]
+		if !(b >= 'a' && b <= 'z' || b >= 'A' && b <= 'Z' || b >= '0' && b <= '9' || b == '-' || b == '_') {
+			return &ValidationError{Op: op, Field: "invite_id", Reason: "character " + strconv.Itoa(i+1) + " is not an ASCII letter, digit, '-' or '_'"}
+		}
+	}
+	return nil
+}
