@@ -305,27 +305,34 @@ type call struct {
 	method    string
 	url       *url.URL
 	path      string // the escaped path, for errors and logs
-	body      []byte
+	body      *staticBody
 	cfg       callConfig
 	attempts  int
 	uncertain bool // an attempt may have acted on the server without our seeing it
 }
 
-// newCall prepares a call of method on the escaped path relative to the base
-// URL, applying the per-call options over the client's defaults.
-func (c *Client) newCall(method, path, rawQuery string, body []byte, opts []RequestOption) (*call, error) {
-	k := &call{method: method, body: body, cfg: c.defaults}
-	for _, o := range opts {
-		if o == nil {
-			return nil, &ValidationError{Op: method + " /" + path, Field: "RequestOption", Reason: "nil option"}
-		}
-		if err := o.applyCall(&k.cfg); err != nil {
-			var ve *ValidationError
-			if errors.As(err, &ve) {
-				ve.Op = method + " /" + path
+// newCall prepares k, a call of method on the escaped path relative to the
+// base URL, applying the per-call options over the client's defaults. The
+// caller owns k, so it can live on the caller's stack.
+func (c *Client) newCall(k *call, method, path, rawQuery string, body *staticBody, opts []RequestOption) error {
+	*k = call{method: method, body: body, cfg: c.defaults}
+	if len(opts) > 0 {
+		// Options are applied to a copy declared here, so only calls that
+		// have options pay for it.
+		cfg := c.defaults
+		for _, o := range opts {
+			if o == nil {
+				return &ValidationError{Op: method + " /" + path, Field: "RequestOption", Reason: "nil option"}
 			}
-			return nil, err
+			if err := o.applyCall(&cfg); err != nil {
+				var ve *ValidationError
+				if errors.As(err, &ve) {
+					ve.Op = method + " /" + path
+				}
+				return err
+			}
 		}
+		k.cfg = cfg
 	}
 	u := *c.baseURL
 	escaped := c.baseURL.EscapedPath() + path
@@ -337,7 +344,7 @@ func (c *Client) newCall(method, path, rawQuery string, body []byte, opts []Requ
 	u.RawQuery = rawQuery
 	k.url = &u
 	k.path = escaped
-	return k, nil
+	return nil
 }
 
 // newRequest builds the HTTP request of one attempt.
@@ -365,13 +372,37 @@ func (c *Client) newRequest(ctx context.Context, k *call) *http.Request {
 	}
 	if k.body != nil {
 		h["Content-Type"] = c.contentType
-		body := k.body
-		req.ContentLength = int64(len(body))
-		req.Body = io.NopCloser(bytes.NewReader(body))
-		req.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(body)), nil }
+		req.ContentLength = int64(len(k.body.data))
+		req.Body, _ = k.body.open()
+		req.GetBody = k.body.getBody
 	}
 	return req.WithContext(ctx)
 }
+
+// staticBody is a request body fixed at compile time; its GetBody function
+// is built once, so a request with it allocates only its reader.
+type staticBody struct {
+	data    []byte
+	getBody func() (io.ReadCloser, error)
+}
+
+func newStaticBody(data string) *staticBody {
+	b := &staticBody{data: []byte(data)}
+	b.getBody = b.open
+	return b
+}
+
+func (b *staticBody) open() (io.ReadCloser, error) {
+	r := &bodyReader{}
+	r.Reset(b.data)
+	return r, nil
+}
+
+// bodyReader is a bytes.Reader that is also an io.ReadCloser.
+type bodyReader struct{ bytes.Reader }
+
+// Close does nothing; the bytes stay readable for a retry.
+func (*bodyReader) Close() error { return nil }
 
 // attemptResult is how one attempt ended.
 type attemptResult struct {
@@ -469,9 +500,11 @@ func (c *Client) attempt(ctx context.Context, k *call, out answer) attemptResult
 		}
 		return attemptResult{err: &RequestError{Method: k.method, Path: k.path, Attempts: k.attempts, Err: err}, transport: err}
 	}
-	defer closeBody(resp.Body)
+	rb := getReadBuffer()
+	defer putReadBuffer(rb)
+	defer closeBody(resp.Body, rb)
 	res := attemptResult{status: resp.StatusCode, rayID: resp.Header.Get("Cf-Ray"), retryAfter: resp.Header.Get("Retry-After")}
-	res.err = c.readAnswer(ctx, k, resp, &res, out)
+	res.err = c.readAnswer(ctx, k, resp, &res, rb, out)
 	return res
 }
 
@@ -486,7 +519,7 @@ func (e errAttemptTimeout) Timeout() bool { return true }
 
 // readAnswer turns a response into nil (out holds the result) or the error
 // to report.
-func (c *Client) readAnswer(ctx context.Context, k *call, resp *http.Response, res *attemptResult, out answer) error {
+func (c *Client) readAnswer(ctx context.Context, k *call, resp *http.Response, res *attemptResult, rb *readBuffer, out answer) error {
 	respErr := func(reason string, err error) error {
 		return &ResponseError{Method: k.method, Path: k.path, StatusCode: resp.StatusCode, RayID: res.rayID, Reason: reason, Err: err, Attempts: k.attempts}
 	}
@@ -506,9 +539,8 @@ func (c *Client) readAnswer(ctx context.Context, k *call, resp *http.Response, r
 	if !success {
 		limit = maxErrorBodyBytes
 	}
-	buf := getBuffer()
-	defer putBuffer(buf)
-	n, err := buf.ReadFrom(io.LimitReader(resp.Body, limit+1))
+	n, err := rb.readFrom(resp.Body, limit+1)
+	buf := &rb.buf
 	if err != nil {
 		if ctx.Err() == nil && errors.Is(err, context.DeadlineExceeded) {
 			err = errAttemptTimeout{k.cfg.timeout}
@@ -589,23 +621,44 @@ func formatBytes(n int64) string {
 	return strconv.FormatInt(n, 10) + " bytes"
 }
 
-// closeBody discards a bounded remainder of a body, so the connection can be
-// reused, and closes it.
-func closeBody(body io.ReadCloser) {
-	_, _ = io.CopyN(io.Discard, body, drainBytes)
+// closeBody discards a bounded remainder of a body, unless it was read to
+// its end already, so the connection can be reused, and closes it.
+func closeBody(body io.ReadCloser, rb *readBuffer) {
+	if !rb.eof {
+		rb.lr = io.LimitedReader{R: body, N: drainBytes}
+		_, _ = io.Copy(io.Discard, &rb.lr)
+	}
 	_ = body.Close()
 }
 
-var bufferPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+// readBuffer holds what reading one answer needs, pooled so the happy path
+// allocates neither.
+type readBuffer struct {
+	buf bytes.Buffer
+	lr  io.LimitedReader
+	eof bool // the body was read to its end
+}
 
-func getBuffer() *bytes.Buffer { return bufferPool.Get().(*bytes.Buffer) }
+// readFrom reads r into the buffer, at most limit bytes.
+func (rb *readBuffer) readFrom(r io.Reader, limit int64) (int64, error) {
+	rb.lr = io.LimitedReader{R: r, N: limit}
+	n, err := rb.buf.ReadFrom(&rb.lr)
+	rb.eof = err == nil && rb.lr.N > 0
+	return n, err
+}
 
-// putBuffer returns a buffer to the pool unless it grew large, so one big
-// answer does not pin memory.
-func putBuffer(b *bytes.Buffer) {
-	if b.Cap() > 64<<10 {
+var readBufferPool = sync.Pool{New: func() any { return new(readBuffer) }}
+
+func getReadBuffer() *readBuffer { return readBufferPool.Get().(*readBuffer) }
+
+// putReadBuffer returns a buffer to the pool unless it grew large, so one
+// big answer does not pin memory.
+func putReadBuffer(rb *readBuffer) {
+	if rb.buf.Cap() > 64<<10 {
 		return
 	}
-	b.Reset()
-	bufferPool.Put(b)
+	rb.buf.Reset()
+	rb.lr = io.LimitedReader{}
+	rb.eof = false
+	readBufferPool.Put(rb)
 }

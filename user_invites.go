@@ -74,8 +74,8 @@ type InviteService service
 
 // The request bodies of Edit are fixed, so they are built once.
 var (
-	bodyAccepted = []byte(`{"status":"accepted"}`)
-	bodyRejected = []byte(`{"status":"rejected"}`)
+	bodyAccepted = newStaticBody(`{"status":"accepted"}`)
+	bodyRejected = newStaticBody(`{"status":"rejected"}`)
 )
 
 const (
@@ -99,7 +99,7 @@ func (s *InviteService) Edit(ctx context.Context, inviteID string, params Invite
 	if err := validateInviteID(opEdit, inviteID); err != nil {
 		return nil, err
 	}
-	var body []byte
+	var body *staticBody
 	switch params.Status {
 	case InviteStatusAccepted:
 		body = bodyAccepted
@@ -108,12 +108,12 @@ func (s *InviteService) Edit(ctx context.Context, inviteID string, params Invite
 	default:
 		return nil, &ValidationError{Op: opEdit, Field: "status", Reason: `must be "accepted" or "rejected"`}
 	}
-	k, err := s.client.newCall(http.MethodPatch, "user/invites/"+url.PathEscape(inviteID), "", body, opts)
-	if err != nil {
+	var k call
+	if err := s.client.newCall(&k, http.MethodPatch, "user/invites/"+url.PathEscape(inviteID), "", body, opts); err != nil {
 		return nil, err
 	}
 	var env envelope[Invite]
-	if err := s.client.do(ctx, k, &env); err != nil {
+	if err := s.client.do(ctx, &k, &env); err != nil {
 		if k.uncertain && alreadyAnswered(err) {
 			if inv, gerr := s.Get(ctx, inviteID, opts...); gerr == nil && inv.Status == params.Status {
 				return inv, nil
@@ -162,12 +162,12 @@ func (s *InviteService) Get(ctx context.Context, inviteID string, opts ...Reques
 	if err := validateInviteID(opGet, inviteID); err != nil {
 		return nil, err
 	}
-	k, err := s.client.newCall(http.MethodGet, "user/invites/"+url.PathEscape(inviteID), "", nil, opts)
-	if err != nil {
+	var k call
+	if err := s.client.newCall(&k, http.MethodGet, "user/invites/"+url.PathEscape(inviteID), "", nil, opts); err != nil {
 		return nil, err
 	}
 	var env envelope[Invite]
-	if err := s.client.do(ctx, k, &env); err != nil {
+	if err := s.client.do(ctx, &k, &env); err != nil {
 		return nil, err
 	}
 	return env.Result, nil
@@ -191,12 +191,12 @@ func (s *InviteService) List(ctx context.Context, params *InviteListParams, opts
 		}
 		rawQuery = v.Encode()
 	}
-	k, err := s.client.newCall(http.MethodGet, "user/invites", rawQuery, nil, opts)
-	if err != nil {
+	var k call
+	if err := s.client.newCall(&k, http.MethodGet, "user/invites", rawQuery, nil, opts); err != nil {
 		return nil, nil, err
 	}
 	var env envelope[[]Invite]
-	if err := s.client.do(ctx, k, &env); err != nil {
+	if err := s.client.do(ctx, &k, &env); err != nil {
 		return nil, nil, err
 	}
 	info := env.ResultInfo

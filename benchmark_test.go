@@ -1,0 +1,327 @@
+package cloudflare_test
+
+// Benchmarks of the SDK against a hand-written floor: the same call written
+// with plain net/http and encoding/json. Each pair runs in one process, so a
+// benchstat comparison of their medians is fair. See bench/README.md for the
+// commands and the last recorded run.
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	cloudflare "github.com/seed-b6b9b3cb/cloudflare-go"
+)
+
+const (
+	benchEmail    = "user@example.com"
+	benchKey      = "144c9defac04969c7bfad8efaa8ea194"
+	benchInviteID = "4f5f0c14a2a41d5063dd301b2f829f04"
+)
+
+// benchFixture is the reference page's example answer.
+func benchFixture(b *testing.B) []byte {
+	b.Helper()
+	body, err := os.ReadFile("testdata/invite-response.json")
+	if err != nil {
+		b.Fatal(err)
+	}
+	return body
+}
+
+// benchListBody is a list answer of n invitations built from the fixture's
+// result.
+func benchListBody(b *testing.B, n int) []byte {
+	b.Helper()
+	var one struct {
+		Result json.RawMessage `json:"result"`
+	}
+	if err := json.Unmarshal(benchFixture(b), &one); err != nil {
+		b.Fatal(err)
+	}
+	var buf bytes.Buffer
+	buf.WriteString(`{"success":true,"errors":[],"messages":[],"result":[`)
+	for i := 0; i < n; i++ {
+		if i > 0 {
+			buf.WriteByte(',')
+		}
+		buf.Write(one.Result)
+	}
+	fmt.Fprintf(&buf, `],"result_info":{"page":1,"per_page":%d,"count":%d,"total_count":%d}}`, n, n, n)
+	return buf.Bytes()
+}
+
+// benchTransport answers every request in memory with a fixed status and
+// body, with no sockets, so only client-side work is measured.
+type benchTransport struct {
+	status int
+	body   []byte
+}
+
+func (t *benchTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	if req.Body != nil {
+		_, _ = io.Copy(io.Discard, req.Body)
+		_ = req.Body.Close()
+	}
+	return &http.Response{
+		StatusCode:    t.status,
+		Header:        http.Header{"Content-Type": {"application/json"}, "Cf-Ray": {"8c0ffee0ba5eba11-SJC"}},
+		Body:          io.NopCloser(bytes.NewReader(t.body)),
+		ContentLength: int64(len(t.body)),
+		Request:       req,
+	}, nil
+}
+
+// floorInvite and floorEnvelope are what a careful hand-written call decodes.
+type floorInvite struct {
+	ID                               string    `json:"id"`
+	InvitedMemberID                  string    `json:"invited_member_id"`
+	OrganizationID                   string    `json:"organization_id"`
+	ExpiresOn                        time.Time `json:"expires_on"`
+	InvitedOn                        time.Time `json:"invited_on"`
+	InvitedBy                        string    `json:"invited_by"`
+	InvitedMemberEmail               string    `json:"invited_member_email"`
+	OrganizationIsEnforcingTwofactor bool      `json:"organization_is_enforcing_twofactor"`
+	OrganizationName                 string    `json:"organization_name"`
+	Roles                            []string  `json:"roles"`
+	Status                           string    `json:"status"`
+}
+
+type floorMessage struct {
+	Code             int    `json:"code"`
+	Message          string `json:"message"`
+	DocumentationURL string `json:"documentation_url"`
+	Source           struct {
+		Pointer string `json:"pointer"`
+	} `json:"source"`
+}
+
+type floorEnvelope struct {
+	Success  bool           `json:"success"`
+	Errors   []floorMessage `json:"errors"`
+	Messages []floorMessage `json:"messages"`
+	Result   *floorInvite   `json:"result"`
+}
+
+var floorBody = []byte(`{"status":"accepted"}`)
+
+// floorEdit is the floor: Respond to Invitation written by hand.
+func floorEdit(ctx context.Context, hc *http.Client, baseURL, id string) (*floorInvite, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPatch, baseURL+"user/invites/"+id, bytes.NewReader(floorBody))
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("X-Auth-Email", benchEmail)
+	req.Header.Set("X-Auth-Key", benchKey)
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := hc.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	var env floorEnvelope
+	if err := json.NewDecoder(resp.Body).Decode(&env); err != nil {
+		return nil, err
+	}
+	if !env.Success || env.Result == nil {
+		return nil, errors.New("floor: call failed")
+	}
+	return env.Result, nil
+}
+
+// floorClient is the floor's client, tuned for many concurrent calls to one
+// host as a careful hand-written client would be.
+func floorClient(rt http.RoundTripper) *http.Client {
+	if rt == nil {
+		t := http.DefaultTransport.(*http.Transport).Clone()
+		t.MaxIdleConns = 256
+		t.MaxIdleConnsPerHost = 128
+		rt = t
+	}
+	return &http.Client{Transport: rt}
+}
+
+func benchSDK(b *testing.B, baseURL string, rt http.RoundTripper, opts ...cloudflare.Option) *cloudflare.Client {
+	b.Helper()
+	all := []cloudflare.Option{cloudflare.WithAPIEmail(benchEmail), cloudflare.WithAPIKey(benchKey), cloudflare.WithBaseURL(baseURL)}
+	if rt != nil {
+		all = append(all, cloudflare.WithHTTPClient(&http.Client{Transport: rt}))
+	}
+	c, err := cloudflare.NewClient(append(all, opts...)...)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return c
+}
+
+// BenchmarkEdit compares Respond to Invitation through the SDK with the
+// floor, over an in-memory transport and over loopback. The sdk-no-retries
+// variant shows that retries cost nothing on the happy path.
+func BenchmarkEdit(b *testing.B) {
+	body := benchFixture(b)
+	const memBase = "https://api.cloudflare.com/client/v4/"
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.Copy(io.Discard, r.Body)
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write(body)
+	}))
+	defer srv.Close()
+	loopBase := srv.URL + "/client/v4/"
+	ctx := context.Background()
+
+	for _, tr := range []struct {
+		name string
+		base string
+		rt   func() http.RoundTripper
+	}{
+		{"transport=memory", memBase, func() http.RoundTripper { return &benchTransport{status: 200, body: body} }},
+		{"transport=loopback", loopBase, func() http.RoundTripper { return nil }},
+	} {
+		b.Run(tr.name+"/impl=floor", func(b *testing.B) {
+			hc := floorClient(tr.rt())
+			b.ReportAllocs()
+			for i := 0; i < b.N; i++ {
+				inv, err := floorEdit(ctx, hc, tr.base, benchInviteID)
+				if err != nil || inv.Status != "accepted" {
+					b.Fatal(inv, err)
+				}
+			}
+		})
+		for _, v := range []struct {
+			name string
+			opts []cloudflare.Option
+		}{
+			{"impl=sdk", nil},
+			{"impl=sdk-no-retries", []cloudflare.Option{cloudflare.WithMaxRetries(0)}},
+		} {
+			b.Run(tr.name+"/"+v.name, func(b *testing.B) {
+				c := benchSDK(b, tr.base, tr.rt(), v.opts...)
+				b.ReportAllocs()
+				for i := 0; i < b.N; i++ {
+					inv, err := c.User.Invites.Accept(ctx, benchInviteID)
+					if err != nil || inv.Status != cloudflare.InviteStatusAccepted {
+						b.Fatal(inv, err)
+					}
+				}
+			})
+		}
+	}
+}
+
+// BenchmarkGet, BenchmarkList and BenchmarkAPIError watch the other paths
+// of the SDK for regressions, over the in-memory transport.
+func BenchmarkGet(b *testing.B) {
+	c := benchSDK(b, "https://api.cloudflare.com/client/v4/", &benchTransport{status: 200, body: benchFixture(b)})
+	ctx := context.Background()
+	b.ReportAllocs()
+	for i := 0; i < b.N; i++ {
+		if _, err := c.User.Invites.Get(ctx, benchInviteID); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkList decodes a page of 50 invitations.
+func BenchmarkList(b *testing.B) {
+	c := benchSDK(b, "https://api.cloudflare.com/client/v4/", &benchTransport{status: 200, body: benchListBody(b, 50)})
+	ctx := context.Background()
+	params := &cloudflare.InviteListParams{Page: 1, PerPage: 50}
+	b.ReportAllocs()
+	for i := 0; i < b.N; i++ {
+		invites, _, err := c.User.Invites.List(ctx, params)
+		if err != nil || len(invites) != 50 {
+			b.Fatal(len(invites), err)
+		}
+	}
+}
+
+// BenchmarkAPIError measures a 404 error envelope turned into an *APIError.
+func BenchmarkAPIError(b *testing.B) {
+	body := []byte(`{"success":false,"errors":[{"code":1003,"message":"Invite not found"}],"messages":[],"result":null}`)
+	c := benchSDK(b, "https://api.cloudflare.com/client/v4/", &benchTransport{status: 404, body: body})
+	ctx := context.Background()
+	b.ReportAllocs()
+	for i := 0; i < b.N; i++ {
+		_, err := c.User.Invites.Get(ctx, benchInviteID)
+		if !errors.Is(err, cloudflare.ErrNotFound) {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkParallelLoopback runs 10,000 Edit calls from 64 goroutines per
+// iteration against a loopback server, with the SDK's default client and
+// with the floor's tuned client, and reports calls per second and how many
+// TCP connections the server accepted.
+func BenchmarkParallelLoopback(b *testing.B) {
+	const workers, calls = 64, 10000
+	body := benchFixture(b)
+	for _, impl := range []string{"floor", "sdk"} {
+		b.Run("impl="+impl, func(b *testing.B) {
+			var conns atomic.Int64
+			srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				_, _ = io.Copy(io.Discard, r.Body)
+				w.Header().Set("Content-Type", "application/json")
+				_, _ = w.Write(body)
+			}))
+			srv.Config.ConnState = func(_ net.Conn, s http.ConnState) {
+				if s == http.StateNew {
+					conns.Add(1)
+				}
+			}
+			srv.Start()
+			defer srv.Close()
+			base := srv.URL + "/client/v4/"
+			var edit func(context.Context) error
+			var closeIdle func()
+			if impl == "floor" {
+				hc := floorClient(nil)
+				closeIdle = hc.CloseIdleConnections
+				edit = func(ctx context.Context) error { _, err := floorEdit(ctx, hc, base, benchInviteID); return err }
+			} else {
+				c := benchSDK(b, base, nil)
+				closeIdle = func() {}
+				edit = func(ctx context.Context) error { _, err := c.User.Invites.Accept(ctx, benchInviteID); return err }
+			}
+			defer closeIdle()
+			ctx := context.Background()
+			var elapsed time.Duration
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				var next atomic.Int64
+				var wg sync.WaitGroup
+				var failed atomic.Int64
+				start := time.Now()
+				for w := 0; w < workers; w++ {
+					wg.Add(1)
+					go func() {
+						defer wg.Done()
+						for next.Add(1) <= calls {
+							if err := edit(ctx); err != nil {
+								failed.Add(1)
+							}
+						}
+					}()
+				}
+				wg.Wait()
+				elapsed += time.Since(start)
+				if n := failed.Load(); n > 0 {
+					b.Fatalf("%d calls failed", n)
+				}
+			}
+			b.ReportMetric(float64(calls*b.N)/elapsed.Seconds(), "calls/s")
+			b.ReportMetric(float64(conns.Load())/float64(b.N), "conns/op")
+		})
+	}
+}
