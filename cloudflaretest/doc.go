@@ -1,0 +1,118 @@
+// Package cloudflaretest runs a fake of Cloudflare's user-invitations API on
+// loopback, for testing code that uses package cloudflare end to end: the
+// real client, real HTTP, no network and no account.
+//
+//	func TestAcceptFirstInvite(t *testing.T) {
+//		srv := cloudflaretest.NewServer()
+//		t.Cleanup(srv.Close)
+//		client, err := srv.Client()
+//		if err != nil {
+//			t.Fatal(err)
+//		}
+//		if err := acceptFirstInvite(ctx, client); err != nil { // the code under test
+//			t.Fatal(err)
+//		}
+//		inv, _ := srv.Invite(cloudflaretest.SeedInviteID)
+//		if inv.Status != cloudflaretest.StatusAccepted {
+//			t.Errorf("status = %q, want accepted", inv.Status)
+//		}
+//	}
+//
+// [NewServer] listens on 127.0.0.1 and serves, under /client/v4/:
+//
+//	GET   /client/v4/user/invites               list, with result_info
+//	GET   /client/v4/user/invites/{invite_id}   one invitation
+//	PATCH /client/v4/user/invites/{invite_id}   {"status":"accepted"|"rejected"}
+//
+// Every answer is the Cloudflare envelope (success, errors, messages, result,
+// and result_info on a list) with Content-Type application/json and a CF-Ray
+// header. Error answers have "result": null and "messages": []. The answers
+// follow Cloudflare's OpenAPI schema for these operations; the package's
+// tests validate every answer they provoke against it.
+//
+// # State
+//
+// A new server holds the seed invitations of [SeedInvites]: the API
+// reference's example, pending ([SeedInviteID]); a second pending one
+// ([SeedPendingInviteID]); one already accepted ([SeedAcceptedInviteID]); and
+// one expired ([SeedExpiredInviteID]). [WithoutSeed] starts empty.
+// [Server.AddInvite] adds or replaces invitations; [Server.Invite] and
+// [Server.Invites] read them back for assertions.
+//
+// A PATCH moves a pending invitation to accepted or rejected. A pending
+// invitation whose ExpiresOn has passed by the server's clock ([WithNow])
+// is expired: it reads as such, and answering it fails. Answering an
+// invitation that is not pending fails too.
+//
+// The list honours page (default 1) and per_page (default 20, at most 50).
+//
+// # Authentication
+//
+// The fake accepts X-Auth-Email and X-Auth-Key with [DefaultEmail] and
+// [DefaultAPIKey], or "Authorization: Bearer" with [DefaultToken]; change
+// them with [WithCredentials] and [WithToken]. [Server.Client] returns a
+// client wired to the fake with its email and key. Credentials are checked
+// as the real API does: missing (400, 9106), malformed (400, 6003 with the
+// cause in error_chain), then unknown (403, 9103 for a key, 10000 for a
+// token). Routing comes first: an unknown route or a malformed invite ID is
+// reported whatever the credentials.
+//
+// # Requests
+//
+// [Server.Requests] returns every request received, with the values of
+// X-Auth-Key and Authorization replaced by [Masked].
+//
+// # Faults
+//
+// [Server.FailNext] makes the next requests go wrong: a [Fault] can delay,
+// drop the connection, redirect, cut the JSON in half, or answer any status,
+// header and body, after handling the request (Commit) or instead of it.
+// [RateLimited], [ServerError], [BadGatewayHTML], [Malformed], [Slow],
+// [DropConnection] and [Redirect] build the common ones. [WithLatency] slows
+// every answer.
+//
+// # Error codes
+//
+// The codes the fake answers with, their HTTP statuses, and where each
+// comes from. Codes marked "the fake's own" are not documented by
+// Cloudflare for these failures; they are constants here so tests can
+// match them with [cloudflare.APIError.HasCode].
+//
+//	code   HTTP  constant                        when                                        source
+//	7000   404   CodeNoRoute                     unknown route, or no /client/v4/ prefix     real answers [1]
+//	7001   405   CodeMethodNotAllowed            method the route does not have              real answers [2]
+//	7003   400   CodeInvalidIdentifier           invite ID over 32 chars, or bad character   real answers [1]
+//	9106   400   CodeMissingCredentials          no credential header at all                 real answers [2]
+//	6003   400   CodeInvalidHeaders              malformed credentials; error_chain holds:   real answers [1]
+//	6102   -       CodeInvalidEmailHeader          X-Auth-Email missing or malformed         real answers [1]
+//	6103   -       CodeInvalidKeyHeader            X-Auth-Key missing or not hex             real answers [1]
+//	6111   -       CodeInvalidAuthorizationHeader  Authorization not "Bearer <token>"        real answers [2]
+//	9103   403   CodeUnknownKey                  well-formed but unknown email or key        real answers [1]
+//	10000  403   CodeAuthentication              well-formed but unknown token               real answers [1]
+//	9207   400   CodeInvalidBody                 PATCH body not a JSON object                real answers [2]
+//	1015   429   CodeRateLimited                 the RateLimited fault                       Cloudflare's error 1015 [3]
+//	1100   404   CodeInviteNotFound              unknown invite ID                           the fake's own
+//	1101   400   CodeInviteNotPending            answering an accepted or rejected invite    the fake's own
+//	1102   400   CodeInviteExpired               answering an expired invite                 the fake's own
+//	1103   400   CodeInvalidStatus               "status" missing, or not accepted/rejected  the fake's own
+//	1104   415   CodeUnsupportedMediaType        PATCH Content-Type not application/json     the fake's own
+//	1105   400   CodeInvalidPaging               bad page or per_page                        the fake's own
+//	1106   413   CodeBodyTooLarge                request body over 64 KiB                    the fake's own
+//	1107   any   CodeFault                       ServerError; a Fault with no Body           the fake's own
+//
+// Sources:
+//   - [1] real answers quoted in public issue threads, gathered in the
+//     project's reference notes on Cloudflare errors (6003 with 6102 and
+//     6103: cloudflare-typescript#161, acme.sh#6435, openwrt/packages#15714).
+//   - [2] real answers quoted in public reports: "Method PUT not available
+//     for that URI." (7001), "Missing X-Auth-Key, X-Auth-Email or
+//     Authorization headers" (9106), "Invalid format for Authorization
+//     header" (6111, under 6003), "Request body is invalid." (9207).
+//   - [3] Cloudflare documents error 1015, "You are being rate limited". The
+//     API itself has been seen answering 429 with code 971, which the schema
+//     forbids (codes are at least 1000), so the fake does not send it.
+//
+// The checks run in this order: body size, route, method, invite ID,
+// credentials, then the operation (for a PATCH: Content-Type, body, status
+// field, the invitation's existence, its state).
+package cloudflaretest

@@ -1,0 +1,103 @@
+package cloudflaretest_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log"
+
+	cloudflare "github.com/seed-b6b9b3cb/cloudflare-go"
+	"github.com/seed-b6b9b3cb/cloudflare-go/cloudflaretest"
+)
+
+// acceptAll is the code under test: it accepts every pending invitation.
+func acceptAll(ctx context.Context, client *cloudflare.Client) (int, error) {
+	n := 0
+	for inv, err := range client.User.Invites.All(ctx) {
+		if err != nil {
+			return n, err
+		}
+		if inv.Status != cloudflare.InviteStatusPending {
+			continue
+		}
+		if _, err := client.User.Invites.Accept(ctx, inv.ID); err != nil {
+			return n, err
+		}
+		n++
+	}
+	return n, nil
+}
+
+// A test starts the fake, hands the code under test a client wired to it,
+// and checks the fake's state afterwards.
+func ExampleNewServer() {
+	srv := cloudflaretest.NewServer()
+	defer srv.Close() // in a test: t.Cleanup(srv.Close)
+
+	client, err := srv.Client()
+	if err != nil {
+		log.Fatal(err)
+	}
+	n, err := acceptAll(context.Background(), client)
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println("accepted:", n)
+
+	inv, _ := srv.Invite(cloudflaretest.SeedInviteID)
+	fmt.Println(inv.OrganizationName, inv.Status)
+	for _, r := range srv.Requests() {
+		fmt.Println(r.Method, r.Path, r.Header.Get("X-Auth-Key"))
+	}
+	// Output:
+	// accepted: 2
+	// Cloudflare, Inc. accepted
+	// GET /client/v4/user/invites [masked]
+	// PATCH /client/v4/user/invites/4f5f0c14a2a41d5063dd301b2f829f04 [masked]
+	// PATCH /client/v4/user/invites/b3e1c7a29d5f4e80a6c2d9f1e4b7a035 [masked]
+}
+
+// FailNext makes the next requests fail; here the client retries a 503
+// and then succeeds, and an answer that is no longer possible comes back
+// as a typed error with the fake's code.
+func ExampleServer_FailNext() {
+	srv := cloudflaretest.NewServer()
+	defer srv.Close()
+	client, err := srv.Client()
+	if err != nil {
+		log.Fatal(err)
+	}
+	ctx := context.Background()
+
+	srv.FailNext(1, cloudflaretest.ServerError(503))
+	inv, err := client.User.Invites.Reject(ctx, cloudflaretest.SeedPendingInviteID)
+	fmt.Println(inv.Status, err, len(srv.Requests()))
+
+	_, err = client.User.Invites.Accept(ctx, cloudflaretest.SeedExpiredInviteID)
+	var apiErr *cloudflare.APIError
+	if errors.As(err, &apiErr) {
+		fmt.Println(apiErr.StatusCode, apiErr.HasCode(cloudflaretest.CodeInviteExpired))
+	}
+	// Output:
+	// rejected <nil> 2
+	// 400 true
+}
+
+// AddInvite sets up the state a test needs.
+func ExampleServer_AddInvite() {
+	srv := cloudflaretest.NewServer(cloudflaretest.WithoutSeed())
+	defer srv.Close()
+	inv := srv.AddInvite(cloudflaretest.Invite{OrganizationName: "Example Co", Roles: []string{"DNS"}})
+
+	client, err := srv.Client()
+	if err != nil {
+		log.Fatal(err)
+	}
+	got, err := client.User.Invites.Get(context.Background(), inv.ID)
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(got.OrganizationName, got.Roles, got.Status)
+	// Output:
+	// Example Co [DNS] pending
+}

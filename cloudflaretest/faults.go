@@ -1,0 +1,251 @@
+package cloudflaretest
+
+import (
+	"net/http"
+	"strconv"
+	"time"
+)
+
+// Fault describes an answer that goes wrong. Queue faults with
+// [Server.FailNext]; the helpers [RateLimited], [ServerError],
+// [BadGatewayHTML], [Malformed], [Slow], [DropConnection] and [Redirect]
+// build the common ones.
+//
+// A fault is applied in this order: Commit, Delay, then the first of Drop,
+// RedirectTo, Truncate, and Status or Body. A fault with none of these four
+// answers normally after its Delay.
+type Fault struct {
+	// Status is the HTTP status of the answer. Zero means 200 when Body or
+	// Truncate is set, and 307 with RedirectTo.
+	Status int
+	// Header holds headers added to the answer. It may override the
+	// Content-Type (application/json by default) and CF-Ray.
+	Header http.Header
+	// Body is the answer's body, sent as it is. When empty, an error Status
+	// (400 or more) gets a Cloudflare error envelope with [CodeFault].
+	Body string
+	// Delay is waited before anything else is done; it ends early, with no
+	// answer, when the client goes away or the server closes.
+	Delay time.Duration
+	// Drop hijacks the connection and closes it without answering.
+	Drop bool
+	// Truncate sends the first half of a JSON body as a complete answer
+	// (its Content-Length matches), so the client reads broken JSON rather
+	// than a broken connection. The body cut is Body when set, else the
+	// request's real answer when Commit is set, else the API reference's
+	// example answer.
+	Truncate bool
+	// RedirectTo answers with a redirect to this URL, with no body.
+	RedirectTo string
+	// Commit handles the request normally first, so a PATCH takes effect,
+	// and then answers with the fault instead: the answer to a request that
+	// succeeded is lost, cut or replaced, as when a connection breaks
+	// after the server acted.
+	Commit bool
+}
+
+// queuedFault is a fault with the number of requests it still answers.
+type queuedFault struct {
+	fault Fault
+	left  int
+}
+
+// FailNext makes the next n requests be answered by f instead of normally.
+// Calls add to a queue: faults are used in the order they were given, each
+// by exactly as many requests as asked, whichever routes the requests take
+// (requests are counted in the order the fake starts handling them). n of
+// zero or less does nothing. It is safe to call while requests are served.
+func (s *Server) FailNext(n int, f Fault) {
+	if n <= 0 {
+		return
+	}
+	f.Header = f.Header.Clone()
+	s.mu.Lock()
+	s.faults = append(s.faults, queuedFault{fault: f, left: n})
+	s.mu.Unlock()
+}
+
+// PendingFaults returns how many requests queued faults will still answer.
+func (s *Server) PendingFaults() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n := 0
+	for _, q := range s.faults {
+		n += q.left
+	}
+	return n
+}
+
+// nextFault takes one use of the first queued fault.
+func (s *Server) nextFault() (Fault, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if len(s.faults) == 0 {
+		return Fault{}, false
+	}
+	q := &s.faults[0]
+	f := q.fault
+	if q.left--; q.left == 0 {
+		s.faults[0] = queuedFault{}
+		s.faults = s.faults[1:]
+	}
+	return f, true
+}
+
+// serveFault answers a request with f.
+func (s *Server) serveFault(w http.ResponseWriter, in *incoming, f Fault) {
+	var real *response
+	if f.Commit {
+		resp := s.answer(in)
+		real = &resp
+	}
+	s.pause(in.r.Context(), f.Delay)
+	switch {
+	case f.Drop:
+		drop(w)
+	case f.RedirectTo != "":
+		s.send(w, in, response{status: orDefault(f.Status, http.StatusTemporaryRedirect), header: withHeader(f.Header, "Location", f.RedirectTo)}, &f)
+	case f.Truncate:
+		s.send(w, in, truncated(f, real), &f)
+	case f.Status != 0 || f.Body != "":
+		s.send(w, in, made(f), &f)
+	default:
+		if real == nil {
+			resp := s.answer(in)
+			real = &resp
+		}
+		s.send(w, in, *real, nil)
+	}
+}
+
+// drop closes the connection without answering.
+func drop(w http.ResponseWriter) {
+	conn, _, err := http.NewResponseController(w).Hijack()
+	if err != nil {
+		panic(http.ErrAbortHandler)
+	}
+	_ = conn.Close()
+}
+
+// truncated returns the first half of the body Truncate cuts.
+func truncated(f Fault, real *response) response {
+	body, status := []byte(f.Body), http.StatusOK
+	switch {
+	case f.Body != "":
+	case real != nil:
+		body, status = real.body, real.status
+	default:
+		body = referenceAnswer()
+	}
+	return response{status: orDefault(f.Status, status), header: f.Header, body: body[:len(body)/2]}
+}
+
+// referenceAnswer is the example answer of the API reference's page
+// "Respond to Invitation".
+func referenceAnswer() []byte {
+	inv := SeedInvites()[0]
+	inv.ExpiresOn = inv.InvitedOn
+	inv.Status = StatusAccepted
+	return success(toWire(inv), nil).body
+}
+
+// made returns the answer of a fault with a Status or Body.
+func made(f Fault) response {
+	status := orDefault(f.Status, http.StatusOK)
+	body := []byte(f.Body)
+	if len(body) == 0 && status >= 400 {
+		body = errorBody(info(CodeFault, statusText(status)))
+	}
+	return response{status: status, header: f.Header, body: body}
+}
+
+func statusText(status int) string {
+	if t := http.StatusText(status); t != "" {
+		return t
+	}
+	return "HTTP " + strconv.Itoa(status)
+}
+
+func orDefault(v, def int) int {
+	if v == 0 {
+		return def
+	}
+	return v
+}
+
+func withHeader(h http.Header, key, value string) http.Header {
+	h = h.Clone()
+	if h == nil {
+		h = http.Header{}
+	}
+	h.Set(key, value)
+	return h
+}
+
+// RateLimited returns a fault like Cloudflare's answer to a client over its
+// rate limit: 429, a Retry-After of retryAfter in whole seconds (rounded
+// up), and an error envelope with [CodeRateLimited].
+func RateLimited(retryAfter time.Duration) Fault {
+	secs := max(int64((retryAfter+time.Second-1)/time.Second), 0)
+	return Fault{
+		Status: http.StatusTooManyRequests,
+		Header: http.Header{"Retry-After": {strconv.FormatInt(secs, 10)}},
+		Body: string(errorBody(info(CodeRateLimited,
+			"More than 1200 requests per 300 seconds reached. Please wait and consider throttling your request speed"))),
+	}
+}
+
+// ServerError returns a fault answering status, which must be a 5xx (such
+// as 500 or 503), with a JSON error envelope with [CodeFault]. It panics
+// for another status.
+func ServerError(status int) Fault {
+	if status < 500 || status > 599 {
+		panic("cloudflaretest: ServerError: status " + strconv.Itoa(status) + " is not a 5xx")
+	}
+	return Fault{Status: status, Body: string(errorBody(info(CodeFault, statusText(status))))}
+}
+
+// badGatewayPage is the page Cloudflare's edge sends for a 502.
+const badGatewayPage = "<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n" +
+	"<center><h1>502 Bad Gateway</h1></center>\r\n<hr><center>cloudflare</center>\r\n</body>\r\n</html>\r\n"
+
+// BadGatewayHTML returns a fault answering 502 with the HTML page
+// Cloudflare's edge sends when the API behind it fails, not the JSON
+// envelope.
+func BadGatewayHTML() Fault {
+	return Fault{
+		Status: http.StatusBadGateway,
+		Header: http.Header{"Content-Type": {"text/html"}},
+		Body:   badGatewayPage,
+	}
+}
+
+// Malformed returns a fault answering 200 with the first half of a valid
+// answer's JSON (see [Fault].Truncate).
+func Malformed() Fault { return Fault{Status: http.StatusOK, Truncate: true} }
+
+// Slow returns a fault that waits d and then answers normally; a client
+// whose timeout is shorter gives up first.
+func Slow(d time.Duration) Fault { return Fault{Delay: d} }
+
+// DropConnection returns a fault that closes the connection without
+// answering. Set Commit on it to lose the answer of a request that took
+// effect.
+//
+// Go's HTTP transport itself resends a GET once, unseen by the client, when
+// a connection it reused closes before any answer: for the client to see a
+// dropped GET on a reused connection, queue the fault twice.
+func DropConnection() Fault { return Fault{Drop: true} }
+
+// Redirect returns a fault answering with a redirect of the given status
+// (such as 301, 302, 307 or 308; zero means 307) to url. It panics for an
+// empty url or a status that is not 3xx.
+func Redirect(url string, status int) Fault {
+	if url == "" {
+		panic("cloudflaretest: Redirect: empty url")
+	}
+	if status != 0 && (status < 300 || status > 399) {
+		panic("cloudflaretest: Redirect: status " + strconv.Itoa(status) + " is not a 3xx")
+	}
+	return Fault{Status: status, RedirectTo: url}
+}

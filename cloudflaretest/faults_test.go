@@ -1,0 +1,435 @@
+package cloudflaretest
+
+import (
+	"errors"
+	"net/http"
+	"strconv"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	cloudflare "github.com/seed-b6b9b3cb/cloudflare-go"
+)
+
+func TestFailNextQueuesFaultsInOrder(t *testing.T) {
+	t.Parallel()
+	f := setup(t)
+	f.srv.FailNext(0, ServerError(500))
+	f.srv.FailNext(-1, ServerError(500))
+	assert.Zero(t, f.srv.PendingFaults(), "n <= 0 does nothing")
+
+	f.srv.FailNext(2, ServerError(500))
+	f.srv.FailNext(1, ServerError(503))
+	assert.Equal(t, 3, f.srv.PendingFaults())
+	var got []int
+	for range 4 {
+		status, _, _ := f.do(t, "GET", "user/invites", keyAuth(), "")
+		got = append(got, status)
+	}
+	assert.Equal(t, []int{500, 500, 503, 200}, got)
+	assert.Zero(t, f.srv.PendingFaults())
+}
+
+func TestFailNextCountsExactlyUnderConcurrency(t *testing.T) {
+	t.Parallel()
+	f := setup(t)
+	const faults, requests = 60, 100
+	var wg sync.WaitGroup
+	for range faults {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			f.srv.FailNext(1, ServerError(503))
+		}()
+	}
+	wg.Wait()
+	require.Equal(t, faults, f.srv.PendingFaults())
+
+	statuses := make(chan int, requests)
+	for range requests {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			status, _, _, err := f.send("GET", "user/invites", keyAuth(), "")
+			assert.NoError(t, err)
+			statuses <- status
+		}()
+	}
+	wg.Wait()
+	close(statuses)
+	count := map[int]int{}
+	for s := range statuses {
+		count[s]++
+	}
+	assert.Equal(t, map[int]int{503: faults, 200: requests - faults}, count)
+}
+
+func TestFailNextCopiesTheHeader(t *testing.T) {
+	t.Parallel()
+	f := setup(t)
+	h := http.Header{"X-Test": {"before"}}
+	f.srv.FailNext(1, Fault{Status: 500, Header: h})
+	h.Set("X-Test", "after")
+	_, got, _ := f.do(t, "GET", "user/invites", keyAuth(), "")
+	assert.Equal(t, "before", got.Get("X-Test"))
+}
+
+func TestRateLimited(t *testing.T) {
+	t.Parallel()
+	t.Run("retried after Retry-After", func(t *testing.T) {
+		t.Parallel()
+		f := setup(t)
+		f.srv.FailNext(1, RateLimited(0))
+		invites, _, err := f.client.User.Invites.List(ctx, nil)
+		require.NoError(t, err)
+		assert.Len(t, invites, 4)
+		assert.Len(t, f.srv.Requests(), 2)
+	})
+	t.Run("too long a wait is returned", func(t *testing.T) {
+		t.Parallel()
+		f := setup(t)
+		f.srv.FailNext(1, RateLimited(2*time.Minute))
+		_, err := f.client.User.Invites.Accept(ctx, SeedInviteID)
+		ae := apiError(t, err)
+		assert.ErrorIs(t, err, cloudflare.ErrRateLimited)
+		assert.Equal(t, 429, ae.StatusCode)
+		assert.Equal(t, 2*time.Minute, ae.RetryAfter)
+		assert.True(t, ae.HasCode(CodeRateLimited))
+		assert.Equal(t, 1, ae.Attempts)
+		inv, _ := f.srv.Invite(SeedInviteID)
+		assert.Equal(t, StatusPending, inv.Status, "a rate-limited request has no effect")
+	})
+	t.Run("wire", func(t *testing.T) {
+		t.Parallel()
+		f := setup(t)
+		for _, tt := range []struct {
+			d    time.Duration
+			want string
+		}{{0, "0"}, {-time.Second, "0"}, {time.Millisecond, "1"}, {1500 * time.Millisecond, "2"}, {time.Minute, "60"}} {
+			f.srv.FailNext(1, RateLimited(tt.d))
+			status, h, body := f.do(t, "GET", "user/invites", keyAuth(), "")
+			assertError(t, status, body, 429, CodeRateLimited)
+			assert.Equal(t, tt.want, h.Get("Retry-After"), "RateLimited(%v)", tt.d)
+		}
+	})
+}
+
+func TestServerError(t *testing.T) {
+	t.Parallel()
+	for _, status := range []int{500, 502, 503, 504} {
+		t.Run(strconv.Itoa(status), func(t *testing.T) {
+			t.Parallel()
+			f := setup(t)
+			f.srv.FailNext(1, ServerError(status))
+			_, err := f.client.User.Invites.Get(ctx, SeedInviteID, cloudflare.WithMaxRetries(0))
+			ae := apiError(t, err)
+			assert.Equal(t, status, ae.StatusCode)
+			assert.True(t, ae.HasCode(CodeFault))
+			assert.Equal(t, http.StatusText(status), ae.Errors[0].Message)
+
+			f.srv.FailNext(1, ServerError(status))
+			inv, err := f.client.User.Invites.Accept(ctx, SeedInviteID)
+			require.NoError(t, err, "retried")
+			assert.Equal(t, cloudflare.InviteStatusAccepted, inv.Status)
+			assert.Len(t, f.srv.Requests(), 3)
+		})
+	}
+	assert.PanicsWithValue(t, "cloudflaretest: ServerError: status 404 is not a 5xx", func() { ServerError(404) })
+	assert.Panics(t, func() { ServerError(600) })
+}
+
+func TestBadGatewayHTML(t *testing.T) {
+	t.Parallel()
+	f := setup(t)
+	f.srv.FailNext(1, BadGatewayHTML())
+	_, _, err := f.client.User.Invites.List(ctx, nil, cloudflare.WithMaxRetries(0))
+	ae := apiError(t, err)
+	assert.Equal(t, 502, ae.StatusCode)
+	assert.Empty(t, ae.Errors)
+	assert.Contains(t, ae.Body, "502 Bad Gateway")
+	assert.Contains(t, ae.Body, "cloudflare")
+	assert.NotEmpty(t, ae.RayID)
+
+	f.srv.FailNext(1, BadGatewayHTML())
+	status, h, body := f.do(t, "GET", "user/invites", keyAuth(), "")
+	assert.Equal(t, 502, status)
+	assert.Equal(t, "text/html", h.Get("Content-Type"))
+	assert.Equal(t, badGatewayPage, string(body))
+}
+
+func TestMalformed(t *testing.T) {
+	t.Parallel()
+	f := setup(t)
+	f.srv.FailNext(1, Malformed())
+	_, err := f.client.User.Invites.Get(ctx, SeedInviteID)
+	var re *cloudflare.ResponseError
+	require.ErrorAs(t, err, &re)
+	assert.ErrorIs(t, err, cloudflare.ErrUnexpectedResponse)
+	assert.Equal(t, 200, re.StatusCode)
+	assert.Len(t, f.srv.Requests(), 1, "a 200 is not retried")
+
+	f.srv.FailNext(1, Malformed())
+	status, h, body := f.do(t, "GET", "user/invites", keyAuth(), "")
+	assert.Equal(t, 200, status)
+	assert.Equal(t, "application/json", h.Get("Content-Type"))
+	full := referenceAnswer()
+	assert.Equal(t, string(full[:len(full)/2]), string(body))
+	assert.Equal(t, strconv.Itoa(len(body)), h.Get("Content-Length"))
+}
+
+func TestTruncateCutsTheGivenBody(t *testing.T) {
+	t.Parallel()
+	f := setup(t)
+	f.srv.FailNext(1, Fault{Truncate: true, Status: 503, Body: "0123456789"})
+	status, _, body := f.do(t, "GET", "user/invites", keyAuth(), "")
+	assert.Equal(t, 503, status)
+	assert.Equal(t, "01234", string(body))
+}
+
+func TestSlow(t *testing.T) {
+	t.Parallel()
+	f := setup(t)
+	const d = 30 * time.Millisecond
+	f.srv.FailNext(1, Slow(d))
+	start := time.Now()
+	inv, err := f.client.User.Invites.Accept(ctx, SeedInviteID)
+	require.NoError(t, err)
+	assert.GreaterOrEqual(t, time.Since(start), d)
+	assert.Equal(t, cloudflare.InviteStatusAccepted, inv.Status)
+
+	f.srv.FailNext(1, Slow(time.Hour))
+	_, err = f.client.User.Invites.Reject(ctx, SeedPendingInviteID, cloudflare.WithTimeout(50*time.Millisecond), cloudflare.WithMaxRetries(0))
+	var re *cloudflare.RequestError
+	require.ErrorAs(t, err, &re)
+	var timeout interface{ Timeout() bool }
+	require.ErrorAs(t, err, &timeout)
+	assert.True(t, timeout.Timeout())
+	stored, _ := f.srv.Invite(SeedPendingInviteID)
+	assert.Equal(t, StatusPending, stored.Status, "a request the client gave up on has no effect")
+}
+
+func TestDropConnection(t *testing.T) {
+	t.Parallel()
+	t.Run("PATCH, no retry", func(t *testing.T) {
+		t.Parallel()
+		f := setup(t)
+		f.srv.FailNext(1, DropConnection())
+		_, err := f.client.User.Invites.Accept(ctx, SeedInviteID, cloudflare.WithMaxRetries(0))
+		var re *cloudflare.RequestError
+		require.ErrorAs(t, err, &re)
+		inv, _ := f.srv.Invite(SeedInviteID)
+		assert.Equal(t, StatusPending, inv.Status)
+	})
+	t.Run("PATCH, retried", func(t *testing.T) {
+		t.Parallel()
+		f := setup(t)
+		f.srv.FailNext(1, DropConnection())
+		inv, err := f.client.User.Invites.Accept(ctx, SeedInviteID)
+		require.NoError(t, err)
+		assert.Equal(t, cloudflare.InviteStatusAccepted, inv.Status)
+		assert.Len(t, f.srv.Requests(), 2)
+	})
+	t.Run("GET on a new connection", func(t *testing.T) {
+		t.Parallel()
+		f := setup(t)
+		f.srv.FailNext(1, DropConnection())
+		_, err := f.client.User.Invites.Get(ctx, SeedInviteID, cloudflare.WithMaxRetries(0))
+		var re *cloudflare.RequestError
+		require.ErrorAs(t, err, &re)
+		assert.Equal(t, 1, re.Attempts)
+	})
+	t.Run("GET on a reused connection is replayed by net/http", func(t *testing.T) {
+		t.Parallel()
+		f := setup(t)
+		_, err := f.client.User.Invites.Get(ctx, SeedInviteID)
+		require.NoError(t, err)
+		f.srv.FailNext(1, DropConnection())
+		_, err = f.client.User.Invites.Get(ctx, SeedInviteID, cloudflare.WithMaxRetries(0))
+		require.NoError(t, err, "Go's transport resends an idempotent request once when a reused connection dies")
+		assert.Len(t, f.srv.Requests(), 3)
+
+		f.srv.FailNext(2, DropConnection())
+		_, err = f.client.User.Invites.Get(ctx, SeedInviteID, cloudflare.WithMaxRetries(0))
+		assert.Error(t, err, "two drops reach the SDK")
+	})
+}
+
+// TestCommitLosesTheAnswerOfARequestThatSucceeded drives the SDK's
+// reconciliation: the first PATCH takes effect but its answer is lost; the
+// retry is refused as no longer pending; the SDK reads the invitation and
+// reports success.
+func TestCommitLosesTheAnswerOfARequestThatSucceeded(t *testing.T) {
+	t.Parallel()
+	commit := func(f Fault) Fault {
+		f.Commit = true
+		return f
+	}
+	for name, fault := range map[string]Fault{
+		"dropped":   commit(DropConnection()),
+		"503":       commit(ServerError(503)),
+		"500 after": commit(Fault{Status: 500}),
+	} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			f := setup(t)
+			f.srv.FailNext(1, fault)
+			inv, err := f.client.User.Invites.Reject(ctx, SeedInviteID)
+			require.NoError(t, err)
+			assert.Equal(t, cloudflare.InviteStatusRejected, inv.Status)
+			var methods []string
+			for _, r := range f.srv.Requests() {
+				methods = append(methods, r.Method)
+			}
+			assert.Equal(t, []string{"PATCH", "PATCH", "GET"}, methods)
+		})
+	}
+	t.Run("accept after a committed reject is still refused", func(t *testing.T) {
+		t.Parallel()
+		f := setup(t)
+		_, err := f.client.User.Invites.Reject(ctx, SeedInviteID)
+		require.NoError(t, err)
+		f.srv.FailNext(1, commit(ServerError(503)))
+		_, err = f.client.User.Invites.Accept(ctx, SeedInviteID)
+		assert.True(t, apiError(t, err).HasCode(CodeInviteNotPending))
+	})
+}
+
+func TestCommitWithTruncateAndDelay(t *testing.T) {
+	t.Parallel()
+	f := setup(t)
+	f.srv.FailNext(1, Fault{Commit: true, Truncate: true})
+	status, _, body := f.do(t, "PATCH", "user/invites/"+SeedInviteID, jsonKeyAuth(), `{"status":"accepted"}`)
+	assert.Equal(t, 200, status)
+	inv, _ := f.srv.Invite(SeedInviteID)
+	assert.Equal(t, StatusAccepted, inv.Status)
+	full := success(toWire(inv), nil).body
+	assert.Equal(t, string(full[:len(full)/2]), string(body), "the real answer is cut")
+
+	f.srv.FailNext(1, Fault{Commit: true, Truncate: true})
+	status, _, body = f.do(t, "PATCH", "user/invites/"+SeedInviteID, jsonKeyAuth(), `{"status":"accepted"}`)
+	assert.Equal(t, 400, status, "the real answer's status is kept")
+	assert.NotEmpty(t, body)
+
+	commitSlow := Slow(time.Hour)
+	commitSlow.Commit = true
+	f.srv.FailNext(1, commitSlow)
+	_, err := f.client.User.Invites.Accept(ctx, SeedPendingInviteID, cloudflare.WithTimeout(50*time.Millisecond), cloudflare.WithMaxRetries(0))
+	var re *cloudflare.RequestError
+	require.ErrorAs(t, err, &re)
+	inv, _ = f.srv.Invite(SeedPendingInviteID)
+	assert.Equal(t, StatusAccepted, inv.Status, "the change was made before the answer was held back")
+
+	slow := Slow(10 * time.Millisecond)
+	slow.Commit = true
+	f.srv.FailNext(1, slow)
+	got, err := f.client.User.Invites.Get(ctx, SeedAcceptedInviteID)
+	require.NoError(t, err)
+	assert.Equal(t, SeedAcceptedInviteID, got.ID)
+}
+
+func TestRedirect(t *testing.T) {
+	t.Parallel()
+	t.Run("same origin is followed", func(t *testing.T) {
+		t.Parallel()
+		f := setup(t)
+		f.srv.FailNext(1, Redirect(f.srv.URL+"user/invites?page=1", 0))
+		invites, _, err := f.client.User.Invites.List(ctx, nil)
+		require.NoError(t, err)
+		assert.Len(t, invites, 4)
+		reqs := f.srv.Requests()
+		require.Len(t, reqs, 2)
+		assert.Equal(t, "1", reqs[1].Query.Get("page"))
+	})
+	t.Run("PATCH with 307 keeps method and body", func(t *testing.T) {
+		t.Parallel()
+		f := setup(t)
+		f.srv.FailNext(1, Redirect(f.srv.URL+"user/invites/"+SeedInviteID, http.StatusTemporaryRedirect))
+		inv, err := f.client.User.Invites.Accept(ctx, SeedInviteID)
+		require.NoError(t, err)
+		assert.Equal(t, cloudflare.InviteStatusAccepted, inv.Status)
+	})
+	t.Run("other origin is refused", func(t *testing.T) {
+		t.Parallel()
+		f := setup(t)
+		other := setup(t)
+		f.srv.FailNext(1, Redirect(other.srv.URL+"user/invites", http.StatusMovedPermanently))
+		_, _, err := f.client.User.Invites.List(ctx, nil)
+		var re *cloudflare.ResponseError
+		require.ErrorAs(t, err, &re)
+		assert.Equal(t, http.StatusMovedPermanently, re.StatusCode)
+		assert.Contains(t, re.Location, other.srv.URL[:len(other.srv.URL)-len(apiPrefix)])
+		assert.Empty(t, other.srv.Requests(), "credentials never reach another origin")
+	})
+	t.Run("method change is refused", func(t *testing.T) {
+		t.Parallel()
+		f := setup(t)
+		f.srv.FailNext(1, Redirect(f.srv.URL+"user/invites/"+SeedInviteID, http.StatusFound))
+		_, err := f.client.User.Invites.Accept(ctx, SeedInviteID)
+		var re *cloudflare.ResponseError
+		require.ErrorAs(t, err, &re)
+		assert.Len(t, f.srv.Requests(), 1)
+	})
+	t.Run("wire", func(t *testing.T) {
+		t.Parallel()
+		f := setup(t)
+		f.srv.FailNext(1, Redirect("https://example.com/elsewhere", 0))
+		f.raw.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+		status, h, body := f.do(t, "GET", "user/invites", keyAuth(), "")
+		assert.Equal(t, http.StatusTemporaryRedirect, status)
+		assert.Equal(t, "https://example.com/elsewhere", h.Get("Location"))
+		assert.Empty(t, body)
+	})
+	assert.PanicsWithValue(t, "cloudflaretest: Redirect: status 200 is not a 3xx", func() { Redirect("http://x/", 200) })
+	assert.Panics(t, func() { Redirect("", 302) })
+}
+
+func TestCustomFaults(t *testing.T) {
+	t.Parallel()
+	f := setup(t)
+	tests := []struct {
+		name   string
+		fault  Fault
+		status int
+		check  func(t *testing.T, h http.Header, body []byte)
+	}{
+		{"status only", Fault{Status: http.StatusTeapot}, 418, func(t *testing.T, _ http.Header, body []byte) {
+			env := assertError(t, 418, body, 418, CodeFault)
+			assert.Equal(t, "I'm a teapot", env.Errors[0].Message)
+		}},
+		{"unknown status", Fault{Status: 599}, 599, func(t *testing.T, _ http.Header, body []byte) {
+			assert.Equal(t, "HTTP 599", decodeEnvelope(t, body).Errors[0].Message)
+		}},
+		{"body only", Fault{Body: `{"success":true}`}, 200, func(t *testing.T, h http.Header, body []byte) {
+			assert.Equal(t, `{"success":true}`, string(body))
+			assert.Equal(t, "application/json", h.Get("Content-Type"))
+		}},
+		{"status below 400 without body", Fault{Status: 204}, 204, func(t *testing.T, _ http.Header, body []byte) {
+			assert.Empty(t, body)
+		}},
+		{"headers override", Fault{Status: 500, Body: "oops", Header: http.Header{"Content-Type": {"text/plain"}, "Cf-Ray": {"0000000000000000-LHR"}}}, 500, func(t *testing.T, h http.Header, body []byte) {
+			assert.Equal(t, "text/plain", h.Get("Content-Type"))
+			assert.Equal(t, "0000000000000000-LHR", h.Get("Cf-Ray"))
+			assert.Equal(t, "oops", string(body))
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			// Not parallel: faults are taken in order by the next request.
+			f.srv.FailNext(1, tt.fault)
+			status, h, body := f.do(t, "GET", "user/invites", keyAuth(), "")
+			assert.Equal(t, tt.status, status)
+			tt.check(t, h, body)
+		})
+	}
+
+	// success:false on a 200 is an error for the SDK.
+	f.srv.FailNext(1, Fault{Body: string(errorBody(info(CodeInviteNotFound, "gone")))})
+	_, err := f.client.User.Invites.Get(ctx, SeedInviteID)
+	ae := apiError(t, err)
+	assert.Equal(t, 200, ae.StatusCode)
+	assert.True(t, ae.HasCode(CodeInviteNotFound))
+	assert.False(t, errors.Is(err, cloudflare.ErrNotFound), "ErrNotFound goes by HTTP status")
+}

@@ -1,0 +1,379 @@
+package cloudflaretest
+
+import (
+	"context"
+	"errors"
+	"io"
+	"log"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"time"
+
+	cloudflare "github.com/seed-b6b9b3cb/cloudflare-go"
+)
+
+// Credentials the fake accepts unless options say otherwise. They are not
+// secrets: they only open a fake that listens on loopback.
+const (
+	// DefaultEmail is the account email accepted with [DefaultAPIKey] as
+	// X-Auth-Email. It is also the InvitedMemberEmail of the seed invites.
+	DefaultEmail = "user@example.com"
+	// DefaultAPIKey is the Global API key accepted as X-Auth-Key: 37
+	// lowercase hexadecimal digits, the form of a real one.
+	DefaultAPIKey = "fa4ec1a5d3b9e07c2f86d01b5a9e3c7d24b1f"
+	// DefaultToken is the API token accepted as "Authorization: Bearer …":
+	// 40 characters, the length of a real one.
+	DefaultToken = "fake-cloudflare-api-token-0123456789abcd"
+)
+
+// apiPrefix is the path every route lives under; a request that lost it
+// gets 404 with [CodeNoRoute].
+const apiPrefix = "/client/v4/"
+
+// maxBodyBytes bounds how much of a request body the fake reads; a larger
+// body gets 413 with [CodeBodyTooLarge].
+const maxBodyBytes = 64 << 10
+
+// Server is a fake of Cloudflare's user-invitations API, listening on
+// 127.0.0.1. Create one with [NewServer] and stop it with [Server.Close].
+// All its methods are safe for concurrent use, with each other and with the
+// requests it is answering.
+type Server struct {
+	// URL is the API root to give a client, such as
+	// "http://127.0.0.1:41234/client/v4/", with a trailing slash.
+	URL string
+
+	cfg    serverConfig
+	srv    *http.Server
+	served chan struct{} // closed when Serve returns
+	done   chan struct{} // closed when Close starts
+	conns  sync.WaitGroup
+	once   sync.Once
+
+	mu       sync.Mutex
+	closed   bool
+	invites  map[string]*Invite
+	order    []string // invite IDs in the order they were added
+	requests []Request
+	faults   []queuedFault
+}
+
+// serverConfig collects the options of NewServer.
+type serverConfig struct {
+	email, key, token string
+	noSeed            bool
+	now               func() time.Time
+	latency           time.Duration
+	observe           func(exchange) // set only by this package's tests
+}
+
+// ServerOption configures a [Server] in [NewServer]. NewServer panics when an
+// option's value is invalid, as a test helper that cannot start should.
+type ServerOption func(*serverConfig)
+
+// WithCredentials sets the email and Global API key the fake accepts as
+// X-Auth-Email and X-Auth-Key, instead of [DefaultEmail] and
+// [DefaultAPIKey]. The key must be 32 to 64 hexadecimal digits and the email
+// must look like one; both empty turns API-key authentication off, so only
+// the token is accepted.
+func WithCredentials(email, key string) ServerOption {
+	return func(c *serverConfig) { c.email, c.key = email, key }
+}
+
+// WithToken sets the API token the fake accepts as "Authorization: Bearer
+// <token>", instead of [DefaultToken]. The token must be 32 to 256
+// characters from A-Z, a-z, 0-9 and "-._~+/="; empty turns token
+// authentication off.
+func WithToken(token string) ServerOption {
+	return func(c *serverConfig) { c.token = token }
+}
+
+// WithoutSeed starts the fake with no invitations instead of the seed ones
+// (see [SeedInvites]). Add invitations with [Server.AddInvite].
+func WithoutSeed() ServerOption {
+	return func(c *serverConfig) { c.noSeed = true }
+}
+
+// WithNow sets the fake's clock, which decides when an invitation has
+// expired and is the default InvitedOn of [Server.AddInvite]. The default is
+// time.Now. The function is called from the server's goroutines, with the
+// server's lock held: it must be safe for concurrent use and must not call
+// the Server's methods.
+func WithNow(now func() time.Time) ServerOption {
+	return func(c *serverConfig) { c.now = now }
+}
+
+// WithLatency delays every answer by d, before any fault is applied. The
+// wait ends early when the client goes away or the server closes.
+func WithLatency(d time.Duration) ServerOption {
+	return func(c *serverConfig) { c.latency = d }
+}
+
+// withObserver makes the server report every answer it writes; it is for
+// this package's tests.
+func withObserver(f func(exchange)) ServerOption {
+	return func(c *serverConfig) { c.observe = f }
+}
+
+// check returns why the configuration is unusable, or "".
+func (c *serverConfig) check() string {
+	switch {
+	case c.now == nil:
+		return "WithNow: nil clock"
+	case c.latency < 0:
+		return "WithLatency: negative duration"
+	case (c.email == "") != (c.key == ""):
+		return "WithCredentials: give both an email and a key, or neither"
+	case c.email != "" && !wellFormedEmail(c.email):
+		return "WithCredentials: the email does not look like one"
+	case c.key != "" && !wellFormedKey(c.key):
+		return "WithCredentials: the key is not 32 to 64 hexadecimal digits"
+	case c.token != "" && !wellFormedToken(c.token):
+		return "WithToken: the token is not 32 to 256 token characters"
+	case c.key == "" && c.token == "":
+		return "no credentials: give WithCredentials or WithToken"
+	}
+	return ""
+}
+
+// NewServer starts a fake API on 127.0.0.1 with the seed invitations (see
+// [SeedInvites]) unless [WithoutSeed] is given, and returns it. Stop it with
+// [Server.Close], typically in t.Cleanup. Like httptest.NewServer, it panics
+// if it cannot listen or an option is invalid.
+func NewServer(opts ...ServerOption) *Server {
+	cfg := serverConfig{email: DefaultEmail, key: DefaultAPIKey, token: DefaultToken, now: time.Now}
+	for _, o := range opts {
+		if o == nil {
+			panic("cloudflaretest: NewServer: nil ServerOption")
+		}
+		o(&cfg)
+	}
+	if reason := cfg.check(); reason != "" {
+		panic("cloudflaretest: NewServer: " + reason)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		panic("cloudflaretest: NewServer: cannot listen on 127.0.0.1: " + err.Error())
+	}
+	s := &Server{
+		URL:     "http://" + ln.Addr().String() + apiPrefix,
+		cfg:     cfg,
+		served:  make(chan struct{}),
+		done:    make(chan struct{}),
+		invites: make(map[string]*Invite),
+	}
+	if !cfg.noSeed {
+		for _, inv := range SeedInvites() {
+			s.AddInvite(inv)
+		}
+	}
+	s.srv = &http.Server{
+		Handler:           http.HandlerFunc(s.serveHTTP),
+		ReadHeaderTimeout: 10 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+		ConnState:         s.connState,
+		ErrorLog:          log.New(io.Discard, "", 0),
+	}
+	go func() {
+		defer close(s.served)
+		_ = s.srv.Serve(ln)
+	}()
+	return s
+}
+
+// connState counts open connections so Close can wait for all of them. A
+// connection that arrives once Close has begun is closed at once.
+func (s *Server) connState(c net.Conn, st http.ConnState) {
+	switch st {
+	case http.StateNew:
+		s.conns.Add(1)
+		s.mu.Lock()
+		closed := s.closed
+		s.mu.Unlock()
+		if closed {
+			_ = c.Close()
+		}
+	case http.StateHijacked, http.StateClosed:
+		s.conns.Done()
+	}
+}
+
+// Close stops the server: it stops listening, cuts every connection, ends
+// any delay in progress, and returns once every goroutine the server started
+// has finished. Calling it again does nothing.
+func (s *Server) Close() {
+	s.once.Do(func() {
+		s.mu.Lock()
+		s.closed = true
+		s.mu.Unlock()
+		close(s.done)
+		_ = s.srv.Close()
+		<-s.served
+		s.conns.Wait()
+	})
+}
+
+// Client returns a client of the SDK wired to the fake: its base URL is
+// s.URL and its credentials are the fake's email and API key (or its token,
+// when API-key authentication is off). opts are applied after these, so they
+// override them: a different email or key replaces the fake's one.
+//
+// The SDK refuses a token together with a key, so when opts carry
+// credentials of their own that cannot be mixed with the fake's (such as
+// [cloudflare.WithAPIToken]), the client is built from the base URL and opts
+// alone. Either way credentials never come from the environment.
+func (s *Server) Client(opts ...cloudflare.Option) (*cloudflare.Client, error) {
+	base := []cloudflare.Option{cloudflare.WithBaseURL(s.URL)}
+	ours := []cloudflare.Option{cloudflare.WithAPIEmail(s.cfg.email), cloudflare.WithAPIKey(s.cfg.key)}
+	if s.cfg.key == "" {
+		ours = []cloudflare.Option{cloudflare.WithAPIToken(s.cfg.token)}
+	}
+	c, err := cloudflare.NewClient(append(append(base, ours...), opts...)...)
+	var ve *cloudflare.ValidationError
+	if errors.As(err, &ve) && ve.Field == "credentials" {
+		return cloudflare.NewClient(append(base, opts...)...)
+	}
+	return c, err
+}
+
+// incoming is a request with its body read.
+type incoming struct {
+	r        *http.Request
+	body     []byte
+	tooLarge bool
+}
+
+// serveHTTP reads and records the request, waits out any latency, and
+// answers it, with the next queued fault if there is one.
+func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
+	in := readRequest(w, r)
+	s.record(in)
+	s.pause(r.Context(), s.cfg.latency)
+	if f, ok := s.nextFault(); ok {
+		s.serveFault(w, in, f)
+		return
+	}
+	s.send(w, in, s.answer(in), nil)
+}
+
+// readRequest reads at most maxBodyBytes of the body.
+func readRequest(w http.ResponseWriter, r *http.Request) *incoming {
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBodyBytes))
+	var tooLarge *http.MaxBytesError
+	return &incoming{r: r, body: body, tooLarge: errors.As(err, &tooLarge)}
+}
+
+// pause waits for d. If the client goes away or the server closes first, it
+// aborts the handler, so no answer at all is written.
+func (s *Server) pause(ctx context.Context, d time.Duration) {
+	if d <= 0 {
+		return
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+	case <-ctx.Done():
+		panic(http.ErrAbortHandler)
+	case <-s.done:
+		panic(http.ErrAbortHandler)
+	}
+}
+
+// operation is one of the API's operations.
+type operation int
+
+const (
+	opList operation = iota + 1
+	opGet
+	opEdit
+)
+
+// answer routes a request, authenticates it and runs its operation.
+// Routing comes first, as on the real API: a bad route or identifier is
+// reported without looking at credentials.
+func (s *Server) answer(in *incoming) response {
+	if in.tooLarge {
+		return failure(http.StatusRequestEntityTooLarge, info(CodeBodyTooLarge, "Request body is larger than 65536 bytes"))
+	}
+	op, id, fail := route(in.r)
+	if fail != nil {
+		return *fail
+	}
+	if fail := s.authenticate(in.r.Header); fail != nil {
+		return *fail
+	}
+	switch op {
+	case opList:
+		return s.list(in.r.URL.Query())
+	case opGet:
+		return s.get(id)
+	}
+	return s.edit(id, in)
+}
+
+// route matches the path and method:
+//
+//	GET   /client/v4/user/invites
+//	GET   /client/v4/user/invites/{invite_id}
+//	PATCH /client/v4/user/invites/{invite_id}
+func route(r *http.Request) (operation, string, *response) {
+	rest, ok := strings.CutPrefix(r.URL.EscapedPath(), apiPrefix)
+	segs := strings.Split(rest, "/")
+	if !ok || len(segs) < 2 || len(segs) > 3 || segs[0] != "user" || segs[1] != "invites" {
+		return 0, "", noRoute()
+	}
+	if len(segs) == 2 {
+		if r.Method != http.MethodGet {
+			return 0, "", methodNotAllowed(r.Method, http.MethodGet)
+		}
+		return opList, "", nil
+	}
+	if segs[2] == "" {
+		return 0, "", noRoute()
+	}
+	op := opGet
+	switch r.Method {
+	case http.MethodGet:
+	case http.MethodPatch:
+		op = opEdit
+	default:
+		return 0, "", methodNotAllowed(r.Method, http.MethodGet+", "+http.MethodPatch)
+	}
+	id, err := url.PathUnescape(segs[2])
+	if err != nil || !validID(id) {
+		resp := failure(http.StatusBadRequest, info(CodeInvalidIdentifier,
+			"Could not route to /user/invites/"+segs[2]+", perhaps your object identifier is invalid?"))
+		return 0, "", &resp
+	}
+	return op, id, nil
+}
+
+func noRoute() *response {
+	resp := failure(http.StatusNotFound, info(CodeNoRoute, "No route for that URI"))
+	return &resp
+}
+
+func methodNotAllowed(method, allow string) *response {
+	resp := failure(http.StatusMethodNotAllowed, info(CodeMethodNotAllowed, "Method "+method+" not available for that URI."))
+	resp.header = http.Header{"Allow": {allow}}
+	return &resp
+}
+
+// validID reports whether id can name an invitation: 1 to 32 ASCII letters,
+// digits, '-' or '_' (the schema's maxLength is 32).
+func validID(id string) bool {
+	if id == "" || len(id) > 32 {
+		return false
+	}
+	for i := 0; i < len(id); i++ {
+		b := id[i]
+		if !(b >= 'a' && b <= 'z' || b >= 'A' && b <= 'Z' || b >= '0' && b <= '9' || b == '-' || b == '_') {
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,196 @@
+// Command quickstart shows the SDK's whole flow: find your pending
+// invitations and answer them.
+//
+//	go run ./examples/quickstart
+//
+// With no Cloudflare credentials in the environment it starts the embedded
+// fake API (package cloudflaretest) on loopback, lists the pending
+// invitations, accepts one, rejects another, and shows the typed error that
+// answering the same invitation twice produces. No network and no account
+// are needed.
+//
+// With credentials set (CLOUDFLARE_API_TOKEN, or CLOUDFLARE_EMAIL with
+// CLOUDFLARE_API_KEY) it talks to the real API and only lists your pending
+// invitations. It answers one only when told to by -accept ID or -reject ID.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"strings"
+	"time"
+
+	cloudflare "github.com/seed-b6b9b3cb/cloudflare-go"
+	"github.com/seed-b6b9b3cb/cloudflare-go/cloudflaretest"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}
+
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("quickstart", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	accept := fs.String("accept", "", "with real credentials: accept the invitation with this ID")
+	reject := fs.String("reject", "", "with real credentials: reject the invitation with this ID")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	if fs.NArg() > 0 || (*accept != "" && *reject != "") {
+		fmt.Fprintln(stderr, "usage: quickstart [-accept ID | -reject ID]")
+		return 2
+	}
+	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+
+	if !haveCredentials() {
+		return demo(ctx, stdout, stderr)
+	}
+	client, err := cloudflare.NewClient(cloudflare.WithUserAgent("quickstart"))
+	if err != nil {
+		fmt.Fprintln(stderr, err)
+		return 2
+	}
+	fmt.Fprintf(stdout, "Using the Cloudflare API at %s with credentials from the environment.\n\n", client.BaseURL())
+	if err := listPending(ctx, client, stdout); err != nil {
+		fmt.Fprintln(stderr, err)
+		return exitCode(err)
+	}
+	var inv *cloudflare.Invite
+	switch {
+	case *accept != "":
+		inv, err = client.User.Invites.Accept(ctx, *accept)
+	case *reject != "":
+		inv, err = client.User.Invites.Reject(ctx, *reject)
+	default:
+		fmt.Fprintln(stdout, "\nNothing answered: pass -accept ID or -reject ID to answer an invitation.")
+		return 0
+	}
+	if err != nil {
+		fmt.Fprintln(stderr, err)
+		return exitCode(err)
+	}
+	fmt.Fprintf(stdout, "\nInvitation %s to %q is now %s.\n", inv.ID, inv.OrganizationName, inv.Status)
+	return 0
+}
+
+func haveCredentials() bool {
+	for _, name := range []string{cloudflare.EnvAPIToken, cloudflare.EnvAPIKey, cloudflare.EnvAPIEmail} {
+		if os.Getenv(name) != "" {
+			return true
+		}
+	}
+	return false
+}
+
+// demo runs the whole flow against the embedded fake API.
+func demo(ctx context.Context, stdout, stderr io.Writer) int {
+	srv := cloudflaretest.NewServer()
+	defer srv.Close()
+	client, err := srv.Client(cloudflare.WithUserAgent("quickstart"))
+	if err != nil {
+		fmt.Fprintln(stderr, err)
+		return 1
+	}
+	fmt.Fprintf(stdout, "No Cloudflare credentials in the environment: using the embedded fake API at %s\n", srv.URL)
+	fmt.Fprintln(stdout, "(set CLOUDFLARE_API_TOKEN to talk to the real API instead)")
+	fmt.Fprintln(stdout)
+
+	pending, err := pendingInvites(ctx, client)
+	if err != nil {
+		fmt.Fprintln(stderr, err)
+		return 1
+	}
+	printInvites(stdout, pending)
+	if len(pending) < 2 {
+		fmt.Fprintln(stderr, "the fake should hold at least two pending invitations")
+		return 1
+	}
+
+	first, second := pending[0], pending[1]
+	fmt.Fprintf(stdout, "\nAccepting %s (%s)...\n", first.ID, first.OrganizationName)
+	inv, err := client.User.Invites.Accept(ctx, first.ID)
+	if err != nil {
+		fmt.Fprintln(stderr, err)
+		return 1
+	}
+	fmt.Fprintf(stdout, "  now %s: you join %s as %s\n", inv.Status, inv.OrganizationName, strings.Join(inv.Roles, ", "))
+
+	fmt.Fprintf(stdout, "Rejecting %s (%s)...\n", second.ID, second.OrganizationName)
+	if inv, err = client.User.Invites.Reject(ctx, second.ID); err != nil {
+		fmt.Fprintln(stderr, err)
+		return 1
+	}
+	fmt.Fprintf(stdout, "  now %s\n", inv.Status)
+
+	fmt.Fprintf(stdout, "\nAccepting %s a second time gives a typed error:\n", first.ID)
+	_, err = client.User.Invites.Accept(ctx, first.ID)
+	var apiErr *cloudflare.APIError
+	if !errors.As(err, &apiErr) {
+		fmt.Fprintf(stderr, "expected an *APIError, got %v\n", err)
+		return 1
+	}
+	fmt.Fprintf(stdout, "  err.Error():      %v\n", err)
+	fmt.Fprintf(stdout, "  errors.As → *cloudflare.APIError: status %d, ray %s\n", apiErr.StatusCode, apiErr.RayID)
+	for _, e := range apiErr.Errors {
+		fmt.Fprintf(stdout, "  error code %d:   %s  (apiErr.HasCode(%d) == %v)\n", e.Code, e.Message, e.Code, apiErr.HasCode(e.Code))
+	}
+	fmt.Fprintln(stdout)
+	return listPendingReport(ctx, client, stdout, stderr)
+}
+
+func listPendingReport(ctx context.Context, client *cloudflare.Client, stdout, stderr io.Writer) int {
+	fmt.Fprintln(stdout, "After answering:")
+	if err := listPending(ctx, client, stdout); err != nil {
+		fmt.Fprintln(stderr, err)
+		return 1
+	}
+	return 0
+}
+
+// pendingInvites walks every page of the user's invitations and keeps the
+// pending ones.
+func pendingInvites(ctx context.Context, client *cloudflare.Client) ([]cloudflare.Invite, error) {
+	var pending []cloudflare.Invite
+	for inv, err := range client.User.Invites.All(ctx) {
+		if err != nil {
+			return nil, err
+		}
+		if inv.Status == cloudflare.InviteStatusPending {
+			pending = append(pending, inv)
+		}
+	}
+	return pending, nil
+}
+
+func listPending(ctx context.Context, client *cloudflare.Client, w io.Writer) error {
+	pending, err := pendingInvites(ctx, client)
+	if err != nil {
+		return err
+	}
+	printInvites(w, pending)
+	return nil
+}
+
+func printInvites(w io.Writer, invites []cloudflare.Invite) {
+	fmt.Fprintf(w, "Pending invitations: %d\n", len(invites))
+	for _, inv := range invites {
+		fmt.Fprintf(w, "  %s  %-20q roles: %s; invited by %s; expires %s\n",
+			inv.ID, inv.OrganizationName, strings.Join(inv.Roles, ", "), inv.InvitedBy, inv.ExpiresOn.Format(time.DateOnly))
+	}
+}
+
+func exitCode(err error) int {
+	if errors.Is(err, cloudflare.ErrValidation) {
+		return 2
+	}
+	return 1
+}

@@ -1,0 +1,81 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"net/http"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/seed-b6b9b3cb/cloudflare-go/cloudflaretest"
+)
+
+func clearCredentials(t *testing.T) {
+	for _, name := range []string{"CLOUDFLARE_API_TOKEN", "CLOUDFLARE_API_KEY", "CLOUDFLARE_EMAIL", "CLOUDFLARE_BASE_URL"} {
+		t.Setenv(name, "")
+	}
+}
+
+// Without credentials the quickstart runs the whole flow against the
+// embedded fake.
+func TestDemoWithoutCredentials(t *testing.T) {
+	clearCredentials(t)
+	var stdout, stderr bytes.Buffer
+	code := run(context.Background(), nil, &stdout, &stderr)
+	require.Equal(t, 0, code, stderr.String())
+	out := stdout.String()
+	for _, want := range []string{
+		"using the embedded fake API at http://127.0.0.1:",
+		"Pending invitations: 2",
+		"Accepting " + cloudflaretest.SeedInviteID,
+		"now accepted",
+		"Rejecting " + cloudflaretest.SeedPendingInviteID,
+		"now rejected",
+		"a second time gives a typed error",
+		"errors.As → *cloudflare.APIError: status 400",
+		"After answering:\nPending invitations: 0",
+	} {
+		assert.Contains(t, out, want)
+	}
+	assert.Empty(t, stderr.String())
+}
+
+// With credentials it talks to the API they are for, and only lists unless
+// told to answer.
+func TestRealModeOnlyLists(t *testing.T) {
+	srv := cloudflaretest.NewServer()
+	t.Cleanup(srv.Close)
+	clearCredentials(t)
+	t.Setenv("CLOUDFLARE_API_TOKEN", cloudflaretest.DefaultToken)
+	t.Setenv("CLOUDFLARE_BASE_URL", srv.URL)
+
+	var stdout, stderr bytes.Buffer
+	code := run(context.Background(), nil, &stdout, &stderr)
+	require.Equal(t, 0, code, stderr.String())
+	assert.Contains(t, stdout.String(), "Pending invitations: 2")
+	assert.Contains(t, stdout.String(), "Nothing answered")
+	for _, r := range srv.Requests() {
+		assert.Equal(t, http.MethodGet, r.Method, "only lists: %s %s", r.Method, r.Path)
+	}
+	inv, ok := srv.Invite(cloudflaretest.SeedInviteID)
+	require.True(t, ok)
+	assert.Equal(t, cloudflaretest.StatusPending, inv.Status)
+
+	stdout.Reset()
+	code = run(context.Background(), []string{"-accept", cloudflaretest.SeedInviteID}, &stdout, &stderr)
+	require.Equal(t, 0, code, stderr.String())
+	assert.Contains(t, stdout.String(), "is now accepted")
+	inv, _ = srv.Invite(cloudflaretest.SeedInviteID)
+	assert.Equal(t, cloudflaretest.StatusAccepted, inv.Status)
+}
+
+func TestUsage(t *testing.T) {
+	clearCredentials(t)
+	for _, args := range [][]string{{"-accept", "a", "-reject", "b"}, {"extra"}, {"-nope"}} {
+		var stdout, stderr bytes.Buffer
+		assert.Equal(t, 2, run(context.Background(), args, &stdout, &stderr), "args %q", args)
+		assert.NotEmpty(t, stderr.String())
+	}
+}
