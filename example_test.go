@@ -1,0 +1,141 @@
+package cloudflare_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log"
+
+	cloudflare "github.com/seed-b6b9b3cb/cloudflare-go"
+	"github.com/seed-b6b9b3cb/cloudflare-go/cloudflaretest"
+)
+
+// The examples run against the fake API of package cloudflaretest, so their
+// output is checked by go test.
+
+func ExampleNewClient() {
+	srv := cloudflaretest.NewServer()
+	defer srv.Close()
+
+	// With no credential option, NewClient reads CLOUDFLARE_API_TOKEN, or
+	// CLOUDFLARE_EMAIL and CLOUDFLARE_API_KEY, from the environment.
+	client, err := cloudflare.NewClient(
+		cloudflare.WithAPIToken(cloudflaretest.DefaultToken),
+		cloudflare.WithBaseURL(srv.URL), // default: https://api.cloudflare.com/client/v4/
+		cloudflare.WithUserAgent("example/1.0"),
+	)
+	if err != nil {
+		log.Fatal(err)
+	}
+	inv, err := client.User.Invites.Get(context.Background(), cloudflaretest.SeedInviteID)
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(inv.OrganizationName, inv.Status, inv.Roles)
+
+	// Credentials are never printed.
+	fmt.Println(client.String() == fmt.Sprintf("%+v", client))
+	// Output:
+	// Cloudflare, Inc. pending [Account Administrator]
+	// true
+}
+
+func ExampleNewClient_missingCredentials() {
+	_, err := cloudflare.NewClient(cloudflare.WithAPIEmail("user@example.com"))
+	fmt.Println(err)
+	fmt.Println(errors.Is(err, cloudflare.ErrValidation))
+	// Output:
+	// cloudflare: NewClient: invalid credentials: an API email was given without an API key (from options)
+	// true
+}
+
+func ExampleInviteService_Edit() {
+	srv := cloudflaretest.NewServer()
+	defer srv.Close()
+	client, err := srv.Client()
+	if err != nil {
+		log.Fatal(err)
+	}
+	ctx := context.Background()
+
+	inv, err := client.User.Invites.Edit(ctx, cloudflaretest.SeedInviteID,
+		cloudflare.InviteEditParams{Status: cloudflare.InviteStatusAccepted})
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(inv.ID, inv.Status)
+
+	// Answering twice is refused by the API, with a typed error.
+	_, err = client.User.Invites.Reject(ctx, cloudflaretest.SeedInviteID)
+	var apiErr *cloudflare.APIError
+	if errors.As(err, &apiErr) {
+		fmt.Println(apiErr.StatusCode, apiErr.HasCode(cloudflaretest.CodeInviteNotPending))
+	}
+
+	// A bad argument is refused before anything is sent.
+	_, err = client.User.Invites.Accept(ctx, "abc/../../tokens")
+	fmt.Println(err)
+	// Output:
+	// 4f5f0c14a2a41d5063dd301b2f829f04 accepted
+	// 400 true
+	// cloudflare: PATCH /user/invites/{invite_id}: invalid invite_id: character 4 is not an ASCII letter, digit, '-' or '_'
+}
+
+func ExampleInviteService_List() {
+	srv := cloudflaretest.NewServer()
+	defer srv.Close()
+	client, err := srv.Client()
+	if err != nil {
+		log.Fatal(err)
+	}
+	invites, info, err := client.User.Invites.List(context.Background(), &cloudflare.InviteListParams{Page: 1, PerPage: 2})
+	if err != nil {
+		log.Fatal(err)
+	}
+	for _, inv := range invites {
+		fmt.Println(inv.ID, inv.Status)
+	}
+	fmt.Printf("page %d of %d invitations, %d per page\n", info.Page, info.TotalCount, info.PerPage)
+	// Output:
+	// 4f5f0c14a2a41d5063dd301b2f829f04 pending
+	// b3e1c7a29d5f4e80a6c2d9f1e4b7a035 pending
+	// page 1 of 4 invitations, 2 per page
+}
+
+func ExampleInviteService_All() {
+	srv := cloudflaretest.NewServer()
+	defer srv.Close()
+	client, err := srv.Client()
+	if err != nil {
+		log.Fatal(err)
+	}
+	for inv, err := range client.User.Invites.All(context.Background()) {
+		if err != nil {
+			log.Fatal(err)
+		}
+		fmt.Println(inv.OrganizationName, inv.Status)
+	}
+	// Output:
+	// Cloudflare, Inc. pending
+	// Acme Corp pending
+	// Globex Corporation accepted
+	// Initech expired
+}
+
+func ExampleAPIError() {
+	srv := cloudflaretest.NewServer()
+	defer srv.Close()
+	client, err := srv.Client()
+	if err != nil {
+		log.Fatal(err)
+	}
+	_, err = client.User.Invites.Get(context.Background(), "00000000000000000000000000000000")
+	fmt.Println(errors.Is(err, cloudflare.ErrNotFound))
+	var apiErr *cloudflare.APIError
+	if errors.As(err, &apiErr) {
+		fmt.Println(apiErr.StatusCode, apiErr.Errors[0].Code, apiErr.RayID != "")
+	}
+	// Output:
+	// true
+	// 404 1100 true
+}
