@@ -61,11 +61,13 @@ type Client struct {
 	limiter          *rate.Limiter
 }
 
-// credentials are kept behind a pointer with its own formatting, so neither
-// %v nor %#v of a Client or its fields can print them.
+// credentials are kept behind a pointer with its own formatting, and their
+// header values only inside a closure, so no fmt verb on a Client, a copy of
+// one, or its fields can print them (%s or %q of a Client value would
+// otherwise dereference this pointer and print its fields).
 type credentials struct {
-	email, key, token []string // header values, built once
-	kind              string
+	set  func(h http.Header) // sets the authentication headers, built once
+	kind string
 }
 
 // String names the kind of credential, never its value.
@@ -171,13 +173,15 @@ func (cfg *clientConfig) credentials() (*credentials, error) {
 	case token != "" && email != "":
 		return nil, fail("an API email was given with an API token; a token needs no email")
 	case token != "":
-		return &credentials{token: []string{"Bearer " + token}, kind: "api token"}, nil
+		v := []string{"Bearer " + token}
+		return &credentials{set: func(h http.Header) { h["Authorization"] = v }, kind: "api token"}, nil
 	case email != "" && key == "":
 		return nil, fail("an API email was given without an API key")
 	case key != "" && email == "":
 		return nil, fail("an API key was given without an API email")
 	case key != "":
-		return &credentials{email: []string{email}, key: []string{key}, kind: "api key"}, nil
+		e, k := []string{email}, []string{key}
+		return &credentials{set: func(h http.Header) { h["X-Auth-Email"], h["X-Auth-Key"] = e, k }, kind: "api key"}, nil
 	}
 	return nil, fail("no credentials: set an API token, or an API email and key")
 }
@@ -353,12 +357,7 @@ func (c *Client) newRequest(ctx context.Context, k *call) *http.Request {
 	for key, v := range k.cfg.headers {
 		h[key] = v
 	}
-	if c.auth.token != nil {
-		h["Authorization"] = c.auth.token
-	} else {
-		h["X-Auth-Email"] = c.auth.email
-		h["X-Auth-Key"] = c.auth.key
-	}
+	c.auth.set(h)
 	h["Accept"] = c.accept
 	h["User-Agent"] = c.userAgent
 	req := &http.Request{
@@ -416,6 +415,11 @@ func (c *Client) do(ctx context.Context, k *call, out answer) error {
 		k.attempts++
 		if c.limiter != nil {
 			if err := c.limiter.Wait(ctx); err != nil {
+				if ctx.Err() == nil {
+					// The limiter refuses at once a wait that would outlast
+					// the context's deadline; report it as that deadline.
+					err = errLimiterDeadline{}
+				}
 				return &RequestError{Method: k.method, Path: k.path, Attempts: k.attempts, Err: err}
 			}
 		}
@@ -512,6 +516,20 @@ func (e errAttemptTimeout) Error() string { return "attempt timed out after " + 
 
 // Timeout reports true, as net.Error does for timeouts.
 func (e errAttemptTimeout) Timeout() bool { return true }
+
+// errLimiterDeadline is the cause of a call the rate limiter would have held
+// past the context's deadline. It matches [context.DeadlineExceeded].
+type errLimiterDeadline struct{}
+
+func (errLimiterDeadline) Error() string {
+	return "waiting for the rate limit would exceed the context deadline"
+}
+
+// Is reports whether target is [context.DeadlineExceeded].
+func (errLimiterDeadline) Is(target error) bool { return target == context.DeadlineExceeded }
+
+// Timeout reports true, as net.Error does for timeouts.
+func (errLimiterDeadline) Timeout() bool { return true }
 
 // readAnswer turns a response into nil (out holds the result) or the error
 // to report.

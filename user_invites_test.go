@@ -1,0 +1,947 @@
+package cloudflare
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"net"
+	"net/http"
+	"reflect"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// methodCase is one method of InviteService, called with fixed valid
+// arguments, for the checks every method must pass.
+type methodCase struct {
+	name   string
+	method string // HTTP method the call sends
+	path   string // path the server sees
+	query  string // query the call sends
+	// call runs the method and reports whether it returned any result.
+	call func(ctx context.Context, s *InviteService, opts ...RequestOption) (gotResult bool, err error)
+}
+
+// allQuery is the query of All's first page.
+const allQuery = "page=1&per_page=50"
+
+func inviteMethods() []methodCase {
+	return []methodCase{
+		{"Edit", http.MethodPatch, invitePath, "", func(ctx context.Context, s *InviteService, opts ...RequestOption) (bool, error) {
+			inv, err := s.Edit(ctx, testInviteID, InviteEditParams{Status: InviteStatusAccepted}, opts...)
+			return inv != nil, err
+		}},
+		{"Accept", http.MethodPatch, invitePath, "", func(ctx context.Context, s *InviteService, opts ...RequestOption) (bool, error) {
+			inv, err := s.Accept(ctx, testInviteID, opts...)
+			return inv != nil, err
+		}},
+		{"Reject", http.MethodPatch, invitePath, "", func(ctx context.Context, s *InviteService, opts ...RequestOption) (bool, error) {
+			inv, err := s.Reject(ctx, testInviteID, opts...)
+			return inv != nil, err
+		}},
+		{"Get", http.MethodGet, invitePath, "", func(ctx context.Context, s *InviteService, opts ...RequestOption) (bool, error) {
+			inv, err := s.Get(ctx, testInviteID, opts...)
+			return inv != nil, err
+		}},
+		{"List", http.MethodGet, invitesPath, "", func(ctx context.Context, s *InviteService, opts ...RequestOption) (bool, error) {
+			invs, info, err := s.List(ctx, nil, opts...)
+			return invs != nil || info != nil, err
+		}},
+		{"All", http.MethodGet, invitesPath, allQuery, func(ctx context.Context, s *InviteService, opts ...RequestOption) (bool, error) {
+			var got []Invite
+			for inv, err := range s.All(ctx, opts...) {
+				if err != nil {
+					return len(got) > 0, err
+				}
+				got = append(got, inv)
+			}
+			return len(got) > 0, nil
+		}},
+	}
+}
+
+func TestInviteService_Edit(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name       string
+		call       func(ctx context.Context, s *InviteService) (*Invite, error)
+		wantBody   string
+		wantStatus InviteStatus
+	}{
+		{
+			name: "Edit accepted",
+			call: func(ctx context.Context, s *InviteService) (*Invite, error) {
+				return s.Edit(ctx, testInviteID, InviteEditParams{Status: InviteStatusAccepted})
+			},
+			wantBody:   `{"status":"accepted"}`,
+			wantStatus: InviteStatusAccepted,
+		},
+		{
+			name: "Edit rejected",
+			call: func(ctx context.Context, s *InviteService) (*Invite, error) {
+				return s.Edit(ctx, testInviteID, InviteEditParams{Status: InviteStatusRejected})
+			},
+			wantBody:   `{"status":"rejected"}`,
+			wantStatus: InviteStatusRejected,
+		},
+		{
+			name: "Accept",
+			call: func(ctx context.Context, s *InviteService) (*Invite, error) {
+				return s.Accept(ctx, testInviteID)
+			},
+			wantBody:   `{"status":"accepted"}`,
+			wantStatus: InviteStatusAccepted,
+		},
+		{
+			name: "Reject",
+			call: func(ctx context.Context, s *InviteService) (*Invite, error) {
+				return s.Reject(ctx, testInviteID)
+			},
+			wantBody:   `{"status":"rejected"}`,
+			wantStatus: InviteStatusRejected,
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			client, mux, log := setup(t)
+			want := referenceInvite()
+			want.Status = tt.wantStatus
+			answer := inviteEnvelope(t, want)
+			mux.HandleFunc("PATCH /user/invites/{id}", func(w http.ResponseWriter, r *http.Request) {
+				reply(w, http.StatusOK, answer)
+			})
+
+			inv, err := tt.call(context.Background(), client.User.Invites)
+
+			require.NoError(t, err)
+			require.NotNil(t, inv)
+			assert.Equal(t, want, *inv)
+			got := log.only(t)
+			assert.Equal(t, http.MethodPatch, got.Method)
+			assert.Equal(t, invitePath, got.Path)
+			assert.Empty(t, got.RawQuery)
+			assertRequestHeaders(t, got, tt.wantBody)
+		})
+	}
+}
+
+func TestInviteService_Get(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name    string
+		fixture string
+		want    func() Invite
+	}{
+		{"reference answer", "invite-response.json", referenceInvite},
+		{"invited_member_id null is empty", "core-invite-null-member.json", func() Invite {
+			inv := referenceInvite()
+			inv.InvitedMemberID = ""
+			inv.Status = InviteStatusPending
+			return inv
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			client, mux, log := setup(t)
+			answer := fixture(t, tt.fixture)
+			mux.HandleFunc("GET /user/invites/{id}", func(w http.ResponseWriter, r *http.Request) {
+				reply(w, http.StatusOK, answer)
+			})
+
+			inv, err := client.User.Invites.Get(context.Background(), testInviteID)
+
+			require.NoError(t, err)
+			require.NotNil(t, inv)
+			assert.Equal(t, tt.want(), *inv)
+			got := log.only(t)
+			assert.Equal(t, http.MethodGet, got.Method)
+			assert.Equal(t, invitePath, got.Path)
+			assert.Empty(t, got.RawQuery)
+			assertRequestHeaders(t, got, "")
+		})
+	}
+}
+
+func TestInviteService_List(t *testing.T) {
+	t.Parallel()
+	second := referenceInvite()
+	second.ID = "0123456789abcdef0123456789abcdef"
+	second.Status = InviteStatusPending
+	info := &ResultInfo{Page: 2, PerPage: 20, Count: 2, TotalCount: 22}
+	tests := []struct {
+		name      string
+		params    *InviteListParams
+		answer    map[string]any
+		wantQuery string
+		want      []Invite
+		wantInfo  *ResultInfo
+	}{
+		{
+			name:      "nil params send no query",
+			params:    nil,
+			answer:    map[string]any{"result": []Invite{referenceInvite(), second}, "result_info": info},
+			wantQuery: "",
+			want:      []Invite{referenceInvite(), second},
+			wantInfo:  info,
+		},
+		{
+			name:      "zero params send no query",
+			params:    &InviteListParams{},
+			answer:    map[string]any{"result": []Invite{referenceInvite(), second}, "result_info": info},
+			wantQuery: "",
+			want:      []Invite{referenceInvite(), second},
+			wantInfo:  info,
+		},
+		{
+			name:      "page only",
+			params:    &InviteListParams{Page: 2},
+			answer:    map[string]any{"result": []Invite{referenceInvite(), second}, "result_info": info},
+			wantQuery: "page=2",
+			want:      []Invite{referenceInvite(), second},
+			wantInfo:  info,
+		},
+		{
+			name:      "per_page only",
+			params:    &InviteListParams{PerPage: 20},
+			answer:    map[string]any{"result": []Invite{referenceInvite(), second}, "result_info": info},
+			wantQuery: "per_page=20",
+			want:      []Invite{referenceInvite(), second},
+			wantInfo:  info,
+		},
+		{
+			name:      "page and per_page",
+			params:    &InviteListParams{Page: 2, PerPage: 20},
+			answer:    map[string]any{"result": []Invite{referenceInvite(), second}, "result_info": info},
+			wantQuery: "page=2&per_page=20",
+			want:      []Invite{referenceInvite(), second},
+			wantInfo:  info,
+		},
+		{
+			name:      "no result_info counts the page",
+			params:    nil,
+			answer:    map[string]any{"result": []Invite{referenceInvite(), second}},
+			wantQuery: "",
+			want:      []Invite{referenceInvite(), second},
+			wantInfo:  &ResultInfo{Count: 2},
+		},
+		{
+			name:      "empty page",
+			params:    &InviteListParams{Page: 3},
+			answer:    map[string]any{"result": []Invite{}, "result_info": &ResultInfo{Page: 3, PerPage: 20, TotalCount: 22}},
+			wantQuery: "page=3",
+			want:      []Invite{},
+			wantInfo:  &ResultInfo{Page: 3, PerPage: 20, TotalCount: 22},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			client, mux, log := setup(t)
+			answer := successJSON(t, tt.answer)
+			mux.HandleFunc("GET /user/invites", func(w http.ResponseWriter, r *http.Request) {
+				reply(w, http.StatusOK, answer)
+			})
+
+			invites, gotInfo, err := client.User.Invites.List(context.Background(), tt.params)
+
+			require.NoError(t, err)
+			assert.Equal(t, tt.want, invites)
+			assert.Equal(t, tt.wantInfo, gotInfo)
+			got := log.only(t)
+			assert.Equal(t, http.MethodGet, got.Method)
+			assert.Equal(t, invitesPath, got.Path)
+			assert.Equal(t, tt.wantQuery, got.RawQuery)
+			assertRequestHeaders(t, got, "")
+		})
+	}
+}
+
+// listPage is one page a test server hands out to All.
+type listPage struct {
+	n    int         // invitations on the page
+	info *ResultInfo // nil: the answer has no result_info
+}
+
+// pagedInvites returns the invitations of pages, in order, with IDs that
+// name their page, and the answer for each page.
+func pagedInvites(t *testing.T, pages []listPage) ([]Invite, [][]byte) {
+	t.Helper()
+	var all []Invite
+	bodies := make([][]byte, len(pages))
+	for p, pg := range pages {
+		invites := make([]Invite, 0, pg.n)
+		for i := range pg.n {
+			inv := referenceInvite()
+			inv.ID = "page" + strconv.Itoa(p+1) + "-invite" + strconv.Itoa(i+1)
+			invites = append(invites, inv)
+		}
+		all = append(all, invites...)
+		fields := map[string]any{"result": invites}
+		if pg.info != nil {
+			fields["result_info"] = pg.info
+		}
+		bodies[p] = successJSON(t, fields)
+	}
+	return all, bodies
+}
+
+// servePages answers GET /user/invites with bodies[page-1], and an empty
+// page beyond the last.
+func servePages(t *testing.T, mux *http.ServeMux, bodies [][]byte) {
+	empty := successJSON(t, map[string]any{"result": []Invite{}})
+	mux.HandleFunc("GET /user/invites", func(w http.ResponseWriter, r *http.Request) {
+		p, err := strconv.Atoi(r.URL.Query().Get("page"))
+		if err != nil || p < 1 || p > len(bodies) {
+			reply(w, http.StatusOK, empty)
+			return
+		}
+		reply(w, http.StatusOK, bodies[p-1])
+	})
+}
+
+func TestInviteService_All_Paging(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name      string
+		pages     []listPage
+		wantCount int // invitations yielded
+		wantPages int // requests sent
+	}{
+		{
+			name:      "one request when the first page holds everything",
+			pages:     []listPage{{3, &ResultInfo{Page: 1, PerPage: 50, Count: 3, TotalCount: 3}}},
+			wantCount: 3, wantPages: 1,
+		},
+		{
+			name: "follows result_info to the last, short page",
+			pages: []listPage{
+				{2, &ResultInfo{Page: 1, PerPage: 2, Count: 2, TotalCount: 5}},
+				{2, &ResultInfo{Page: 2, PerPage: 2, Count: 2, TotalCount: 5}},
+				{1, &ResultInfo{Page: 3, PerPage: 2, Count: 1, TotalCount: 5}},
+			},
+			wantCount: 5, wantPages: 3,
+		},
+		{
+			name: "stops at total_count even after a full page",
+			pages: []listPage{
+				{2, &ResultInfo{Page: 1, PerPage: 2, Count: 2, TotalCount: 4}},
+				{2, &ResultInfo{Page: 2, PerPage: 2, Count: 2, TotalCount: 4}},
+				{2, &ResultInfo{Page: 3, PerPage: 2, Count: 2, TotalCount: 4}}, // must not be fetched
+			},
+			wantCount: 4, wantPages: 2,
+		},
+		{
+			name: "stops on an empty page when total_count is unknown",
+			pages: []listPage{
+				{2, &ResultInfo{Page: 1, PerPage: 2, Count: 2}},
+				{0, &ResultInfo{Page: 2, PerPage: 2}},
+				{2, &ResultInfo{Page: 3, PerPage: 2, Count: 2}}, // must not be fetched
+			},
+			wantCount: 2, wantPages: 2,
+		},
+		{
+			name: "stops on a short page when total_count is unknown",
+			pages: []listPage{
+				{2, &ResultInfo{Page: 1, PerPage: 2, Count: 2}},
+				{1, &ResultInfo{Page: 2, PerPage: 2, Count: 1}},
+				{2, &ResultInfo{Page: 3, PerPage: 2, Count: 2}}, // must not be fetched
+			},
+			wantCount: 3, wantPages: 2,
+		},
+		{
+			name:      "without result_info a page shorter than 50 is the last",
+			pages:     []listPage{{3, nil}, {3, nil}},
+			wantCount: 3, wantPages: 1,
+		},
+		{
+			name:      "without result_info a page of 50 asks for the next",
+			pages:     []listPage{{50, nil}, {0, nil}},
+			wantCount: 50, wantPages: 2,
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			client, mux, log := setup(t)
+			all, bodies := pagedInvites(t, tt.pages)
+			servePages(t, mux, bodies)
+
+			var got []Invite
+			for inv, err := range client.User.Invites.All(context.Background()) {
+				require.NoError(t, err)
+				got = append(got, inv)
+			}
+
+			assert.Equal(t, all[:tt.wantCount], got)
+			reqs := log.Requests()
+			require.Len(t, reqs, tt.wantPages)
+			for i, r := range reqs {
+				assert.Equal(t, http.MethodGet, r.Method)
+				assert.Equal(t, invitesPath, r.Path)
+				assert.Equal(t, "page="+strconv.Itoa(i+1)+"&per_page=50", r.RawQuery)
+			}
+		})
+	}
+}
+
+func TestInviteService_All_StopsAtMaxListPages(t *testing.T) {
+	t.Parallel()
+	client, mux, log := setup(t)
+	// A lying server: every page is full and total_count never comes.
+	answer := successJSON(t, map[string]any{
+		"result":      []Invite{referenceInvite()},
+		"result_info": ResultInfo{Page: 1, PerPage: 1, Count: 1},
+	})
+	mux.HandleFunc("GET /user/invites", func(w http.ResponseWriter, r *http.Request) {
+		reply(w, http.StatusOK, answer)
+	})
+
+	var invites int
+	var errs []error
+	for _, err := range client.User.Invites.All(context.Background()) {
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		assert.Empty(t, errs, "an invitation came after the error")
+		invites++
+	}
+
+	assert.Equal(t, MaxListPages, invites)
+	assert.Equal(t, int64(MaxListPages), log.Load())
+	require.Len(t, errs, 1)
+	var re *ResponseError
+	require.ErrorAs(t, errs[0], &re)
+	assert.ErrorIs(t, errs[0], ErrUnexpectedResponse)
+	assert.Contains(t, re.Reason, strconv.Itoa(MaxListPages)+" pages")
+	assertErrorNames(t, errs[0], http.MethodGet, invitesPath)
+}
+
+func TestInviteService_All_StopsWhenTheLoopBreaks(t *testing.T) {
+	t.Parallel()
+	pages := []listPage{
+		{2, &ResultInfo{Page: 1, PerPage: 2, Count: 2, TotalCount: 6}},
+		{2, &ResultInfo{Page: 2, PerPage: 2, Count: 2, TotalCount: 6}},
+		{2, &ResultInfo{Page: 3, PerPage: 2, Count: 2, TotalCount: 6}},
+	}
+	tests := []struct {
+		breakAfter int
+		wantPages  int64
+	}{
+		{breakAfter: 1, wantPages: 1},
+		{breakAfter: 2, wantPages: 1},
+		{breakAfter: 3, wantPages: 2},
+		{breakAfter: 6, wantPages: 3},
+	}
+	for _, tt := range tests {
+		t.Run("after "+strconv.Itoa(tt.breakAfter), func(t *testing.T) {
+			t.Parallel()
+			client, mux, log := setup(t)
+			all, bodies := pagedInvites(t, pages)
+			servePages(t, mux, bodies)
+
+			var got []Invite
+			for inv, err := range client.User.Invites.All(context.Background()) {
+				require.NoError(t, err)
+				got = append(got, inv)
+				if len(got) == tt.breakAfter {
+					break
+				}
+			}
+
+			assert.Equal(t, all[:tt.breakAfter], got)
+			assert.Equal(t, tt.wantPages, log.Load())
+		})
+	}
+}
+
+func TestInviteService_All_YieldsAnErrorOnce(t *testing.T) {
+	t.Parallel()
+	client, mux, log := setup(t)
+	first := successJSON(t, map[string]any{
+		"result":      []Invite{referenceInvite(), referenceInvite()},
+		"result_info": ResultInfo{Page: 1, PerPage: 2, Count: 2, TotalCount: 4},
+	})
+	failure := fixture(t, "core-forbidden.json")
+	mux.HandleFunc("GET /user/invites", func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Query().Get("page") == "1" {
+			reply(w, http.StatusOK, first)
+			return
+		}
+		reply(w, http.StatusForbidden, failure)
+	})
+
+	var invites int
+	var errs []error
+	// The loop never breaks: the iterator alone must end after the error.
+	for inv, err := range client.User.Invites.All(context.Background()) {
+		if err != nil {
+			assert.Zero(t, inv, "an error comes with a zero invitation")
+			errs = append(errs, err)
+			continue
+		}
+		assert.Empty(t, errs, "an invitation came after the error")
+		invites++
+	}
+
+	assert.Equal(t, 2, invites)
+	require.Len(t, errs, 1)
+	assert.ErrorIs(t, errs[0], ErrForbidden)
+	assert.Equal(t, int64(2), log.Load())
+}
+
+// errorCase is an API error answer and what the client must make of it.
+type errorCase struct {
+	name       string
+	status     int
+	fixture    string
+	retryAfter string
+	sentinel   error // the status sentinel it must match, or nil
+	codes      []int // Cloudflare codes HasCode must find
+	wantErrors []ResponseInfo
+	wantMsgs   []ResponseInfo
+}
+
+func apiErrorCases() []errorCase {
+	return []errorCase{
+		{
+			name: "404 not found", status: http.StatusNotFound, fixture: "core-not-found.json",
+			sentinel: ErrNotFound, codes: []int{7003},
+			wantErrors: []ResponseInfo{{
+				Code:             7003,
+				Message:          "Could not route to /user/invites/4f5f0c14a2a41d5063dd301b2f829f04, perhaps your object identifier is invalid?",
+				DocumentationURL: "https://developers.cloudflare.com/api/",
+				Source:           ErrorSource{Pointer: "/invite_id"},
+			}},
+			wantMsgs: []ResponseInfo{{
+				Code:             10001,
+				Message:          "See the API reference for identifiers.",
+				DocumentationURL: "https://developers.cloudflare.com/fundamentals/api/",
+				Source:           ErrorSource{Pointer: "/"},
+			}},
+		},
+		{
+			name: "401 unauthorized", status: http.StatusUnauthorized, fixture: "core-unauthorized.json",
+			sentinel: ErrUnauthorized, codes: []int{10000},
+			wantErrors: []ResponseInfo{{Code: 10000, Message: "Authentication error"}},
+			wantMsgs:   []ResponseInfo{},
+		},
+		{
+			name: "403 forbidden", status: http.StatusForbidden, fixture: "core-forbidden.json",
+			sentinel: ErrForbidden, codes: []int{9103},
+			wantErrors: []ResponseInfo{{Code: 9103, Message: "Unknown X-Auth-Key or X-Auth-Email"}},
+			wantMsgs:   []ResponseInfo{},
+		},
+		{
+			name: "429 rate limited", status: http.StatusTooManyRequests, fixture: "core-rate-limited.json",
+			retryAfter: "120", sentinel: ErrRateLimited, codes: []int{971},
+			wantErrors: []ResponseInfo{{Code: 971, Message: "Please wait and consider throttling your request speed"}},
+			wantMsgs:   []ResponseInfo{},
+		},
+		{
+			name: "400 with error_chain", status: http.StatusBadRequest, fixture: "core-error-chain.json",
+			codes: []int{6003, 6103},
+			wantErrors: []ResponseInfo{{
+				Code: 6003, Message: "Invalid request headers",
+				ErrorChain: []ResponseInfo{{Code: 6103, Message: "Invalid format for X-Auth-Key header"}},
+			}},
+			wantMsgs: []ResponseInfo{},
+		},
+	}
+}
+
+func TestInviteService_APIErrors(t *testing.T) {
+	t.Parallel()
+	sentinels := []error{ErrNotFound, ErrUnauthorized, ErrForbidden, ErrRateLimited}
+	for _, m := range inviteMethods() {
+		for _, ec := range apiErrorCases() {
+			t.Run(m.name+"/"+ec.name, func(t *testing.T) {
+				t.Parallel()
+				client, mux, log := setup(t)
+				body := fixture(t, ec.fixture)
+				mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+					if ec.retryAfter != "" {
+						w.Header().Set("Retry-After", ec.retryAfter)
+					}
+					reply(w, ec.status, body)
+				})
+
+				gotResult, err := m.call(context.Background(), client.User.Invites, WithMaxRetries(0))
+
+				assert.False(t, gotResult, "a result came with the error")
+				var ae *APIError
+				require.ErrorAs(t, err, &ae)
+				assert.Equal(t, ec.status, ae.StatusCode)
+				assert.Equal(t, m.method, ae.Method)
+				assert.Equal(t, m.path, ae.Path)
+				assert.Equal(t, testRayID, ae.RayID)
+				assert.Equal(t, ec.wantErrors, ae.Errors)
+				assert.Equal(t, ec.wantMsgs, ae.Messages)
+				assert.Empty(t, ae.Body, "Body is only for answers that are not the envelope")
+				assert.Equal(t, 1, ae.Attempts)
+				if ec.retryAfter != "" {
+					assert.Equal(t, 120*time.Second, ae.RetryAfter)
+				}
+				for _, code := range ec.codes {
+					assert.True(t, ae.HasCode(code), "HasCode(%d)", code)
+				}
+				assert.False(t, ae.HasCode(1), "HasCode of a code not sent")
+				for _, s := range sentinels {
+					assert.Equal(t, s == ec.sentinel, errors.Is(err, s), "errors.Is(err, %v)", s)
+				}
+				assert.NotErrorIs(t, err, ErrValidation)
+				assert.NotErrorIs(t, err, ErrUnexpectedResponse)
+				assertErrorNames(t, err, m.method, m.path)
+				assert.Contains(t, err.Error(), strconv.Itoa(ec.wantErrors[0].Code)+" "+ec.wantErrors[0].Message)
+				assert.Contains(t, err.Error(), testRayID)
+				got := log.only(t)
+				assert.Equal(t, m.query, got.RawQuery)
+			})
+		}
+	}
+}
+
+// badInviteIDs are invite IDs the client must refuse before any I/O.
+var badInviteIDs = []struct{ name, id string }{
+	{"empty", ""},
+	{"33 characters", strings.Repeat("a", 33)},
+	{"path traversal", "abc/../../tokens"},
+	{"space", "a b"},
+	{"non-ASCII", "é"},
+	{"percent-encoded dot", "%2e"},
+	{"newline", "abc\ndef"},
+	{"query", "abc?page=2"},
+	{"fragment", "abc#x"},
+	{"dot segment", ".."},
+}
+
+// badArgCase is a call with a bad argument and the field the error must name.
+type badArgCase struct {
+	name   string
+	op     string
+	field  string
+	secret string // a part of the argument that must not appear in the error
+	call   func(ctx context.Context, s *InviteService) (bool, error)
+}
+
+func badArgumentCases() []badArgCase {
+	var cases []badArgCase
+	idMethods := []struct {
+		name string
+		op   string
+		call func(ctx context.Context, s *InviteService, id string) (*Invite, error)
+	}{
+		{"Edit", opEdit, func(ctx context.Context, s *InviteService, id string) (*Invite, error) {
+			return s.Edit(ctx, id, InviteEditParams{Status: InviteStatusAccepted})
+		}},
+		{"Accept", opEdit, func(ctx context.Context, s *InviteService, id string) (*Invite, error) { return s.Accept(ctx, id) }},
+		{"Reject", opEdit, func(ctx context.Context, s *InviteService, id string) (*Invite, error) { return s.Reject(ctx, id) }},
+		{"Get", opGet, func(ctx context.Context, s *InviteService, id string) (*Invite, error) { return s.Get(ctx, id) }},
+	}
+	for _, m := range idMethods {
+		for _, bad := range badInviteIDs {
+			cases = append(cases, badArgCase{
+				name: m.name + "/invite_id " + bad.name, op: m.op, field: "invite_id", secret: bad.id,
+				call: func(ctx context.Context, s *InviteService) (bool, error) {
+					inv, err := m.call(ctx, s, bad.id)
+					return inv != nil, err
+				},
+			})
+		}
+	}
+	for _, status := range []InviteStatus{"bogus", "", InviteStatusPending, InviteStatusExpired, "Accepted", "accepted "} {
+		cases = append(cases, badArgCase{
+			name: "Edit/status " + strconv.Quote(string(status)), op: opEdit, field: "status",
+			call: func(ctx context.Context, s *InviteService) (bool, error) {
+				inv, err := s.Edit(ctx, testInviteID, InviteEditParams{Status: status})
+				return inv != nil, err
+			},
+		})
+	}
+	for _, params := range []InviteListParams{{Page: -1}, {PerPage: -1}, {Page: -2, PerPage: -50}} {
+		cases = append(cases, badArgCase{
+			name: "List/" + strconv.Itoa(params.Page) + "," + strconv.Itoa(params.PerPage), op: opList, field: "params",
+			call: func(ctx context.Context, s *InviteService) (bool, error) {
+				invs, info, err := s.List(ctx, &params)
+				return invs != nil || info != nil, err
+			},
+		})
+	}
+	return cases
+}
+
+func TestInviteService_BadArguments(t *testing.T) {
+	t.Parallel()
+	for _, tt := range badArgumentCases() {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			client, _, log := setup(t)
+
+			gotResult, err := tt.call(context.Background(), client.User.Invites)
+
+			assert.False(t, gotResult)
+			var ve *ValidationError
+			require.ErrorAs(t, err, &ve)
+			assert.ErrorIs(t, err, ErrValidation)
+			assert.Equal(t, tt.op, ve.Op)
+			assert.Equal(t, tt.field, ve.Field)
+			assert.NotEmpty(t, ve.Reason)
+			assert.True(t, strings.HasPrefix(err.Error(), "cloudflare: "+tt.op+": invalid "+tt.field+": "), "error %q", err)
+			if len(tt.secret) > 2 {
+				assert.NotContains(t, err.Error(), tt.secret, "the error repeats the rejected value")
+			}
+			assert.Zero(t, log.Load(), "a request was sent")
+		})
+	}
+}
+
+func TestInviteService_BadRequestOptions(t *testing.T) {
+	t.Parallel()
+	options := []struct {
+		name  string
+		opt   RequestOption
+		field string
+	}{
+		{"nil", nil, "RequestOption"},
+		{"WithTimeout(0)", WithTimeout(0), "WithTimeout"},
+		{"WithMaxRetries(-1)", WithMaxRetries(-1), "WithMaxRetries"},
+		{"WithHeader(Authorization)", WithHeader("Authorization", "Bearer other"), "WithHeader"},
+	}
+	for _, m := range inviteMethods() {
+		for _, o := range options {
+			t.Run(m.name+"/"+o.name, func(t *testing.T) {
+				t.Parallel()
+				client, _, log := setup(t)
+
+				gotResult, err := m.call(context.Background(), client.User.Invites, o.opt)
+
+				assert.False(t, gotResult)
+				var ve *ValidationError
+				require.ErrorAs(t, err, &ve)
+				assert.ErrorIs(t, err, ErrValidation)
+				assert.Equal(t, o.field, ve.Field)
+				// The path in Op is relative to the base URL.
+				assert.Equal(t, m.method+" "+strings.TrimPrefix(m.path, apiPrefix), ve.Op)
+				assert.True(t, strings.HasPrefix(err.Error(), "cloudflare: "+ve.Op+": "), "error %q", err)
+				assert.Zero(t, log.Load(), "a request was sent")
+			})
+		}
+	}
+}
+
+func TestInviteService_TransportFailure(t *testing.T) {
+	t.Parallel()
+	for _, m := range inviteMethods() {
+		t.Run(m.name, func(t *testing.T) {
+			t.Parallel()
+			client, err := NewClient(WithBaseURL(closedServerURL(t)), WithAPIToken(testAPIToken),
+				WithRetryBackoff(time.Millisecond, time.Millisecond))
+			require.NoError(t, err)
+
+			gotResult, err := m.call(context.Background(), client.User.Invites)
+
+			assert.False(t, gotResult)
+			var re *RequestError
+			require.ErrorAs(t, err, &re)
+			var opErr *net.OpError
+			require.ErrorAs(t, err, &opErr, "the cause is kept")
+			assert.Equal(t, "dial", opErr.Op)
+			assert.Equal(t, m.method, re.Method)
+			assert.Equal(t, m.path, re.Path)
+			assert.Equal(t, 1+DefaultMaxRetries, re.Attempts, "a refused connection is retried")
+			assertErrorNames(t, err, m.method, m.path)
+			assert.NotContains(t, err.Error(), testAPIToken)
+			assert.NotErrorIs(t, err, ErrUnexpectedResponse)
+		})
+	}
+}
+
+func TestInviteService_ContextFailure(t *testing.T) {
+	t.Parallel()
+	for _, m := range inviteMethods() {
+		t.Run(m.name+"/canceled", func(t *testing.T) {
+			t.Parallel()
+			client, _, log := setup(t)
+			ctx, cancel := context.WithCancel(context.Background())
+			cancel()
+
+			gotResult, err := m.call(ctx, client.User.Invites)
+
+			assert.False(t, gotResult)
+			assert.ErrorIs(t, err, context.Canceled)
+			var re *RequestError
+			require.ErrorAs(t, err, &re)
+			assert.Equal(t, 1, re.Attempts, "a canceled call is not retried")
+			assertErrorNames(t, err, m.method, m.path)
+			assert.Zero(t, log.Load(), "a request was sent with a canceled context")
+		})
+		t.Run(m.name+"/deadline", func(t *testing.T) {
+			t.Parallel()
+			client, mux, log := setup(t)
+			release := make(chan struct{})
+			t.Cleanup(func() { close(release) })
+			mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+				select {
+				case <-r.Context().Done():
+				case <-release:
+				}
+			})
+			ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+			defer cancel()
+
+			start := time.Now()
+			gotResult, err := m.call(ctx, client.User.Invites)
+
+			assert.Less(t, time.Since(start), 5*time.Second)
+			assert.False(t, gotResult)
+			assert.ErrorIs(t, err, context.DeadlineExceeded)
+			var re *RequestError
+			require.ErrorAs(t, err, &re)
+			assert.Equal(t, 1, re.Attempts, "a call past its deadline is not retried")
+			assertErrorNames(t, err, m.method, m.path)
+			// On a loaded machine the deadline may pass before the request
+			// reaches the server; it must never be sent twice.
+			assert.LessOrEqual(t, log.Load(), int64(1))
+		})
+	}
+}
+
+// TestInviteService_Edit_ReconcilesAnUncertainAnswer covers the documented
+// recovery of Edit: an attempt whose outcome is unknown (here a 502) is
+// retried; when the retry is refused because the invitation was already
+// answered, Edit reads it and succeeds if the status is the one asked for.
+func TestInviteService_Edit_ReconcilesAnUncertainAnswer(t *testing.T) {
+	t.Parallel()
+	conflict := `{"success":false,"errors":[{"code":1001,"message":"invitation is no longer pending"}],"messages":[],"result":null}`
+	tests := []struct {
+		name       string
+		first      int          // status of the first PATCH
+		retry      int          // status of the retried PATCH
+		readStatus InviteStatus // status the GET finds
+		wantErr    int          // status of the error returned, or 0
+		wantReqs   []string
+	}{
+		{
+			name: "already accepted", first: http.StatusBadGateway, retry: http.StatusConflict, readStatus: InviteStatusAccepted,
+			wantReqs: []string{"PATCH", "PATCH", "GET"},
+		},
+		{
+			name: "answered otherwise", first: http.StatusBadGateway, retry: http.StatusConflict, readStatus: InviteStatusRejected,
+			wantErr: http.StatusConflict, wantReqs: []string{"PATCH", "PATCH", "GET"},
+		},
+		{
+			name: "a certain refusal is not reconciled", first: http.StatusConflict, wantErr: http.StatusConflict,
+			wantReqs: []string{"PATCH"},
+		},
+		{
+			name: "a 404 on the retry is not reconciled", first: http.StatusServiceUnavailable, retry: http.StatusNotFound,
+			wantErr: http.StatusNotFound, wantReqs: []string{"PATCH", "PATCH"},
+		},
+		{
+			name: "a 403 on the retry is not reconciled", first: http.StatusInternalServerError, retry: http.StatusForbidden,
+			wantErr: http.StatusForbidden, wantReqs: []string{"PATCH", "PATCH"},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			client, mux, log := setup(t)
+			read := referenceInvite()
+			read.Status = tt.readStatus
+			readBody := inviteEnvelope(t, read)
+			var patches atomic.Int32
+			mux.HandleFunc("PATCH /user/invites/{id}", func(w http.ResponseWriter, r *http.Request) {
+				if patches.Add(1) == 1 {
+					replyString(w, tt.first, conflict)
+					return
+				}
+				replyString(w, tt.retry, conflict)
+			})
+			mux.HandleFunc("GET /user/invites/{id}", func(w http.ResponseWriter, r *http.Request) {
+				reply(w, http.StatusOK, readBody)
+			})
+
+			inv, err := client.User.Invites.Accept(context.Background(), testInviteID)
+
+			var methods []string
+			for _, r := range log.Requests() {
+				methods = append(methods, r.Method)
+				assert.Equal(t, invitePath, r.Path)
+			}
+			assert.Equal(t, tt.wantReqs, methods)
+			if tt.wantErr != 0 {
+				assert.Nil(t, inv)
+				var ae *APIError
+				require.ErrorAs(t, err, &ae)
+				assert.Equal(t, tt.wantErr, ae.StatusCode)
+				assert.True(t, ae.HasCode(1001))
+				return
+			}
+			require.NoError(t, err)
+			require.NotNil(t, inv)
+			assert.Equal(t, read, *inv)
+		})
+	}
+}
+
+// TestInviteService_MethodsAreCovered fails when InviteService gains a
+// method that inviteMethods, and so the shared checks above, do not cover.
+func TestInviteService_MethodsAreCovered(t *testing.T) {
+	t.Parallel()
+	covered := map[string]bool{}
+	for _, m := range inviteMethods() {
+		covered[m.name] = true
+	}
+	typ := reflect.TypeOf(&InviteService{})
+	require.Positive(t, typ.NumMethod())
+	for i := range typ.NumMethod() {
+		name := typ.Method(i).Name
+		assert.True(t, covered[name], "InviteService.%s is not in inviteMethods", name)
+	}
+}
+
+// TestInvite_DecodesReferenceExample decodes the example answer of the API
+// reference page (testdata/invite-response.json, verbatim) field for field.
+func TestInvite_DecodesReferenceExample(t *testing.T) {
+	t.Parallel()
+	var env envelope[Invite]
+	require.NoError(t, json.Unmarshal(fixture(t, "invite-response.json"), &env))
+
+	require.NotNil(t, env.Success)
+	assert.True(t, *env.Success)
+	wantInfo := []ResponseInfo{{Code: 1000, Message: "message", DocumentationURL: "documentation_url", Source: ErrorSource{Pointer: "pointer"}}}
+	assert.Equal(t, wantInfo, env.Errors)
+	assert.Equal(t, wantInfo, env.Messages)
+	assert.Nil(t, env.ResultInfo)
+	require.NotNil(t, env.Result)
+	inv := *env.Result
+	at := time.Date(2014, time.January, 1, 5, 20, 0, 0, time.UTC)
+	assert.Equal(t, "4f5f0c14a2a41d5063dd301b2f829f04", inv.ID)
+	assert.Equal(t, "5a7805061c76ada191ed06f989cc3dac", inv.InvitedMemberID)
+	assert.Equal(t, "5a7805061c76ada191ed06f989cc3dac", inv.OrganizationID)
+	assert.True(t, inv.ExpiresOn.Equal(at), "expires_on %v", inv.ExpiresOn)
+	assert.True(t, inv.InvitedOn.Equal(at), "invited_on %v", inv.InvitedOn)
+	assert.Equal(t, "user@example.com", inv.InvitedBy)
+	assert.Equal(t, "user@example.com", inv.InvitedMemberEmail)
+	assert.True(t, inv.OrganizationIsEnforcingTwofactor)
+	assert.Equal(t, "Cloudflare, Inc.", inv.OrganizationName)
+	assert.Equal(t, []string{"Account Administrator"}, inv.Roles)
+	assert.Equal(t, InviteStatusAccepted, inv.Status)
+	assert.Equal(t, referenceInvite(), inv)
+
+	// Every field was set by the example, so none of the checks above
+	// passed on a zero value, and a field added to Invite but missing from
+	// the example fails here.
+	v := reflect.ValueOf(inv)
+	for i := range v.NumField() {
+		assert.False(t, v.Field(i).IsZero(), "Invite.%s was not decoded", v.Type().Field(i).Name)
+	}
+}
