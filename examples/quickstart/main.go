@@ -143,12 +143,7 @@ func demo(ctx context.Context, stdout, stderr io.Writer) int {
 	for _, e := range apiErr.Errors {
 		fmt.Fprintf(stdout, "  error code %d:   %s  (apiErr.HasCode(%d) == %v)\n", e.Code, e.Message, e.Code, apiErr.HasCode(e.Code))
 	}
-	fmt.Fprintln(stdout)
-	return listPendingReport(ctx, client, stdout, stderr)
-}
-
-func listPendingReport(ctx context.Context, client *cloudflare.Client, stdout, stderr io.Writer) int {
-	fmt.Fprintln(stdout, "After answering:")
+	fmt.Fprintln(stdout, "\nAfter answering:")
 	if err := listPending(ctx, client, stdout); err != nil {
 		fmt.Fprintln(stderr, err)
 		return 1
