@@ -2,7 +2,6 @@ package cloudflare
 
 import (
 	"errors"
-	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
@@ -89,11 +88,7 @@ type APIError struct {
 // Error implements the error interface.
 func (e *APIError) Error() string {
 	var b strings.Builder
-	b.WriteString("cloudflare: ")
-	b.WriteString(e.Method)
-	b.WriteByte(' ')
-	b.WriteString(e.Path)
-	b.WriteString(": ")
+	writeHead(&b, e.Method, e.Path)
 	b.WriteString(strconv.Itoa(e.StatusCode))
 	if t := http.StatusText(e.StatusCode); t != "" {
 		b.WriteByte(' ')
@@ -116,11 +111,7 @@ func (e *APIError) Error() string {
 		b.WriteString(e.RetryAfter.String())
 		b.WriteByte(')')
 	}
-	if e.RayID != "" {
-		b.WriteString(" (ray ")
-		b.WriteString(e.RayID)
-		b.WriteByte(')')
-	}
+	writeRay(&b, e.RayID)
 	writeAttempts(&b, e.Attempts)
 	return b.String()
 }
@@ -181,16 +172,16 @@ type ResponseError struct {
 // Error implements the error interface.
 func (e *ResponseError) Error() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "cloudflare: %s %s: unexpected response: %d: %s", e.Method, e.Path, e.StatusCode, e.Reason)
+	writeHead(&b, e.Method, e.Path)
+	b.WriteString("unexpected response: ")
+	b.WriteString(strconv.Itoa(e.StatusCode))
+	b.WriteString(": ")
+	b.WriteString(e.Reason)
 	if e.Err != nil {
 		b.WriteString(": ")
 		b.WriteString(e.Err.Error())
 	}
-	if e.RayID != "" {
-		b.WriteString(" (ray ")
-		b.WriteString(e.RayID)
-		b.WriteByte(')')
-	}
+	writeRay(&b, e.RayID)
 	writeAttempts(&b, e.Attempts)
 	return b.String()
 }
@@ -217,11 +208,7 @@ type RequestError struct {
 // Error implements the error interface.
 func (e *RequestError) Error() string {
 	var b strings.Builder
-	b.WriteString("cloudflare: ")
-	b.WriteString(e.Method)
-	b.WriteByte(' ')
-	b.WriteString(e.Path)
-	b.WriteString(": ")
+	writeHead(&b, e.Method, e.Path)
 	b.WriteString(e.Err.Error())
 	writeAttempts(&b, e.Attempts)
 	return b.String()
@@ -229,6 +216,23 @@ func (e *RequestError) Error() string {
 
 // Unwrap returns the cause.
 func (e *RequestError) Unwrap() error { return e.Err }
+
+// writeHead starts an error string: "cloudflare: METHOD PATH: ".
+func writeHead(b *strings.Builder, method, path string) {
+	b.WriteString("cloudflare: ")
+	b.WriteString(method)
+	b.WriteByte(' ')
+	b.WriteString(path)
+	b.WriteString(": ")
+}
+
+func writeRay(b *strings.Builder, ray string) {
+	if ray != "" {
+		b.WriteString(" (ray ")
+		b.WriteString(ray)
+		b.WriteByte(')')
+	}
+}
 
 func writeAttempts(b *strings.Builder, n int) {
 	if n > 1 {
