@@ -445,6 +445,11 @@ func (c *Client) do(ctx context.Context, k *call, out answer) error {
 		if tooLong {
 			return res.err
 		}
+		if deadline, ok := ctx.Deadline(); ok && time.Until(deadline) < wait {
+			// The context would end during the wait: return what the
+			// server said now rather than a deadline error later.
+			return res.err
+		}
 		if err := sleep(ctx, wait); err != nil {
 			return &RequestError{Method: k.method, Path: k.path, Attempts: k.attempts, Err: err}
 		}

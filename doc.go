@@ -47,7 +47,8 @@
 // ([WithMaxRetries]), with exponential backoff and jitter, or after the wait
 // a Retry-After header asks for, up to [DefaultMaxRetryWait]
 // ([WithMaxRetryWait]); a longer requested wait returns the [*APIError] at
-// once, with the wait in RetryAfter. What is retried depends on the method:
+// once, with the wait in RetryAfter, as does any wait that would outlast the
+// context's deadline. What is retried depends on the method:
 //
 //   - GET: connection failures, timeouts, 408, 429, 500, 502, 503 and 504.
 //   - PATCH: a connection that could not be made, 408 and 429 (the server

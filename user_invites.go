@@ -90,7 +90,9 @@ const (
 // If an attempt's outcome was unknown (the connection was lost after the
 // request was sent, or the server answered 5xx) and the retry is refused
 // because the invitation was already answered, Edit reads the invitation
-// and returns it without error when its status is the one asked for.
+// and returns it without error when its status is the one asked for. If
+// that read fails too, Edit returns the refusal: an [*APIError] whose
+// Attempts is above 1 means an earlier attempt may have taken effect.
 //
 // API reference: https://developers.cloudflare.com/api/resources/user/subresources/invites/methods/edit/
 //
