@@ -126,7 +126,10 @@ func ParseRetryAfter(v string, now time.Time) (time.Duration, bool) {
 	}
 	if v[0] >= '0' && v[0] <= '9' {
 		secs, err := strconv.ParseInt(v, 10, 64)
-		if err != nil || secs < 0 {
+		// A number of seconds too large for an int64 is still a (very long)
+		// wait: ParseInt returns its largest value with ErrRange, which the
+		// cap below brings into a Duration's range.
+		if err != nil && !(errors.Is(err, strconv.ErrRange) && allDigits(v)) || secs < 0 {
 			return 0, false
 		}
 		const maxSecs = int64(1<<63-1) / int64(time.Second)
@@ -143,6 +146,15 @@ func ParseRetryAfter(v string, now time.Time) (time.Duration, bool) {
 		return d, true
 	}
 	return 0, true
+}
+
+func allDigits(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
 }
 
 // Delay chooses the wait before retry number attempt. When the server asked

@@ -1,0 +1,271 @@
+package retry_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"net"
+	"net/http"
+	"os"
+	"strconv"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+
+	"github.com/seed-b6b9b3cb/cloudflare-go/internal/retry"
+)
+
+// The three methods the table is checked for: a safe one, the one the
+// client sends (idempotent in effect), and an unsafe one.
+var methods = []string{http.MethodGet, http.MethodPatch, http.MethodPost}
+
+// byMethod is an expected decision for GET, PATCH and POST.
+type byMethod [3]retry.Decision
+
+var (
+	never    = byMethod{}
+	always   = byMethod{{Retry: true}, {Retry: true}, {Retry: true}}
+	unsure   = byMethod{{Retry: true}, {Retry: true, Uncertain: true}, {Uncertain: true}}
+	dialErr  = &net.OpError{Op: "dial", Net: "tcp", Err: os.NewSyscallError("connect", syscall.ECONNREFUSED)}
+	dnsErr   = &net.DNSError{Err: "no such host", Name: "api.example.invalid", IsNotFound: true}
+	resetErr = &net.OpError{Op: "read", Net: "tcp", Err: os.NewSyscallError("read", syscall.ECONNRESET)}
+)
+
+// timeoutErr is what the pipeline passes for a per-attempt timeout: not a
+// context error, so it is not mistaken for the caller giving up.
+type timeoutErr struct{}
+
+func (timeoutErr) Error() string { return "attempt timed out after 1s" }
+func (timeoutErr) Timeout() bool { return true }
+
+func TestDecideTransportErrors(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name string
+		err  error
+		want byMethod
+	}{
+		{"dial refused", dialErr, always},
+		{"dial refused wrapped", fmt.Errorf("send: %w", dialErr), always},
+		{"dns", dnsErr, always},
+		{"dns wrapped", fmt.Errorf("lookup: %w", dnsErr), always},
+		{"unexpected EOF", io.ErrUnexpectedEOF, unsure},
+		{"EOF", io.EOF, unsure},
+		{"reset", resetErr, unsure},
+		{"reset wrapped twice", fmt.Errorf("read body: %w", fmt.Errorf("conn: %w", resetErr)), unsure},
+		{"bare ECONNRESET", syscall.ECONNRESET, unsure},
+		{"write op error", &net.OpError{Op: "write", Err: syscall.EPIPE}, unsure},
+		{"per-attempt timeout", timeoutErr{}, unsure},
+		{"context canceled", context.Canceled, never},
+		{"context canceled wrapped", fmt.Errorf("send: %w", context.Canceled), never},
+		{"deadline exceeded", context.DeadlineExceeded, never},
+		{"dial that ended with the caller's context", &net.OpError{Op: "dial", Err: context.Canceled}, never},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			for i, m := range methods {
+				// The status is ignored when there is a transport error.
+				for _, status := range []int{0, http.StatusOK} {
+					assert.Equal(t, tt.want[i], retry.Decide(m, status, tt.err), "%s status %d", m, status)
+				}
+			}
+		})
+	}
+}
+
+func TestDecideStatuses(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		status int
+		want   byMethod
+	}{
+		{http.StatusOK, never},
+		{http.StatusNoContent, never},
+		{http.StatusFound, never},
+		{http.StatusBadRequest, never},
+		{http.StatusUnauthorized, never},
+		{http.StatusForbidden, never},
+		{http.StatusNotFound, never},
+		{http.StatusConflict, never},
+		{http.StatusRequestTimeout, always},
+		{http.StatusTooManyRequests, always},
+		{http.StatusInternalServerError, unsure},
+		{http.StatusNotImplemented, never},
+		{http.StatusBadGateway, unsure},
+		{http.StatusServiceUnavailable, unsure},
+		{http.StatusGatewayTimeout, unsure},
+		{http.StatusHTTPVersionNotSupported, never},
+		{520, never}, // Cloudflare's own 52x codes are not in the list
+	}
+	for _, tt := range tests {
+		t.Run(strconv.Itoa(tt.status), func(t *testing.T) {
+			t.Parallel()
+			for i, m := range methods {
+				assert.Equal(t, tt.want[i], retry.Decide(m, tt.status, nil), m)
+			}
+		})
+	}
+}
+
+func TestDecideOtherMethods(t *testing.T) {
+	t.Parallel()
+	// HEAD is as safe as GET; PUT and DELETE are as unsafe as POST.
+	assert.Equal(t, retry.Decision{Retry: true}, retry.Decide(http.MethodHead, 503, nil))
+	assert.Equal(t, retry.Decision{Retry: true}, retry.Decide(http.MethodHead, 0, io.ErrUnexpectedEOF))
+	for _, m := range []string{http.MethodPut, http.MethodDelete} {
+		assert.Equal(t, retry.Decision{Uncertain: true}, retry.Decide(m, 502, nil), m)
+		assert.Equal(t, retry.Decision{Retry: true}, retry.Decide(m, 429, nil), m)
+		assert.Equal(t, retry.Decision{Retry: true}, retry.Decide(m, 0, dialErr), m)
+	}
+}
+
+func TestBackoff(t *testing.T) {
+	t.Parallel()
+	const (
+		min = 100 * time.Millisecond
+		max = time.Second
+		one = 1 - 1e-12 // r close to 1
+		ms  = time.Millisecond
+	)
+	// Each case gives the range the wait must fall in, bounds included; an
+	// exact value has lo == hi.
+	tests := []struct {
+		name     string
+		attempt  int
+		min, max time.Duration
+		r        float64
+		lo, hi   time.Duration
+	}{
+		{"first retry r=0", 1, min, max, 0, 50 * ms, 50 * ms},
+		{"first retry r~1", 1, min, max, one, 100*ms - ms/1000, 100*ms - 1},
+		{"first retry r=0.5", 1, min, max, 0.5, 75 * ms, 75 * ms},
+		{"second retry doubles", 2, min, max, 0, 100 * ms, 100 * ms},
+		{"third retry doubles again", 3, min, max, 0, 200 * ms, 200 * ms},
+		{"fourth retry r~1", 4, min, max, one, 800*ms - ms/1000, 800*ms - 1},
+		{"capped at max", 5, min, max, 0, 500 * ms, 500 * ms},
+		{"capped at max r~1", 5, min, max, one, time.Second - ms/1000, time.Second - 1},
+		{"far beyond the cap", 1000, min, max, 0, 500 * ms, 500 * ms},
+		{"attempt 0 is the first retry", 0, min, max, 0, 50 * ms, 50 * ms},
+		{"negative attempt is the first retry", -7, min, max, 0, 50 * ms, 50 * ms},
+		{"r below 0 is 0", 1, min, max, -3, 50 * ms, 50 * ms},
+		{"r of 1 stays below d", 1, min, max, 1, 100*ms - ms/1000, 100*ms - 1},
+		{"r above 1 stays below d", 1, min, max, 42, 100*ms - ms/1000, 100*ms - 1},
+		{"min equals max", 9, time.Second, time.Second, 0, 500 * ms, 500 * ms},
+		{"overflow while doubling is capped", 3, 1 << 62, math.MaxInt64, 0, math.MaxInt64 / 2, math.MaxInt64 / 2},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			got := retry.Backoff(tt.attempt, tt.min, tt.max, tt.r)
+			assert.GreaterOrEqual(t, got, tt.lo)
+			assert.LessOrEqual(t, got, tt.hi)
+		})
+	}
+}
+
+func TestBackoffJitterBounds(t *testing.T) {
+	t.Parallel()
+	const min, max = 10 * time.Millisecond, 80 * time.Millisecond
+	for attempt := 1; attempt <= 6; attempt++ {
+		d := min << (attempt - 1)
+		if d > max {
+			d = max
+		}
+		for i := 0; i <= 100; i++ {
+			r := float64(i) / 100
+			got := retry.Backoff(attempt, min, max, r)
+			assert.GreaterOrEqual(t, got, d/2, "attempt %d r %v", attempt, r)
+			assert.Less(t, got, d, "attempt %d r %v", attempt, r)
+		}
+	}
+}
+
+func TestParseRetryAfter(t *testing.T) {
+	t.Parallel()
+	now := time.Date(2025, 6, 1, 12, 0, 0, 0, time.UTC)
+	date := func(d time.Duration) string { return now.Add(d).Format(http.TimeFormat) }
+	const maxDuration = time.Duration(math.MaxInt64/int64(time.Second)) * time.Second
+	tests := []struct {
+		name   string
+		value  string
+		want   time.Duration
+		wantOK bool
+	}{
+		{"empty", "", 0, false},
+		{"blank", "   ", 0, false},
+		{"seconds", "5", 5 * time.Second, true},
+		{"seconds with spaces", " 7 ", 7 * time.Second, true},
+		{"zero", "0", 0, true},
+		{"leading zeros", "007", 7 * time.Second, true},
+		{"negative", "-1", 0, false},
+		{"plus sign", "+3", 0, false},
+		{"fraction", "1.5", 0, false},
+		{"unit", "5s", 0, false},
+		{"garbage", "soon", 0, false},
+		{"number then garbage", "12abc", 0, false},
+		{"largest that fits a Duration", strconv.FormatInt(math.MaxInt64/int64(time.Second), 10), maxDuration, true},
+		{"beyond a Duration", "99999999999", maxDuration, true},
+		{"beyond an int64", "99999999999999999999", maxDuration, true},
+		{"beyond an int64 then garbage", "99999999999999999999x", 0, false},
+		{"HTTP-date in the future", date(90 * time.Second), 90 * time.Second, true},
+		{"HTTP-date now", date(0), 0, true},
+		{"HTTP-date in the past", date(-time.Hour), 0, true},
+		{"RFC 850 date", now.Add(30 * time.Second).Format("Monday, 02-Jan-06 15:04:05 GMT"), 30 * time.Second, true},
+		{"ANSI C date", now.Add(45 * time.Second).Format(time.ANSIC), 45 * time.Second, true},
+		{"date without zone", "2025-06-01 12:00:30", 0, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			got, ok := retry.ParseRetryAfter(tt.value, now)
+			assert.Equal(t, tt.wantOK, ok)
+			assert.Equal(t, tt.want, got)
+		})
+	}
+}
+
+func TestDelay(t *testing.T) {
+	t.Parallel()
+	const min, max = 100 * time.Millisecond, time.Second
+	tests := []struct {
+		name          string
+		attempt       int
+		retryAfter    time.Duration
+		hasRetryAfter bool
+		maxWait       time.Duration
+		want          time.Duration
+		wantTooLong   bool
+	}{
+		{"retry-after within maxWait", 1, 2 * time.Second, true, 5 * time.Second, 2 * time.Second, false},
+		{"retry-after equal to maxWait", 1, 5 * time.Second, true, 5 * time.Second, 5 * time.Second, false},
+		{"retry-after beyond maxWait", 1, 10 * time.Second, true, 5 * time.Second, 10 * time.Second, true},
+		{"retry-after zero", 3, 0, true, 5 * time.Second, 0, false},
+		{"retry-after with maxWait zero", 1, time.Second, true, 0, time.Second, true},
+		{"retry-after overrides backoff on a later retry", 4, 10 * time.Millisecond, true, time.Minute, 10 * time.Millisecond, false},
+		{"no retry-after uses backoff", 1, 0, false, 5 * time.Second, 50 * time.Millisecond, false},
+		{"no retry-after ignores maxWait", 3, time.Hour, false, 0, 200 * time.Millisecond, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			got, tooLong := retry.Delay(tt.attempt, tt.retryAfter, tt.hasRetryAfter, tt.maxWait, min, max, 0)
+			assert.Equal(t, tt.want, got)
+			assert.Equal(t, tt.wantTooLong, tooLong)
+		})
+	}
+}
+
+// An error the policy does not recognise may have come after the request
+// was sent, so it is uncertain, never a certain "not sent".
+func TestDecideUnknownError(t *testing.T) {
+	t.Parallel()
+	err := errors.New("something odd")
+	for i, m := range methods {
+		assert.Equal(t, unsure[i], retry.Decide(m, 0, err), m)
+	}
+}

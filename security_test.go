@@ -1,0 +1,393 @@
+package cloudflare
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"path"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// Recognisable credentials. The email is not a secret; the key and the
+// token are, and no output of the package may contain them (nor the
+// "SECRET" their values start with, which catches a partial leak).
+const (
+	secretKey   = "SECRETKEY0123456789abcdef"
+	secretToken = "SECRETTOKEN-xyz"
+	secretEmail = "user@example.com"
+	secretMark  = "SECRET"
+)
+
+// secretSink collects everything the package printed or logged.
+type secretSink struct {
+	mu  sync.Mutex
+	out []string
+}
+
+func (s *secretSink) add(format string, args ...any) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.out = append(s.out, fmt.Sprintf(format, args...))
+}
+
+// addValue prints v every way fmt can.
+func (s *secretSink) addValue(v any) {
+	s.add("%v|%+v|%#v|%s|%q|%x", v, v, v, v, v, v)
+}
+
+// addError prints err and every error in its chain.
+func (s *secretSink) addError(err error) {
+	for e := err; e != nil; e = errors.Unwrap(e) {
+		s.add("%s", e.Error())
+		s.addValue(e)
+	}
+}
+
+func (s *secretSink) check(t *testing.T) {
+	t.Helper()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, o := range s.out {
+		for _, secret := range []string{secretKey, secretToken, secretMark} {
+			if strings.Contains(o, secret) {
+				t.Errorf("output contains %q: %s", secret, o)
+			}
+		}
+	}
+}
+
+// syncBuffer is a bytes.Buffer safe for a logger and a reader.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+func secretLogger(w io.Writer) *slog.Logger {
+	return slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: slog.LevelDebug}))
+}
+
+// Every error path, with both kinds of credentials: no error, fmt output of
+// any value, or log record contains a secret.
+func TestSecretsNeverLeak(t *testing.T) {
+	// Not parallel: it sets environment variables.
+	sink := &secretSink{}
+	logs := &syncBuffer{}
+	logger := secretLogger(logs)
+
+	evil := newResilienceServer(t, nil)
+	var sawMu sync.Mutex
+	saw := map[string]bool{}
+	reconcilePatches := 0
+	srv := newResilienceServer(t, func(w http.ResponseWriter, r *http.Request, req resilienceRequest) {
+		sawMu.Lock()
+		saw["token"] = saw["token"] || req.Header.Get("Authorization") == "Bearer "+secretToken
+		saw["key"] = saw["key"] || req.Header.Get("X-Auth-Key") == secretKey
+		sawMu.Unlock()
+		switch path.Base(req.Path) {
+		case "apierror":
+			resilienceWrite(w, 403, resilienceErrorBody(9103, "Unknown X-Auth-Key or X-Auth-Email"))
+		case "badheaders":
+			resilienceWrite(w, 400, `{"success":false,"errors":[{"code":6003,"message":"Invalid request headers","error_chain":[{"code":6103,"message":"Invalid format for X-Auth-Key header"}]}],"messages":[],"result":null}`)
+		case "html":
+			resilienceStatus(w, 502)
+		case "redirect":
+			w.Header().Set("Location", evil.URL+req.Path)
+			w.WriteHeader(http.StatusFound)
+		case "slow":
+			resilienceBlock(r)
+		case "big":
+			resilienceWrite(w, 200, `{"success":true,"result":{"id":"`+strings.Repeat("x", 2<<20)+`"}}`)
+		case "exhaust":
+			w.Header().Set("Retry-After", "0")
+			resilienceStatus(w, 503)
+		case "ratelimited":
+			w.Header().Set("Retry-After", "3600")
+			resilienceStatus(w, 429)
+		case "decode":
+			resilienceWrite(w, 200, `{"success":true,"result":nope}`)
+		case "nosuccess":
+			resilienceWrite(w, 200, `{"result":{}}`)
+		case "drop":
+			resilienceDrop(w)
+		case "invites":
+			resilienceWrite(w, 200, `{"success":true,"errors":[],"messages":[],"result":[`+resilienceInviteJSON("a", InviteStatusPending)+
+				`],"result_info":{"page":1,"per_page":5,"count":1,"total_count":1}}`)
+		case "reconcile":
+			// Odd PATCHes are applied and lost, even ones refused.
+			sawMu.Lock()
+			reconcilePatches += map[bool]int{true: 1}[req.Method == http.MethodPatch]
+			odd := reconcilePatches%2 == 1
+			sawMu.Unlock()
+			if req.Method == http.MethodPatch && odd {
+				resilienceDrop(w)
+				return
+			}
+			if req.Method == http.MethodPatch {
+				resilienceWrite(w, 400, resilienceErrorBody(resilienceNotPending, "Invite is not pending"))
+				return
+			}
+			resilienceWrite(w, 200, resilienceInviteBody("reconcile", InviteStatusRejected))
+		default:
+			resilienceStatus(w, 200)
+		}
+	})
+	base := srv.URL + "/client/v4/"
+	fast := []Option{WithBaseURL(base), WithLogger(logger), WithRetryBackoff(time.Millisecond, 2*time.Millisecond)}
+	credentials := map[string][]Option{
+		"token": {WithAPIToken(secretToken)},
+		"key":   {WithAPIEmail(secretEmail), WithAPIKey(secretKey)},
+	}
+
+	// Options rejected by NewClient, each carrying a secret in its value.
+	badOptions := [][]Option{
+		{WithAPIEmail(secretEmail), WithAPIKey(secretKey + "\n")},
+		{WithAPIToken(secretToken + " ")},
+		{WithAPIToken(secretToken + "\x00")},
+		{WithAPIToken("Bearer " + secretToken)},
+		{WithAPIToken(strings.Repeat(secretToken, 100))},
+		{WithAPIEmail(secretKey), WithAPIKey(secretKey)},
+		{WithAPIToken(secretToken), WithAPIEmail(secretEmail), WithAPIKey(secretKey)},
+		{WithAPIToken(secretToken), WithAPIEmail(secretEmail)},
+		{WithAPIKey(secretKey)},
+		{WithAPIToken(secretToken), WithHeader("X-Trace", secretToken+"\r\n")},
+		{WithAPIToken(secretToken), WithHeader("Authorization", "Bearer "+secretToken)},
+		{WithAPIToken(secretToken), WithHeader("X-Auth-Key", secretKey)},
+		{WithAPIToken(secretToken), WithHeader(secretToken+" name", "v")},
+		{WithAPIToken(secretToken), WithUserAgent(secretToken + "\n")},
+		{WithAPIToken(secretToken), WithBaseURL("https://user:" + secretToken + "@api.example.com/")},
+		{WithAPIToken(secretToken), WithBaseURL("https://api.example.com/?key=" + secretKey)},
+		{WithAPIToken(secretToken), WithBaseURL("https://api.example.com/#" + secretKey)},
+		{WithAPIToken(secretToken), WithBaseURL("http://" + secretKey + ".example.com/")},
+		{WithAPIToken(secretToken), WithBaseURL("ftp://" + secretToken)},
+		{WithAPIToken(secretToken), WithBaseURL("https://%zz" + secretToken)},
+		{WithAPIToken(secretToken), WithBaseURL(secretToken)},
+		{WithAPIToken(secretToken), WithTimeout(-1)},
+		{WithAPIToken(secretToken), WithMaxRetries(-1)},
+		{WithAPIToken(secretToken), WithRetryBackoff(0, 0)},
+		{WithAPIToken(secretToken), WithMaxResponseBytes(1)},
+		{WithAPIToken(secretToken), WithRateLimit(0, 0)},
+		{WithAPIToken(secretToken), WithHTTPClient(nil)},
+		{WithAPIToken(secretToken), WithLogger(nil)},
+		{WithAPIToken(secretToken), WithMiddleware(nil)},
+		{WithAPIToken(secretToken), nil},
+	}
+	for i, opts := range badOptions {
+		c, err := NewClient(opts...)
+		assert.Nil(t, c, "case %d", i)
+		assert.ErrorIs(t, err, ErrValidation, "case %d", i)
+		sink.addError(err)
+		for _, o := range opts {
+			sink.addValue(o)
+		}
+	}
+	// Bad credentials from the environment.
+	for _, env := range []map[string]string{
+		{EnvAPIToken: secretToken + "\n"},
+		{EnvAPIKey: secretKey + " ", EnvAPIEmail: secretEmail},
+		{EnvAPIKey: secretKey},
+		{EnvAPIToken: secretToken, EnvAPIKey: secretKey, EnvAPIEmail: secretEmail},
+		{EnvAPIToken: secretToken, EnvBaseURL: "http://" + secretToken + ".example.com/"},
+	} {
+		for _, name := range []string{EnvAPIToken, EnvAPIKey, EnvAPIEmail, EnvBaseURL} {
+			t.Setenv(name, env[name])
+		}
+		_, err := NewClient()
+		assert.ErrorIs(t, err, ErrValidation)
+		sink.addError(err)
+	}
+	for _, name := range []string{EnvAPIToken, EnvAPIKey, EnvAPIEmail, EnvBaseURL} {
+		t.Setenv(name, "")
+	}
+
+	for kind, creds := range credentials {
+		opts := append(append([]Option(nil), fast...), creds...)
+		c, err := NewClient(opts...)
+		require.NoError(t, err)
+		resilienceCloseIdle(t, c)
+		sink.addValue(c)
+		sink.addValue(*c)
+		sink.addValue(c.User)
+		sink.addValue(c.User.Invites)
+		sink.addValue(c.auth)
+		sink.addValue(c.hc)
+		for _, o := range opts {
+			sink.addValue(o)
+		}
+		inv := c.User.Invites
+		bg := context.Background()
+		calls := map[string]func() error{
+			"ok":          func() error { _, err := inv.Get(bg, "ok"); return err },
+			"list":        func() error { _, _, err := inv.List(bg, &InviteListParams{Page: 1, PerPage: 5}); return err },
+			"bad id":      func() error { _, err := inv.Get(bg, secretKey+"!"); return err },
+			"bad id path": func() error { _, err := inv.Get(bg, "../"+secretToken); return err },
+			"long id":     func() error { _, err := inv.Accept(bg, secretKey+secretKey); return err },
+			"bad status": func() error {
+				_, err := inv.Edit(bg, "ok", InviteEditParams{Status: InviteStatus(secretToken)})
+				return err
+			},
+			"bad page":     func() error { _, _, err := inv.List(bg, &InviteListParams{Page: -1}); return err },
+			"bad call opt": func() error { _, err := inv.Get(bg, "ok", WithHeader("X-Auth-Key", secretKey)); return err },
+			"bad call hdr": func() error { _, err := inv.Reject(bg, "ok", WithHeader("X-Note", secretToken+"\n")); return err },
+			"nil call opt": func() error { _, err := inv.Get(bg, "ok", nil); return err },
+			"api error":    func() error { _, err := inv.Get(bg, "apierror"); return err },
+			"error chain":  func() error { _, err := inv.Get(bg, "badheaders"); return err },
+			"html 5xx":     func() error { _, err := inv.Get(bg, "html"); return err },
+			"redirect":     func() error { _, err := inv.Accept(bg, "redirect"); return err },
+			"timeout": func() error {
+				_, err := inv.Get(bg, "slow", WithTimeout(30*time.Millisecond), WithMaxRetries(1))
+				return err
+			},
+			"oversized":     func() error { _, err := inv.Get(bg, "big"); return err },
+			"exhausted":     func() error { _, err := inv.Get(bg, "exhaust"); return err },
+			"rate limited":  func() error { _, err := inv.Get(bg, "ratelimited"); return err },
+			"decode":        func() error { _, err := inv.Get(bg, "decode"); return err },
+			"no success":    func() error { _, err := inv.Get(bg, "nosuccess"); return err },
+			"dropped":       func() error { _, err := inv.Reject(bg, "drop"); return err },
+			"reconcile":     func() error { _, err := inv.Reject(bg, "reconcile"); return err },
+			"reconcile bad": func() error { _, err := inv.Accept(bg, "reconcile"); return err },
+			"cancel": func() error {
+				ctx, cancel := context.WithCancel(bg)
+				time.AfterFunc(20*time.Millisecond, cancel)
+				_, err := inv.Get(ctx, "slow")
+				return err
+			},
+			"deadline": func() error {
+				ctx, cancel := context.WithTimeout(bg, 20*time.Millisecond)
+				defer cancel()
+				_, err := inv.Get(ctx, "slow")
+				return err
+			},
+		}
+		for name, call := range calls {
+			err := call()
+			switch name {
+			case "ok", "list", "reconcile":
+				assert.NoError(t, err, "%s %s", kind, name)
+			default:
+				assert.Error(t, err, "%s %s", kind, name)
+			}
+			sink.addError(err)
+		}
+		var all []Invite
+		for v, err := range inv.All(bg) {
+			all = append(all, v)
+			sink.addError(err)
+		}
+		sink.addValue(all)
+	}
+
+	assert.Zero(t, evil.count(), "the redirect was not followed")
+	sawMu.Lock()
+	assert.True(t, saw["token"], "the token was sent to the API")
+	assert.True(t, saw["key"], "the key was sent to the API")
+	sawMu.Unlock()
+
+	logged := logs.String()
+	assert.Contains(t, logged, `"ray_id":"`+resilienceRay+`"`, "the logger was in use")
+	assert.Contains(t, logged, "attempt timed out", "failed attempts were logged with their error")
+	sc := bufio.NewScanner(strings.NewReader(logged))
+	sc.Buffer(nil, 1<<20)
+	records := 0
+	for sc.Scan() {
+		records++
+		sink.add("%s", sc.Text())
+	}
+	t.Logf("checked %d outputs and %d log records", len(sink.out)-records, records)
+	sink.check(t)
+}
+
+// The logger gets exactly one debug record per attempt, with the documented
+// keys, and nothing at a level above debug.
+func TestSecretsLoggerRecords(t *testing.T) {
+	t.Parallel()
+	srv := newResilienceServer(t, func(w http.ResponseWriter, _ *http.Request, req resilienceRequest) {
+		// The connection is lost on the first request: on a fresh
+		// connection, net/http cannot replay it by itself.
+		switch req.N {
+		case 1:
+			resilienceDrop(w)
+		case 2:
+			w.Header().Set("Cf-Ray", "ray-2")
+			w.WriteHeader(503)
+		default:
+			resilienceStatus(w, 200)
+		}
+	})
+	logs := &syncBuffer{}
+	c := newResilienceClient(t, srv, WithAPIToken(secretToken), WithLogger(secretLogger(logs)))
+	_, err := c.User.Invites.Get(context.Background(), resilienceID)
+	require.NoError(t, err)
+
+	var records []map[string]any
+	for _, line := range strings.Split(strings.TrimSpace(logs.String()), "\n") {
+		var rec map[string]any
+		require.NoError(t, json.Unmarshal([]byte(line), &rec), line)
+		records = append(records, rec)
+	}
+	require.Len(t, records, 3, "one record per attempt")
+	wantStatus := []float64{0, 503, 200}
+	wantRay := []string{"", "ray-2", resilienceRay}
+	for i, rec := range records {
+		assert.Equal(t, "DEBUG", rec["level"])
+		assert.Equal(t, "cloudflare: request", rec["msg"])
+		for _, key := range []string{"method", "path", "status", "attempt", "wait", "duration", "ray_id"} {
+			assert.Contains(t, rec, key, "record %d", i+1)
+		}
+		assert.Equal(t, "GET", rec["method"])
+		assert.Equal(t, "/client/v4/user/invites/"+resilienceID, rec["path"])
+		assert.Equal(t, float64(i+1), rec["attempt"])
+		assert.Equal(t, wantStatus[i], rec["status"])
+		assert.Equal(t, wantRay[i], rec["ray_id"])
+		assert.Greater(t, rec["duration"], float64(0))
+		if i == 0 {
+			assert.Equal(t, float64(0), rec["wait"], "no wait before the first attempt")
+		} else {
+			assert.Greater(t, rec["wait"], float64(0), "the backoff before attempt %d", i+1)
+		}
+		if i < 2 {
+			assert.Contains(t, rec, "error", "a failed attempt says why")
+		} else {
+			assert.NotContains(t, rec, "error")
+		}
+		for key := range rec {
+			assert.Contains(t, []string{"time", "level", "msg", "method", "path", "status", "attempt", "wait", "duration", "ray_id", "error"}, key, "no other key is logged")
+		}
+	}
+	assert.NotContains(t, logs.String(), secretToken)
+
+	// A call rejected before any I/O logs nothing; a logger above debug
+	// gets nothing.
+	before := logs.String()
+	_, err = c.User.Invites.Get(context.Background(), "bad id")
+	require.Error(t, err)
+	assert.Equal(t, before, logs.String())
+	quiet := &syncBuffer{}
+	c2 := newResilienceClient(t, srv, WithLogger(slog.New(slog.NewJSONHandler(quiet, &slog.HandlerOptions{Level: slog.LevelInfo}))))
+	_, err = c2.User.Invites.Get(context.Background(), resilienceID)
+	require.NoError(t, err)
+	assert.Empty(t, quiet.String())
+}
