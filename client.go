@@ -558,6 +558,10 @@ func (c *Client) readAnswer(ctx context.Context, k *call, resp *http.Response, r
 	if !success {
 		limit = maxErrorBodyBytes
 	}
+	if success && resp.ContentLength > limit {
+		// Announced as too large: refuse without reading any of it.
+		return respErr("body larger than "+formatBytes(limit)+" (Content-Length "+strconv.FormatInt(resp.ContentLength, 10)+")", nil)
+	}
 	n, err := rb.readFrom(resp.Body, limit+1)
 	buf := &rb.buf
 	if err != nil {

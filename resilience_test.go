@@ -976,6 +976,44 @@ func TestResilienceMaxResponseBytes(t *testing.T) {
 	}
 }
 
+// A success body whose Content-Length is over the limit is refused before
+// any of it is read; one that fits is read as usual.
+func TestResilienceAnnouncedLength(t *testing.T) {
+	t.Parallel()
+	// A valid envelope padded to 1000 bytes, above the smallest limit.
+	body := resilienceInviteBody(resilienceID, InviteStatusPending)
+	body = body[:len(body)-1] + `,"pad":"` + strings.Repeat("x", 1000-len(body)-9) + `"}`
+	require.Len(t, body, 1000)
+	tests := []struct {
+		name    string
+		limit   int64
+		wantErr string
+	}{
+		{"fits", int64(len(body)), ""},
+		{"over", int64(len(body)) - 1, "(Content-Length " + strconv.Itoa(len(body)) + ")"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			srv := newResilienceServer(t, func(w http.ResponseWriter, _ *http.Request, _ resilienceRequest) {
+				w.Header().Set("Content-Length", strconv.Itoa(len(body)))
+				resilienceWrite(w, 200, body)
+			})
+			c := newResilienceClient(t, srv, WithMaxResponseBytes(tt.limit))
+			inv, err := c.User.Invites.Get(context.Background(), resilienceID)
+			if tt.wantErr == "" {
+				require.NoError(t, err)
+				assert.Equal(t, resilienceID, inv.ID)
+				return
+			}
+			assert.Nil(t, inv)
+			assert.ErrorIs(t, err, ErrUnexpectedResponse)
+			assert.Contains(t, err.Error(), "body larger than")
+			assert.Contains(t, err.Error(), tt.wantErr)
+		})
+	}
+}
+
 // A 5 MiB HTML error page becomes an *APIError with a short excerpt.
 func TestResilienceHugeErrorBody(t *testing.T) {
 	t.Parallel()
