@@ -584,8 +584,9 @@ func (c *Client) readAnswer(ctx context.Context, k *call, resp *http.Response, r
 			return respErr(`body has no "success" field`, nil)
 		case !*h.Success:
 			return c.apiError(k, resp, res, h, nil)
-		case !out.hasResult():
-			return respErr(`body has no "result"`, nil)
+		}
+		if problem := out.resultProblem(); problem != "" {
+			return respErr(problem, nil)
 		}
 		return nil
 	}

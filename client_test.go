@@ -86,6 +86,32 @@ var badAnswers = []struct {
 	{"204 No Content", 204, "", "", "not a Cloudflare API envelope", true},
 }
 
+// A single-invitation answer whose result is an empty object is refused:
+// a zero Invite never passes for success.
+func TestClient_EmptyInviteResult(t *testing.T) {
+	t.Parallel()
+	for _, m := range inviteMethods() {
+		if m.path != invitePath {
+			continue
+		}
+		t.Run(m.name, func(t *testing.T) {
+			t.Parallel()
+			client, mux, log := setup(t)
+			mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+				replyString(w, http.StatusOK, `{"success":true,"errors":[],"messages":[],"result":{}}`)
+			})
+
+			gotResult, err := m.call(context.Background(), client.User.Invites)
+
+			assert.False(t, gotResult)
+			var re *ResponseError
+			require.ErrorAs(t, err, &re)
+			assert.Equal(t, `body's "result" is an invitation without an "id"`, re.Reason)
+			assert.Equal(t, int64(1), log.Load())
+		})
+	}
+}
+
 func TestClient_UnusableAnswers(t *testing.T) {
 	t.Parallel()
 	for _, m := range inviteMethods() {

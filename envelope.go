@@ -81,10 +81,20 @@ type envelope[T any] struct {
 	ResultInfo *ResultInfo `json:"result_info"`
 }
 
-func (e *envelope[T]) hasResult() bool { return e.Result != nil }
+// resultProblem says what makes the result unusable, or "" when it is fine:
+// absent or null, or, for a type that can tell (a single invitation), empty.
+func (e *envelope[T]) resultProblem() string {
+	if e.Result == nil {
+		return `body has no "result"`
+	}
+	if r, ok := any(e.Result).(interface{ resultProblem() string }); ok {
+		return r.resultProblem()
+	}
+	return ""
+}
 
 // answer is what the request pipeline decodes a body into.
 type answer interface {
 	header() *envelopeHeader
-	hasResult() bool
+	resultProblem() string
 }

@@ -148,7 +148,8 @@ func hasCode(infos []ResponseInfo, code int) bool {
 }
 
 // ResponseError reports an answer that the client could not use: a 2xx whose
-// body is not a valid envelope or lacks the result, a body larger than the
+// body is not a valid envelope or lacks the result (for a single invitation,
+// a result without an ID counts as lacking), a body larger than the
 // configured limit, or a redirect that was not followed. It matches
 // [ErrUnexpectedResponse].
 type ResponseError struct {

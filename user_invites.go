@@ -53,6 +53,15 @@ type Invite struct {
 	Status InviteStatus `json:"status"`
 }
 
+// resultProblem rejects an invitation without an ID as a result: a body
+// such as {"success":true,"result":{}} must not pass for an answer.
+func (inv *Invite) resultProblem() string {
+	if inv.ID == "" {
+		return `body's "result" is an invitation without an "id"`
+	}
+	return ""
+}
+
 // InviteEditParams is the body of a response to an invitation.
 type InviteEditParams struct {
 	// Status is the answer: [InviteStatusAccepted] or [InviteStatusRejected].
