@@ -226,16 +226,21 @@ const allPerPage = 50
 
 // All returns an iterator over all the user's invitations, fetching page
 // after page as the loop needs them. It stops after the last page: when the
-// invitations seen reach result_info.total_count, or a page comes back
-// short or empty. An error ends the iteration after being yielded once,
-// as does a server that still has more after [MaxListPages] pages.
+// invitations seen reach result_info.total_count, or, without a total, when
+// a page comes back shorter than its per_page; an empty page always ends
+// it. An error ends the iteration after being yielded once. A server that
+// does not page (it answers another page than the one asked for, or the
+// same invitations again) or that still has more after [MaxListPages]
+// pages gets a [*ResponseError] rather than an endless loop.
 func (s *InviteService) All(ctx context.Context, opts ...RequestOption) iter.Seq2[Invite, error] {
 	return func(yield func(Invite, error) bool) {
-		seen := 0
+		seen, firstID := 0, ""
+		stop := func(reason string) {
+			yield(Invite{}, &ResponseError{Method: http.MethodGet, Path: s.client.baseURL.EscapedPath() + "user/invites", StatusCode: http.StatusOK, Reason: reason})
+		}
 		for page := 1; ; page++ {
 			if page > MaxListPages {
-				yield(Invite{}, &ResponseError{Method: http.MethodGet, Path: s.client.baseURL.EscapedPath() + "user/invites", StatusCode: http.StatusOK,
-					Reason: "more than " + strconv.Itoa(MaxListPages) + " pages of invitations; stopped"})
+				stop("more than " + strconv.Itoa(MaxListPages) + " pages of invitations; stopped")
 				return
 			}
 			invites, info, err := s.List(ctx, &InviteListParams{Page: page, PerPage: allPerPage}, opts...)
@@ -243,17 +248,31 @@ func (s *InviteService) All(ctx context.Context, opts ...RequestOption) iter.Seq
 				yield(Invite{}, err)
 				return
 			}
+			if len(invites) == 0 {
+				return
+			}
+			if info.Page != 0 && info.Page != page || page > 1 && invites[0].ID == firstID {
+				stop("asked for page " + strconv.Itoa(page) + ", got page " + strconv.Itoa(info.Page) + " or a page already seen: the server does not page; stopped")
+				return
+			}
+			firstID = invites[0].ID
 			for _, inv := range invites {
 				if !yield(inv, nil) {
 					return
 				}
 			}
 			seen += len(invites)
+			if info.TotalCount > 0 {
+				if seen >= info.TotalCount {
+					return
+				}
+				continue
+			}
 			perPage := allPerPage
 			if info.PerPage > 0 {
 				perPage = info.PerPage
 			}
-			if len(invites) == 0 || len(invites) < perPage || (info.TotalCount > 0 && seen >= info.TotalCount) {
+			if len(invites) < perPage {
 				return
 			}
 		}

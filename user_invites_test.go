@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net"
 	"net/http"
 	"reflect"
@@ -395,13 +396,16 @@ func TestInviteService_All_Paging(t *testing.T) {
 func TestInviteService_All_StopsAtMaxListPages(t *testing.T) {
 	t.Parallel()
 	client, mux, log := setup(t)
-	// A lying server: every page is full and total_count never comes.
-	answer := successJSON(t, map[string]any{
-		"result":      []Invite{referenceInvite()},
-		"result_info": ResultInfo{Page: 1, PerPage: 1, Count: 1},
-	})
+	// A lying server: every page it is asked for is full, new, and
+	// total_count never comes.
 	mux.HandleFunc("GET /user/invites", func(w http.ResponseWriter, r *http.Request) {
-		reply(w, http.StatusOK, answer)
+		page, _ := strconv.Atoi(r.URL.Query().Get("page"))
+		inv := referenceInvite()
+		inv.ID = fmt.Sprintf("%032d", page)
+		reply(w, http.StatusOK, successJSON(t, map[string]any{
+			"result":      []Invite{inv},
+			"result_info": ResultInfo{Page: page, PerPage: 1, Count: 1},
+		}))
 	})
 
 	var invites int
@@ -423,6 +427,83 @@ func TestInviteService_All_StopsAtMaxListPages(t *testing.T) {
 	assert.ErrorIs(t, errs[0], ErrUnexpectedResponse)
 	assert.Contains(t, re.Reason, strconv.Itoa(MaxListPages)+" pages")
 	assertErrorNames(t, errs[0], http.MethodGet, invitesPath)
+}
+
+// A server that ignores paging is caught on the second page, not asked a
+// thousand times.
+func TestInviteService_All_ServerDoesNotPage(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name string
+		info *ResultInfo
+	}{
+		{"no result_info", nil},
+		{"always page 1", &ResultInfo{Page: 1, PerPage: 1, Count: 1}},
+		{"echoes the page but repeats the invitations", &ResultInfo{PerPage: 1, Count: 1}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			client, mux, log := setup(t)
+			mux.HandleFunc("GET /user/invites", func(w http.ResponseWriter, r *http.Request) {
+				fields := map[string]any{"result": []Invite{referenceInvite()}}
+				if tt.info != nil {
+					info := *tt.info
+					if info.Page == 0 {
+						info.Page, _ = strconv.Atoi(r.URL.Query().Get("page"))
+					}
+					fields["result_info"] = info
+				}
+				reply(w, http.StatusOK, successJSON(t, fields))
+			})
+
+			var invites int
+			var errs []error
+			for _, err := range client.User.Invites.All(context.Background()) {
+				if err != nil {
+					errs = append(errs, err)
+					continue
+				}
+				invites++
+			}
+
+			if tt.info == nil {
+				// Without result_info, one invitation on a page of 50 is
+				// the last page.
+				assert.Equal(t, 1, invites)
+				assert.Empty(t, errs)
+				assert.Equal(t, int64(1), log.Load())
+				return
+			}
+			assert.Equal(t, 1, invites)
+			assert.Equal(t, int64(2), log.Load())
+			require.Len(t, errs, 1)
+			assert.ErrorIs(t, errs[0], ErrUnexpectedResponse)
+			assert.Contains(t, errs[0].Error(), "the server does not page")
+		})
+	}
+}
+
+// total_count decides over a per_page that does not match the page.
+func TestInviteService_All_TotalCountDecides(t *testing.T) {
+	t.Parallel()
+	client, mux, log := setup(t)
+	mux.HandleFunc("GET /user/invites", func(w http.ResponseWriter, r *http.Request) {
+		page, _ := strconv.Atoi(r.URL.Query().Get("page"))
+		inv := referenceInvite()
+		inv.ID = fmt.Sprintf("%032d", page)
+		reply(w, http.StatusOK, successJSON(t, map[string]any{
+			"result":      []Invite{inv},
+			"result_info": ResultInfo{Page: page, PerPage: 50, Count: 1, TotalCount: 3},
+		}))
+	})
+	var ids []string
+	for inv, err := range client.User.Invites.All(context.Background()) {
+		require.NoError(t, err)
+		ids = append(ids, inv.ID)
+	}
+	assert.Equal(t, []string{fmt.Sprintf("%032d", 1), fmt.Sprintf("%032d", 2), fmt.Sprintf("%032d", 3)}, ids)
+	assert.Equal(t, int64(3), log.Load())
 }
 
 func TestInviteService_All_StopsWhenTheLoopBreaks(t *testing.T) {
