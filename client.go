@@ -61,13 +61,24 @@ type Client struct {
 	limiter          *rate.Limiter
 }
 
-// credentials are kept behind a pointer with its own formatting, and their
-// header values only inside a closure, so no fmt verb on a Client, a copy of
-// one, or its fields can print them (%s or %q of a Client value would
-// otherwise dereference this pointer and print its fields).
+// credentials keep their values only inside closures, so no fmt verb on a
+// Client, a copy of one, or its fields can reach them, nor can a reflection
+// dumper.
 type credentials struct {
-	set  func(h http.Header) // sets the authentication headers, built once
-	kind string
+	set    func(h http.Header)   // sets the authentication headers, built once
+	redact func(s string) string // replaces the secret in text from the server
+	kind   string
+}
+
+// newRedactor returns a function that replaces every occurrence of the
+// secret in a text, for text a server may have echoed it into.
+func newRedactor(secret string) func(string) string {
+	return func(s string) string {
+		if !strings.Contains(s, secret) {
+			return s
+		}
+		return strings.ReplaceAll(s, secret, "[redacted]")
+	}
 }
 
 // String names the kind of credential, never its value.
@@ -78,6 +89,9 @@ func (c *credentials) GoString() string { return c.String() }
 
 // String describes the client without its credentials.
 func (c *Client) String() string {
+	if c == nil || c.baseURL == nil || c.auth == nil {
+		return "cloudflare.Client{}"
+	}
 	return "cloudflare.Client{BaseURL: " + c.baseURL.String() + ", Auth: " + c.auth.kind + "}"
 }
 
@@ -174,14 +188,14 @@ func (cfg *clientConfig) credentials() (*credentials, error) {
 		return nil, fail("an API email was given with an API token; a token needs no email")
 	case token != "":
 		v := []string{"Bearer " + token}
-		return &credentials{set: func(h http.Header) { h["Authorization"] = v }, kind: "api token"}, nil
+		return &credentials{set: func(h http.Header) { h["Authorization"] = v }, redact: newRedactor(token), kind: "api token"}, nil
 	case email != "" && key == "":
 		return nil, fail("an API email was given without an API key")
 	case key != "" && email == "":
 		return nil, fail("an API key was given without an API email")
 	case key != "":
 		e, k := []string{email}, []string{key}
-		return &credentials{set: func(h http.Header) { h["X-Auth-Email"], h["X-Auth-Key"] = e, k }, kind: "api key"}, nil
+		return &credentials{set: func(h http.Header) { h["X-Auth-Email"], h["X-Auth-Key"] = e, k }, redact: newRedactor(key), kind: "api key"}, nil
 	}
 	return nil, fail("no credentials: set an API token, or an API email and key")
 }
@@ -261,7 +275,9 @@ func (c *Client) httpClient(cfg *clientConfig) *http.Client {
 	}
 	rt := hc.Transport
 	if rt == nil {
-		rt = http.DefaultTransport
+		// Not http.DefaultTransport: its 2 idle connections per host
+		// would churn under concurrent callers.
+		rt = newTransport()
 	}
 	for i := len(cfg.middleware) - 1; i >= 0; i-- {
 		rt = cfg.middleware[i](rt)
@@ -272,8 +288,10 @@ func (c *Client) httpClient(cfg *clientConfig) *http.Client {
 		if err := c.checkRedirect(req, via); err != nil {
 			return err
 		}
-		if userCheck != nil {
-			return userCheck(req, via)
+		if userCheck != nil && userCheck(req, via) != nil {
+			// The caller's own policy refuses it: not followed, reported
+			// like any refused redirect, never retried as a lost answer.
+			return http.ErrUseLastResponse
 		}
 		return nil
 	}
@@ -432,6 +450,10 @@ func (c *Client) do(ctx context.Context, k *call, out answer) error {
 			return nil
 		}
 		if ctx.Err() != nil {
+			if res.transport == nil {
+				// The server answered: that answer is the result.
+				return res.err
+			}
 			return &RequestError{Method: k.method, Path: k.path, Attempts: k.attempts, Err: ctx.Err()}
 		}
 		d := retry.Decide(k.method, res.status, res.transport)
@@ -545,7 +567,7 @@ func (c *Client) readAnswer(ctx context.Context, k *call, resp *http.Response, r
 	if resp.StatusCode >= 300 && resp.StatusCode < 400 {
 		e := respErr("redirect not followed", nil).(*ResponseError)
 		if loc, err := resp.Location(); err == nil {
-			e.Location = loc.Scheme + "://" + loc.Host + loc.EscapedPath()
+			e.Location = c.auth.redact(loc.Scheme + "://" + loc.Host + loc.EscapedPath())
 			e.Reason = "redirect to " + e.Location + " not followed: credentials are only sent to " + c.origin
 			if origin(loc) == c.origin {
 				e.Reason = "redirect to " + e.Location + " not followed: it would change the method or loop"
@@ -559,18 +581,22 @@ func (c *Client) readAnswer(ctx context.Context, k *call, resp *http.Response, r
 		limit = maxErrorBodyBytes
 	}
 	if success && resp.ContentLength > limit {
-		// Announced as too large: refuse without reading any of it.
+		// Announced as too large: refuse without reading any of it, and
+		// close rather than drain it.
+		rb.noDrain = true
 		return respErr("body larger than "+formatBytes(limit)+" (Content-Length "+strconv.FormatInt(resp.ContentLength, 10)+")", nil)
 	}
 	n, err := rb.readFrom(resp.Body, limit+1)
 	buf := &rb.buf
-	if err != nil {
+	if err != nil && success {
 		if ctx.Err() == nil && errors.Is(err, context.DeadlineExceeded) {
 			err = errAttemptTimeout{k.cfg.timeout}
 		}
 		res.transport = err
 		return &RequestError{Method: k.method, Path: k.path, Attempts: k.attempts, Err: err}
 	}
+	// An error status was received: if its body broke off, what was read of
+	// it still makes the *APIError, and the status alone decides retries.
 	if success {
 		if n > limit {
 			return respErr("body larger than "+formatBytes(limit), nil)
@@ -605,8 +631,10 @@ func (c *Client) apiError(k *call, resp *http.Response, res *attemptResult, h *e
 	e := &APIError{Method: k.method, Path: k.path, StatusCode: resp.StatusCode, RayID: res.rayID, Attempts: k.attempts}
 	if h != nil {
 		e.Errors, e.Messages = h.Errors, h.Messages
+		redactInfos(e.Errors, c.auth.redact)
+		redactInfos(e.Messages, c.auth.redact)
 	} else {
-		e.Body = excerpt(raw)
+		e.Body = excerpt(c.auth.redact(string(raw)))
 	}
 	if d, ok := retry.ParseRetryAfter(res.retryAfter, time.Now()); ok {
 		e.RetryAfter = d
@@ -616,8 +644,8 @@ func (c *Client) apiError(k *call, resp *http.Response, res *attemptResult, h *e
 
 // excerpt returns the start of a body with white space folded, at most
 // excerptBytes long and cut on a rune boundary.
-func excerpt(b []byte) string {
-	s := strings.Join(strings.Fields(strings.ToValidUTF8(string(b[:min(len(b), 4*excerptBytes)]), "\uFFFD")), " ")
+func excerpt(b string) string {
+	s := strings.Join(strings.Fields(strings.ToValidUTF8(b[:min(len(b), 4*excerptBytes)], "\uFFFD")), " ")
 	if len(s) <= excerptBytes {
 		return s
 	}
@@ -626,6 +654,16 @@ func excerpt(b []byte) string {
 		cut--
 	}
 	return s[:cut] + "…"
+}
+
+// redactInfos replaces a credential a server echoed into its messages.
+func redactInfos(infos []ResponseInfo, redact func(string) string) {
+	for i := range infos {
+		infos[i].Message = redact(infos[i].Message)
+		infos[i].DocumentationURL = redact(infos[i].DocumentationURL)
+		infos[i].Source.Pointer = redact(infos[i].Source.Pointer)
+		redactInfos(infos[i].ErrorChain, redact)
+	}
 }
 
 func contentType(resp *http.Response) string {
@@ -648,7 +686,7 @@ func formatBytes(n int64) string {
 // closeBody discards a bounded remainder of a body, unless it was read to
 // its end already, so the connection can be reused, and closes it.
 func closeBody(body io.ReadCloser, rb *readBuffer) {
-	if !rb.eof {
+	if !rb.eof && !rb.noDrain {
 		rb.lr = io.LimitedReader{R: body, N: drainBytes}
 		_, _ = io.Copy(io.Discard, &rb.lr)
 	}
@@ -658,9 +696,10 @@ func closeBody(body io.ReadCloser, rb *readBuffer) {
 // readBuffer holds what reading one answer needs, pooled so the happy path
 // allocates neither.
 type readBuffer struct {
-	buf bytes.Buffer
-	lr  io.LimitedReader
-	eof bool // the body was read to its end
+	buf     bytes.Buffer
+	lr      io.LimitedReader
+	eof     bool // the body was read to its end
+	noDrain bool // the body is known to be too large to drain
 }
 
 // readFrom reads r into the buffer, at most limit bytes.
@@ -683,6 +722,6 @@ func putReadBuffer(rb *readBuffer) {
 	}
 	rb.buf.Reset()
 	rb.lr = io.LimitedReader{}
-	rb.eof = false
+	rb.eof, rb.noDrain = false, false
 	readBufferPool.Put(rb)
 }

@@ -799,7 +799,7 @@ func TestExcerpt(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			got := excerpt([]byte(tt.in))
+			got := excerpt(tt.in)
 			assert.Equal(t, tt.want, got)
 			assert.True(t, utf8.ValidString(got))
 		})

@@ -193,8 +193,9 @@ func (e *ResponseError) Is(target error) bool { return target == ErrUnexpectedRe
 // Unwrap returns the underlying decoding error, if any.
 func (e *ResponseError) Unwrap() error { return e.Err }
 
-// RequestError reports a call that got no answer: the connection failed,
-// the attempt timed out, or the context ended. Unwrap gives the cause, so
+// RequestError reports a call that got no usable answer: the connection
+// failed, the attempt timed out, a successful answer's body broke off, or
+// the context ended. Unwrap gives the cause, so
 // errors.Is(err, context.DeadlineExceeded) works.
 type RequestError struct {
 	// Method and Path name the request.
@@ -210,7 +211,11 @@ type RequestError struct {
 func (e *RequestError) Error() string {
 	var b strings.Builder
 	writeHead(&b, e.Method, e.Path)
-	b.WriteString(e.Err.Error())
+	if e.Err != nil {
+		b.WriteString(e.Err.Error())
+	} else {
+		b.WriteString("request failed")
+	}
 	writeAttempts(&b, e.Attempts)
 	return b.String()
 }

@@ -295,3 +295,10 @@ func TestAPIError_FromTheWire(t *testing.T) {
 	assert.Equal(t, testRayID, ae.RayID)
 	assert.Equal(t, "cloudflare: PATCH "+invitePath+": 400 Bad Request: 6003 Invalid request headers [6103 Invalid format for X-Auth-Key header] (ray "+testRayID+")", err.Error())
 }
+
+// Zero values print without panicking.
+func TestZeroValuesPrint(t *testing.T) {
+	t.Parallel()
+	assert.Equal(t, "cloudflare.Client{}", (&Client{}).String())
+	assert.Equal(t, "cloudflare: GET /x: request failed", (&RequestError{Method: "GET", Path: "/x"}).Error())
+}

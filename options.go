@@ -299,13 +299,15 @@ func WithTimeout(d time.Duration) RequestOption {
 	})
 }
 
-// WithMaxResponseBytes caps the size of an answer's body (default
-// [DefaultMaxResponseBytes]). A larger answer fails with a [*ResponseError]
-// after reading at most n bytes of it.
+// WithMaxResponseBytes caps the size of a successful answer's body (default
+// [DefaultMaxResponseBytes]; at most 1 GiB). A larger answer fails with a
+// [*ResponseError]: at once when its Content-Length says so, otherwise after
+// reading n+1 bytes of it. Error answers are always read through a 64 KiB
+// cap.
 func WithMaxResponseBytes(n int64) Option {
 	return clientOption(func(c *clientConfig) error {
-		if n < 512 {
-			return optionError("WithMaxResponseBytes", "must be at least 512")
+		if n < 512 || n > 1<<30 {
+			return optionError("WithMaxResponseBytes", "must be between 512 and 1 GiB")
 		}
 		c.maxResponseBytes = n
 		return nil
@@ -313,8 +315,10 @@ func WithMaxResponseBytes(n int64) Option {
 }
 
 // WithLogger makes the client log one debug record per attempt: method,
-// path, status, attempt number, wait before it, duration and Ray ID. No
-// header or body is ever logged, so no credential can be.
+// path, status, attempt number, wait before it, duration and Ray ID, and
+// the attempt's error message if it failed. No header is ever logged; the
+// error message may quote the server's error text, with any credential the
+// server echoed replaced by "[redacted]".
 func WithLogger(l *slog.Logger) Option {
 	return clientOption(func(c *clientConfig) error {
 		if l == nil {

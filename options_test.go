@@ -255,6 +255,8 @@ func TestOptions_Validation(t *testing.T) {
 		{"WithTimeout zero", WithTimeout(0), "WithTimeout", ""},
 		{"WithTimeout negative", WithTimeout(-time.Second), "WithTimeout", ""},
 		{"WithMaxResponseBytes under 512", WithMaxResponseBytes(511), "WithMaxResponseBytes", ""},
+		{"WithMaxResponseBytes over 1 GiB", WithMaxResponseBytes(1<<30 + 1), "WithMaxResponseBytes", ""},
+		{"WithMaxResponseBytes largest int64", WithMaxResponseBytes(math.MaxInt64), "WithMaxResponseBytes", ""},
 		{"WithLogger nil", WithLogger(nil), "WithLogger", ""},
 		{"WithMiddleware nil", WithMiddleware(nil), "WithMiddleware", ""},
 		{"WithRateLimit zero rate", WithRateLimit(0, 1), "WithRateLimit", ""},
@@ -523,6 +525,9 @@ func TestWithHTTPClient(t *testing.T) {
 		assert.NotSame(t, http.DefaultClient, client.hc)
 		assert.Nil(t, http.DefaultClient.CheckRedirect)
 		assert.Nil(t, http.DefaultClient.Transport)
-		assert.Same(t, http.DefaultTransport, client.hc.Transport, "a nil Transport means http.DefaultTransport")
+		tr, ok := client.hc.Transport.(*http.Transport)
+		require.True(t, ok)
+		assert.NotSame(t, http.DefaultTransport, tr, "a nil Transport gets the SDK's tuned transport")
+		assert.GreaterOrEqual(t, tr.MaxIdleConnsPerHost, 64)
 	})
 }

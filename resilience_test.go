@@ -1415,3 +1415,77 @@ func TestResilienceRateLimitCancel(t *testing.T) {
 	})
 	assert.Equal(t, 1, srv.count(), "no request while the limiter held the call")
 }
+
+// A client given with WithHTTPClient whose own CheckRedirect refuses a
+// redirect gets the refused redirect as a *ResponseError, and the PATCH is
+// sent once, never retried as if its answer were lost.
+func TestResilienceUserCheckRedirectRefuses(t *testing.T) {
+	t.Parallel()
+	srv := newResilienceServer(t, func(w http.ResponseWriter, r *http.Request, _ resilienceRequest) {
+		http.Redirect(w, r, "/client/v4/user/invites/"+resilienceID+"x", http.StatusTemporaryRedirect)
+	})
+	hc := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return errors.New("no redirects here") }}
+	c := newResilienceClient(t, srv, WithHTTPClient(hc))
+	_, err := c.User.Invites.Accept(context.Background(), resilienceID)
+	var re *ResponseError
+	require.ErrorAs(t, err, &re)
+	assert.Equal(t, http.StatusTemporaryRedirect, re.StatusCode)
+	assert.Contains(t, re.Reason, "not followed")
+	assert.Equal(t, 1, srv.count(), "the PATCH was sent once")
+}
+
+// An error status whose body breaks off is still the server's answer: an
+// *APIError from what was read, retried (or not) by its status alone.
+func TestResilienceErrorBodyBreaksOff(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		status    int
+		wantCalls int
+	}{
+		{400, 1}, // a refusal: never retried, not even for PATCH
+		{503, 3}, // try later: retried
+	}
+	for _, tt := range tests {
+		t.Run(strconv.Itoa(tt.status), func(t *testing.T) {
+			t.Parallel()
+			srv := newResilienceServer(t, func(w http.ResponseWriter, _ *http.Request, _ resilienceRequest) {
+				w.Header().Set("Content-Length", "1000")
+				w.WriteHeader(tt.status)
+				_, _ = io.WriteString(w, "<html>cut short")
+				w.(http.Flusher).Flush()
+				resilienceDrop(w)
+			})
+			c := newResilienceClient(t, srv)
+			_, err := c.User.Invites.Accept(context.Background(), resilienceID)
+			var ae *APIError
+			require.ErrorAs(t, err, &ae)
+			assert.Equal(t, tt.status, ae.StatusCode)
+			assert.Equal(t, "<html>cut short", ae.Body)
+			assert.Equal(t, tt.wantCalls, srv.count())
+		})
+	}
+}
+
+// An answer that arrives as the caller's context ends is returned, not
+// replaced by the context's error.
+func TestResilienceAnswerAtContextEnd(t *testing.T) {
+	t.Parallel()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	srv := newResilienceServer(t, func(w http.ResponseWriter, _ *http.Request, _ resilienceRequest) {
+		cancel()
+		resilienceStatus(w, 503)
+	})
+	c := newResilienceClient(t, srv, WithHTTPClient(&http.Client{Transport: resilienceRT(func(r *http.Request) (*http.Response, error) {
+		resp, err := http.DefaultTransport.RoundTrip(r.WithContext(context.WithoutCancel(r.Context())))
+		if err == nil {
+			<-ctx.Done()
+		}
+		return resp, err
+	})}))
+	_, err := c.User.Invites.Get(ctx, resilienceID)
+	var ae *APIError
+	require.ErrorAs(t, err, &ae, "got %v", err)
+	assert.Equal(t, 503, ae.StatusCode)
+	assert.Equal(t, 1, srv.count())
+}

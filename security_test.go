@@ -391,3 +391,59 @@ func TestSecretsLoggerRecords(t *testing.T) {
 	require.NoError(t, err)
 	assert.Empty(t, quiet.String())
 }
+
+// A server (or a proxy in front of it) that echoes the request's headers
+// into its error answer does not make the credential reach an error, its
+// fmt output, or a log record: it is redacted.
+func TestSecretsEchoedByServerAreRedacted(t *testing.T) {
+	t.Parallel()
+	echo := func(r *http.Request) string {
+		return r.Header.Get("X-Auth-Key") + " " + strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer ")
+	}
+	tests := []struct {
+		name   string
+		handle func(w http.ResponseWriter, r *http.Request)
+	}{
+		{"HTML 502", func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", "text/html")
+			w.WriteHeader(502)
+			_, _ = io.WriteString(w, "<html><body>bad gateway; request headers: "+echo(r)+"</body></html>")
+		}},
+		{"JSON error message", func(w http.ResponseWriter, r *http.Request) {
+			body, _ := json.Marshal(map[string]any{"success": false, "result": nil, "messages": []any{map[string]any{"code": 1001, "message": "seen " + echo(r)}},
+				"errors": []any{map[string]any{"code": 6003, "message": "bad key " + echo(r), "error_chain": []any{map[string]any{"code": 6103, "message": echo(r)}}}}})
+			resilienceWrite(w, 400, string(body))
+		}},
+		{"redirect whose target holds it", func(w http.ResponseWriter, r *http.Request) {
+			http.Redirect(w, r, "https://elsewhere.example/"+strings.ReplaceAll(echo(r), " ", "/"), http.StatusFound)
+		}},
+	}
+	for _, tt := range tests {
+		for _, creds := range [][]Option{{WithAPIToken(secretToken)}, {WithAPIEmail(secretEmail), WithAPIKey(secretKey)}} {
+			t.Run(tt.name, func(t *testing.T) {
+				t.Parallel()
+				srv := newResilienceServer(t, func(w http.ResponseWriter, r *http.Request, _ resilienceRequest) { tt.handle(w, r) })
+				logs := &syncBuffer{}
+				opts := append([]Option{WithBaseURL(srv.URL + "/client/v4/"), WithMaxRetries(0), WithLogger(secretLogger(logs))}, creds...)
+				c, err := NewClient(opts...)
+				require.NoError(t, err)
+				resilienceCloseIdle(t, c)
+				_, err = c.User.Invites.Get(context.Background(), resilienceID)
+				require.Error(t, err)
+				require.Equal(t, 1, srv.count())
+				assert.Contains(t, err.Error()+logs.String(), "[redacted]", "the echo was there to redact")
+
+				var sink secretSink
+				sink.addError(err)
+				var ae *APIError
+				if errors.As(err, &ae) {
+					for _, info := range append(ae.Errors, ae.Messages...) {
+						sink.addValue(info)
+					}
+				}
+				sink.add("%s", logs.String())
+				sink.check(t)
+			})
+		}
+	}
+}
