@@ -371,8 +371,12 @@ func (c *Client) newCall(k *call, method, path, rawQuery string, body *staticBod
 
 // newRequest builds the HTTP request of one attempt.
 func (c *Client) newRequest(ctx context.Context, k *call) *http.Request {
-	h := make(http.Header, 6+len(k.cfg.headers))
-	for key, v := range k.cfg.headers {
+	var extra http.Header
+	if k.cfg.headers != nil {
+		extra = k.cfg.headers()
+	}
+	h := make(http.Header, 6+len(extra))
+	for key, v := range extra {
 		h[key] = v
 	}
 	c.auth.set(h)

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log"
+	"strings"
 
 	cloudflare "github.com/seed-b6b9b3cb/cloudflare-go"
 	"github.com/seed-b6b9b3cb/cloudflare-go/cloudflaretest"
@@ -33,11 +34,14 @@ func ExampleNewClient() {
 	}
 	fmt.Println(inv.OrganizationName, inv.Status, inv.Roles)
 
-	// Credentials are never printed.
-	fmt.Println(client.String() == fmt.Sprintf("%+v", client))
+	// Credentials are never printed, whatever the verb.
+	printed := fmt.Sprintf("%v %+v %#v %s %+v", client, client, client, client, *client)
+	fmt.Println(strings.Contains(printed, cloudflaretest.DefaultToken))
+	fmt.Println(strings.Replace(client.String(), srv.URL, "http://127.0.0.1:PORT/client/v4/", 1))
 	// Output:
 	// Cloudflare, Inc. pending [Account Administrator]
-	// true
+	// false
+	// cloudflare.Client{BaseURL: http://127.0.0.1:PORT/client/v4/, Auth: api token}
 }
 
 func ExampleNewClient_missingCredentials() {

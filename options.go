@@ -55,7 +55,10 @@ type callConfig struct {
 	backoffMin   time.Duration
 	backoffMax   time.Duration
 	timeout      time.Duration
-	headers      http.Header
+	// headers returns the headers added with WithHeader, or is nil. They
+	// are kept inside a closure, as the credentials are, so that no fmt
+	// verb on a Client value can print a header value a user holds secret.
+	headers func() http.Header
 }
 
 // clientConfig collects the options of NewClient before the Client is built.
@@ -212,12 +215,16 @@ func WithHeader(key, value string) RequestOption {
 		if reason := checkHeaderValue(value); reason != "" {
 			return optionError("WithHeader", reason)
 		}
-		h := make(http.Header, len(c.headers)+1)
-		for k, v := range c.headers {
+		var old http.Header
+		if c.headers != nil {
+			old = c.headers()
+		}
+		h := make(http.Header, len(old)+1)
+		for k, v := range old {
 			h[k] = v
 		}
 		h[ck] = append(h[ck][:len(h[ck]):len(h[ck])], value)
-		c.headers = h
+		c.headers = func() http.Header { return h }
 		return nil
 	})
 }

@@ -305,10 +305,10 @@ func TestOptions_ValidValuesAreAccepted(t *testing.T) {
 		{"WithRateLimit", WithRateLimit(0.5, 1), func(t *testing.T, c *Client) { require.NotNil(t, c.limiter) }},
 		{"WithLogger", WithLogger(slog.Default()), func(t *testing.T, c *Client) { assert.Same(t, slog.Default(), c.logger) }},
 		{"WithHeader empty value", WithHeader("X-Empty", ""), func(t *testing.T, c *Client) {
-			assert.Equal(t, []string{""}, c.defaults.headers["X-Empty"])
+			assert.Equal(t, []string{""}, c.defaults.headers()["X-Empty"])
 		}},
 		{"WithHeader value with a tab", WithHeader("x-trace", "a\tb"), func(t *testing.T, c *Client) {
-			assert.Equal(t, []string{"a\tb"}, c.defaults.headers["X-Trace"], "the name is canonicalised")
+			assert.Equal(t, []string{"a\tb"}, c.defaults.headers()["X-Trace"], "the name is canonicalised")
 		}},
 	}
 	for _, tt := range tests {
@@ -367,7 +367,7 @@ func TestWithHeader(t *testing.T) {
 		assert.Equal(t, []string{"tests"}, reqs[1].Header.Values("X-Source"))
 		assert.Empty(t, reqs[1].Header.Values("X-Trace"), "a call's header leaked into the next call")
 		assert.Equal(t, []string{"a"}, reqs[1].Header.Values("X-Tag"), "a call's header leaked into the client's")
-		assert.Equal(t, []string{"a"}, client.defaults.headers["X-Tag"])
+		assert.Equal(t, []string{"a"}, client.defaults.headers()["X-Tag"])
 		assertRequestHeaders(t, reqs[1], "")
 	})
 

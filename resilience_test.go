@@ -685,7 +685,10 @@ func TestResilienceTimeouts(t *testing.T) {
 			var re *RequestError
 			require.ErrorAs(t, err, &re)
 			assert.Equal(t, tt.want, re.Attempts)
-			assert.Equal(t, tt.want, srv.count())
+			// On a loaded machine an attempt can time out before its request
+			// reaches the server, so the server may count fewer.
+			assert.LessOrEqual(t, srv.count(), tt.want)
+			assert.GreaterOrEqual(t, srv.count(), 1)
 			assert.Contains(t, err.Error(), tt.message)
 			var timeout interface{ Timeout() bool }
 			require.ErrorAs(t, err, &timeout)

@@ -447,3 +447,17 @@ func TestSecretsEchoedByServerAreRedacted(t *testing.T) {
 		}
 	}
 }
+
+// A header added with WithHeader may hold a secret of the user's own (an
+// Access service token, say): fmt of the client, or of a copy of it, does
+// not print it.
+func TestSecretsInExtraHeaders(t *testing.T) {
+	t.Parallel()
+	c, err := NewClient(WithAPIToken(secretToken), WithBaseURL(DefaultBaseURL), WithHeader("CF-Access-Client-Secret", secretMark+"-access"))
+	require.NoError(t, err)
+	var sink secretSink
+	sink.addValue(c)
+	sink.addValue(*c)
+	sink.check(t)
+	require.NotEmpty(t, sink.out)
+}

@@ -173,6 +173,7 @@ func printRequest(w io.Writer) func(http.RoundTripper) http.RoundTripper {
 			}
 			if req.Body != nil {
 				body, err := io.ReadAll(io.LimitReader(req.Body, 1<<16))
+				_ = req.Body.Close()
 				if err != nil {
 					return nil, err
 				}

@@ -82,13 +82,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	return 0
 }
 
+// haveCredentials reports whether the environment holds a credential: a
+// token or a key (an email alone is not one, and NewClient will say what is
+// missing when a key comes without its email).
 func haveCredentials() bool {
-	for _, name := range []string{cloudflare.EnvAPIToken, cloudflare.EnvAPIKey, cloudflare.EnvAPIEmail} {
-		if os.Getenv(name) != "" {
-			return true
-		}
-	}
-	return false
+	return os.Getenv(cloudflare.EnvAPIToken) != "" || os.Getenv(cloudflare.EnvAPIKey) != ""
 }
 
 // demo runs the whole flow against the embedded fake API.

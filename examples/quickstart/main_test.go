@@ -79,3 +79,13 @@ func TestUsage(t *testing.T) {
 		assert.NotEmpty(t, stderr.String())
 	}
 }
+
+// An email alone is not a credential: the demo runs.
+func TestEmailAloneRunsTheDemo(t *testing.T) {
+	clearCredentials(t)
+	t.Setenv("CLOUDFLARE_EMAIL", "user@example.com")
+	var stdout, stderr bytes.Buffer
+	code := run(context.Background(), nil, &stdout, &stderr)
+	require.Equal(t, 0, code, stderr.String())
+	assert.Contains(t, stdout.String(), "using the embedded fake API")
+}
