@@ -68,7 +68,9 @@
 // [WithMaxResponseBytes]). Redirects are followed only within the base URL's
 // origin and never when they would change the method; credentials never
 // leave that origin. A plain-http base URL is refused unless its host is
-// loopback or [WithInsecureHTTP] is given.
+// loopback or [WithInsecureHTTP] is given. A credential that a server or
+// proxy echoes into an error answer is replaced by "[redacted]" before it
+// reaches an error or a log record.
 //
 // # Testing
 //
