@@ -35,10 +35,10 @@
 //     [ErrUnauthorized], [ErrForbidden] and [ErrRateLimited] match it by
 //     status, and [APIError.HasCode] finds a Cloudflare error code, the
 //     error_chain included.
-//   - [*ResponseError] ([ErrUnexpectedResponse]): an answer the client could
+//   - [*ResponseError] ([ErrUnexpectedResponse]): a response the client could
 //     not use, such as HTML on a 200, a body over the size limit, or a
 //     redirect away from the API.
-//   - [*RequestError]: no answer; it wraps the cause, such as
+//   - [*RequestError]: no response; it wraps the cause, such as
 //     [context.DeadlineExceeded].
 //
 // # Retries
@@ -58,19 +58,35 @@
 //     the invitation is no longer pending, [InviteService.Edit] reads the
 //     invitation and reports success if its status is the one asked for.
 //
-// Other 4xx answers are never retried. Each attempt has its own timeout
+// Other 4xx responses are never retried. Each attempt has its own timeout
 // ([DefaultTimeout], [WithTimeout]); the context bounds the whole call, and
 // its end stops a wait at once.
 //
 // # Security
 //
-// Answers are read through a size cap ([DefaultMaxResponseBytes],
+// Responses are read through a size cap ([DefaultMaxResponseBytes],
 // [WithMaxResponseBytes]). Redirects are followed only within the base URL's
 // origin and never when they would change the method; credentials never
 // leave that origin. A plain-http base URL is refused unless its host is
 // loopback or [WithInsecureHTTP] is given. A credential that a server or
-// proxy echoes into an error answer is replaced by "[redacted]" before it
+// proxy echoes into an error response is replaced by "[redacted]" before it
 // reaches an error or a log record.
+//
+// # Source map
+//
+// The files of this package, in the order a request passes through them:
+//
+//   - client.go: [NewClient] builds the [Client] from the options.
+//   - options.go and config.go: the With* options, and how they, the
+//     environment and the defaults resolve into settings and credentials.
+//   - user_invites.go: an [InviteService] method checks its arguments and
+//     prepares a call.
+//   - pipeline.go: the call's attempts: request, rate limit, per-attempt
+//     timeout, retries and their waits, logging.
+//   - transport.go: the tuned transport and the redirect rule.
+//   - decode.go and envelope.go: reading the response within its size cap,
+//     decoding the envelope, building an [*APIError] or [*ResponseError].
+//   - errors.go: the error types and sentinels a caller matches.
 //
 // # Testing
 //

@@ -1,3 +1,6 @@
+// This file holds the wire format every endpoint shares: the generic response
+// envelope and its message and paging types.
+
 package cloudflare
 
 import (
@@ -5,7 +8,7 @@ import (
 	"strings"
 )
 
-// ResponseInfo is one item of an answer's "errors" or "messages" list.
+// ResponseInfo is one item of a response's "errors" or "messages" list.
 type ResponseInfo struct {
 	// Code is Cloudflare's numeric code (1000 or more).
 	Code int `json:"code"`
@@ -52,7 +55,7 @@ type ErrorSource struct {
 	Pointer string `json:"pointer,omitempty"`
 }
 
-// ResultInfo is the paging information of a list answer.
+// ResultInfo is the paging information of a list response.
 type ResultInfo struct {
 	// Page is the current page, starting at 1.
 	Page int `json:"page"`
@@ -64,7 +67,7 @@ type ResultInfo struct {
 	TotalCount int `json:"total_count"`
 }
 
-// envelopeHeader holds the fields every Cloudflare answer shares.
+// envelopeHeader holds the fields every Cloudflare response shares.
 type envelopeHeader struct {
 	Success  *bool          `json:"success"`
 	Errors   []ResponseInfo `json:"errors"`
@@ -73,7 +76,7 @@ type envelopeHeader struct {
 
 func (h *envelopeHeader) header() *envelopeHeader { return h }
 
-// envelope is the JSON shape of every Cloudflare answer, with the result typed.
+// envelope is the JSON shape of every Cloudflare response, with the result typed.
 // A nil Result means the field was absent or null.
 type envelope[T any] struct {
 	envelopeHeader
@@ -93,8 +96,8 @@ func (e *envelope[T]) resultProblem() string {
 	return ""
 }
 
-// answer is what the request pipeline decodes a body into.
-type answer interface {
+// decodable is what the request pipeline decodes a body into.
+type decodable interface {
 	header() *envelopeHeader
 	resultProblem() string
 }

@@ -1,3 +1,6 @@
+// This file holds the errors a caller sees: the sentinels for errors.Is and
+// the typed errors for errors.As.
+
 package cloudflare
 
 import (
@@ -17,7 +20,7 @@ var (
 	ErrValidation = errors.New("cloudflare: invalid argument")
 
 	// ErrUnexpectedResponse matches every [*ResponseError]: the server
-	// answered with something that is not a usable Cloudflare API answer
+	// replied with something that is not a usable Cloudflare API response
 	// (a 2xx that is not the envelope, a body over the size limit, a
 	// redirect that was not followed).
 	ErrUnexpectedResponse = errors.New("cloudflare: unexpected response")
@@ -57,7 +60,7 @@ func (e *ValidationError) Error() string {
 // Is reports whether target is [ErrValidation].
 func (e *ValidationError) Is(target error) bool { return target == ErrValidation }
 
-// APIError is an answer from the Cloudflare API that reports failure: a body
+// APIError is a response from the Cloudflare API that reports failure: a body
 // with "success": false (whatever the HTTP status), or any non-2xx status. When
 // the body is not the JSON envelope (an HTML page from a proxy, say), Body
 // holds a short excerpt of it.
@@ -69,12 +72,12 @@ type APIError struct {
 	// "/client/v4/user/invites/4f5f0c14a2a41d5063dd301b2f829f04".
 	Method string
 	Path   string
-	// StatusCode is the HTTP status of the answer.
+	// StatusCode is the HTTP status of the response.
 	StatusCode int
 	// Errors and Messages are the envelope's lists, as sent.
 	Errors   []ResponseInfo
 	Messages []ResponseInfo
-	// RayID is the CF-Ray header of the answer, for Cloudflare support.
+	// RayID is the CF-Ray header of the response, for Cloudflare support.
 	RayID string
 	// Body is a trimmed excerpt of the body when it was not the JSON envelope.
 	Body string
@@ -147,7 +150,7 @@ func hasCode(infos []ResponseInfo, code int) bool {
 	return false
 }
 
-// ResponseError reports an answer that the client could not use: a 2xx whose
+// ResponseError reports a response that the client could not use: a 2xx whose
 // body is not a valid envelope or lacks the result (for a single invitation,
 // a result without an ID counts as lacking), a body larger than the
 // configured limit, or a redirect that was not followed. It matches
@@ -156,13 +159,13 @@ type ResponseError struct {
 	// Method and Path name the request.
 	Method string
 	Path   string
-	// StatusCode is the HTTP status of the answer.
+	// StatusCode is the HTTP status of the response.
 	StatusCode int
-	// RayID is the CF-Ray header of the answer, if any.
+	// RayID is the CF-Ray header of the response, if any.
 	RayID string
 	// Location is where a refused redirect pointed, without its query.
 	Location string
-	// Reason says what was wrong with the answer.
+	// Reason says what was wrong with the response.
 	Reason string
 	// Err is the underlying decoding error, if any.
 	Err error
@@ -193,8 +196,8 @@ func (e *ResponseError) Is(target error) bool { return target == ErrUnexpectedRe
 // Unwrap returns the underlying decoding error, if any.
 func (e *ResponseError) Unwrap() error { return e.Err }
 
-// RequestError reports a call that got no usable answer: the connection
-// failed, the attempt timed out, a successful answer's body broke off, or
+// RequestError reports a call that got no usable response: the connection
+// failed, the attempt timed out, a successful response body broke off, or
 // the context ended. Unwrap gives the cause, so
 // errors.Is(err, context.DeadlineExceeded) works.
 type RequestError struct {

@@ -1,3 +1,6 @@
+// This file holds the options of NewClient and of single calls: every With*
+// function, with the defaults they change.
+
 package cloudflare
 
 import (
@@ -14,7 +17,7 @@ const (
 	// [WithBaseURL] nor CLOUDFLARE_BASE_URL names another.
 	DefaultBaseURL = "https://api.cloudflare.com/client/v4/"
 	// DefaultTimeout bounds each attempt, from sending the request to
-	// reading the whole answer. Change it with [WithTimeout].
+	// reading the whole response. Change it with [WithTimeout].
 	DefaultTimeout = 30 * time.Second
 	// DefaultMaxRetries is how many times a failed call is retried. Change it
 	// with [WithMaxRetries].
@@ -22,7 +25,7 @@ const (
 	// DefaultMaxRetryWait is the longest Retry-After the client will honour
 	// by waiting. Change it with [WithMaxRetryWait].
 	DefaultMaxRetryWait = 60 * time.Second
-	// DefaultMaxResponseBytes caps the size of an answer's body. A page of
+	// DefaultMaxResponseBytes caps the size of a response's body. A page of
 	// 50 invitations is about 30 KB. Change it with [WithMaxResponseBytes].
 	DefaultMaxResponseBytes = 1 << 20
 	// defaultBackoffMin and defaultBackoffMax bound the wait between retries
@@ -46,36 +49,6 @@ type Option interface {
 type RequestOption interface {
 	Option
 	applyCall(*callConfig) error
-}
-
-// callConfig holds the settings that can change per call.
-type callConfig struct {
-	maxRetries   int
-	maxRetryWait time.Duration
-	backoffMin   time.Duration
-	backoffMax   time.Duration
-	timeout      time.Duration
-	// headers returns the headers added with WithHeader, or is nil. They
-	// are kept inside a closure, as the credentials are, so that no fmt
-	// verb on a Client value can print a header value a user holds secret.
-	headers func() http.Header
-}
-
-// clientConfig collects the options of NewClient before the Client is built.
-type clientConfig struct {
-	email, key, token string
-	explicitAuth      bool
-	baseURL           string
-	baseURLSet        bool
-	httpClient        *http.Client
-	userAgent         string
-	call              callConfig
-	maxResponseBytes  int64
-	logger            *slog.Logger
-	rateLimit         float64
-	rateBurst         int
-	insecureHTTP      bool
-	middleware        []func(http.RoundTripper) http.RoundTripper
 }
 
 type clientOption func(*clientConfig) error
@@ -128,23 +101,6 @@ func WithAPIToken(token string) Option {
 		c.token, c.explicitAuth = token, true
 		return nil
 	})
-}
-
-// checkCredential returns why a credential cannot be sent in a header, or "".
-// It never repeats the value.
-func checkCredential(v string) string {
-	if v == "" {
-		return "empty"
-	}
-	if len(v) > 1024 {
-		return "longer than 1024 bytes"
-	}
-	for i := 0; i < len(v); i++ {
-		if b := v[i]; b <= ' ' || b >= 0x7f {
-			return "contains a space, control or non-ASCII character"
-		}
-	}
-	return ""
 }
 
 // WithBaseURL sets the API root, such as "https://api.cloudflare.com/client/v4/"
@@ -294,7 +250,7 @@ func WithRetryBackoff(min, max time.Duration) RequestOption {
 }
 
 // WithTimeout bounds each attempt, from sending the request to reading the
-// whole answer (default [DefaultTimeout]). Waits between retries are not
+// whole response (default [DefaultTimeout]). Waits between retries are not
 // counted; bound the whole call with the context.
 func WithTimeout(d time.Duration) RequestOption {
 	return requestOption(func(c *callConfig) error {
@@ -306,10 +262,10 @@ func WithTimeout(d time.Duration) RequestOption {
 	})
 }
 
-// WithMaxResponseBytes caps the size of a successful answer's body (default
-// [DefaultMaxResponseBytes]; at most 1 GiB). A larger answer fails with a
+// WithMaxResponseBytes caps the size of a successful response body (default
+// [DefaultMaxResponseBytes]; at most 1 GiB). A larger response fails with a
 // [*ResponseError]: at once when its Content-Length says so, otherwise after
-// reading n+1 bytes of it. Error answers are always read through a 64 KiB
+// reading n+1 bytes of it. Error responses are always read through a 64 KiB
 // cap.
 func WithMaxResponseBytes(n int64) Option {
 	return clientOption(func(c *clientConfig) error {

@@ -1,3 +1,6 @@
+// This file holds the invitations endpoints under /user/invites: the Invite
+// type, InviteService and its methods.
+
 package cloudflare
 
 import (
@@ -54,7 +57,7 @@ type Invite struct {
 }
 
 // resultProblem rejects an invitation without an ID as a result: a body
-// such as {"success":true,"result":{}} must not pass for an answer.
+// such as {"success":true,"result":{}} must not pass for a response.
 func (inv *Invite) resultProblem() string {
 	if inv.ID == "" {
 		return `body's "result" is an invitation without an "id"`
@@ -64,7 +67,7 @@ func (inv *Invite) resultProblem() string {
 
 // InviteEditParams is the body of a response to an invitation.
 type InviteEditParams struct {
-	// Status is the answer: [InviteStatusAccepted] or [InviteStatusRejected].
+	// Status is the response: [InviteStatusAccepted] or [InviteStatusRejected].
 	Status InviteStatus `json:"status"`
 }
 
@@ -97,7 +100,7 @@ const (
 // rejected, and returns the invitation as the server then has it.
 //
 // If an attempt's outcome was unknown (the connection was lost after the
-// request was sent, or the server answered 5xx) and the retry is refused
+// request was sent, or the server replied 5xx) and the retry is refused
 // because the invitation was already answered, Edit reads the invitation
 // and returns it without error when its status is the one asked for. If
 // that read fails too, Edit returns the refusal: an [*APIError] whose
@@ -136,7 +139,7 @@ func (s *InviteService) Edit(ctx context.Context, inviteID string, params Invite
 }
 
 // alreadyAnswered reports whether err is the kind of refusal a retried
-// answer gets when the first attempt went through: a 4xx that is not about
+// request gets when the first attempt went through: a 4xx that is not about
 // authentication, existence or rate.
 func alreadyAnswered(err error) bool {
 	var ae *APIError
@@ -229,7 +232,7 @@ const allPerPage = 50
 // invitations seen reach result_info.total_count, or, without a total, when
 // a page comes back shorter than its per_page; an empty page always ends
 // it. An error ends the iteration after being yielded once. A server that
-// does not page (it answers another page than the one asked for, or the
+// does not page (it returns another page than the one asked for, or the
 // same invitations again) or that still has more after [MaxListPages]
 // pages gets a [*ResponseError] rather than an endless loop.
 func (s *InviteService) All(ctx context.Context, opts ...RequestOption) iter.Seq2[Invite, error] {
