@@ -16,7 +16,7 @@ for i in $(seq "$runs"); do
   for prog in floor sdk; do
     cache="$out/cache"
     start=$(date +%s.%N)
-    GOCACHE="$cache" go build -o "$out/$prog" "./bench/footprint/$prog"
+    (cd bench && GOCACHE="$cache" go build -o "$out/$prog" "./footprint/$prog")
     end=$(date +%s.%N)
     rm -rf "$cache"
     awk -v p="$prog" -v s="$start" -v e="$end" 'BEGIN { printf "%s\t%.2f\n", p, e - s }' | tee -a "$out/times"
