@@ -30,7 +30,7 @@ const (
 	benchInviteID = "4f5f0c14a2a41d5063dd301b2f829f04"
 )
 
-// benchFixture is the reference page's example answer.
+// benchFixture is the reference page's example response.
 func benchFixture(b *testing.B) []byte {
 	b.Helper()
 	body, err := os.ReadFile("testdata/invite-response.json")
@@ -62,7 +62,7 @@ func benchListBody(b *testing.B, n int) []byte {
 	return buf.Bytes()
 }
 
-// benchTransport answers every request in memory with a fixed status and
+// benchTransport responds to every request in memory with a fixed status and
 // body, with no sockets, so only client-side work is measured.
 type benchTransport struct {
 	status int

@@ -2,7 +2,7 @@ package cloudflare_test
 
 // The chaos test of the resilience issue: 64 goroutines make 10,000 calls
 // in all against the fake API while about one call in ten queues a fault
-// (429 with a short Retry-After, 503, a dropped connection, an answer slower
+// (429 with a short Retry-After, 503, a dropped connection, a response slower
 // than the per-attempt timeout, and the same after the fake has applied the
 // request). Every call must end in a success or a typed error within its
 // deadline, the fake's final state must match what the callers were told,
@@ -33,19 +33,19 @@ const (
 	chaosCalls   = 10_000
 	chaosWorkers = 64
 	// chaosFaultRate is the share of calls that queue one fault just before
-	// they start. The fault queue is shared, so the fault answers whichever
+	// they start. The fault queue is shared, so the fault hits whichever
 	// request reaches the fake next: this call's, another caller's, or a
 	// retry.
 	chaosFaultRate = 0.10
 	// chaosEditRate and chaosGetRate split the calls: 40% answer an
 	// invitation (each call its own), 55% read one, the rest list a page.
 	// Lists are few because the fake copies every invitation it holds
-	// (about 4,100 here) to answer one page, which is slow under -race.
+	// (about 4,100 here) to serve one page, which is slow under -race.
 	chaosEditRate = 0.40
 	chaosGetRate  = 0.55
 	// chaosTightRate is the share of calls given chaosTightDeadline instead
 	// of chaosDeadline. It is shorter than the per-attempt timeout, so a
-	// slow answer or a 1 s Retry-After runs such a call into its deadline.
+	// slow response or a 1 s Retry-After runs such a call into its deadline.
 	chaosTightRate = 0.02
 	chaosSeed1     = 0x5eedc4a0
 	chaosSeed2     = 0x10000
@@ -59,7 +59,7 @@ const (
 	// fault's delay, so a call that waited one out is still caught.
 	chaosDeadlineSlack = 1500 * time.Millisecond
 	// chaosAttemptTimeout bounds each attempt (WithTimeout); chaosSlowDelay,
-	// the delay of a Slow fault, is well beyond it, so a slow answer is
+	// the delay of a Slow fault, is well beyond it, so a slow response is
 	// always cut short by the client and retried.
 	chaosAttemptTimeout = 250 * time.Millisecond
 	chaosSlowDelay      = 2 * time.Second
@@ -181,18 +181,18 @@ type chaosResult struct {
 // of a GET on a reused connection are not counted).
 type chaosAttempts struct {
 	patch, get, list, reconcile atomic.Int64
-	reconcileOK                 atomic.Int64 // reconciling reads answered 200
+	reconcileOK                 atomic.Int64 // reconciling reads that got 200
 }
 
-type chaosRoundTripper func(*http.Request) (*http.Response, error)
+type roundTripFunc func(*http.Request) (*http.Response, error)
 
-func (f chaosRoundTripper) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
+func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
 
 // middleware counts each attempt by kind; a GET of an invitation that some
-// call answers is Edit's reconciling read, as no Get call reads those.
+// call reaches is Edit's reconciling read, as no Get call reads those.
 func (a *chaosAttempts) middleware(editIDs map[string]bool) func(http.RoundTripper) http.RoundTripper {
 	return func(next http.RoundTripper) http.RoundTripper {
-		return chaosRoundTripper(func(r *http.Request) (*http.Response, error) {
+		return roundTripFunc(func(r *http.Request) (*http.Response, error) {
 			switch {
 			case r.Method == http.MethodPatch:
 				a.patch.Add(1)
@@ -306,9 +306,9 @@ func chaosErrorKind(err error) string {
 
 // chaosCertainRefusal reports whether err says for certain that the server
 // did not act: an APIError with a 4xx status on the call's only attempt.
-// Every other error leaves the outcome open: a RequestError (no answer), a
+// Every other error leaves the outcome open: a RequestError (no response), a
 // 5xx, a ResponseError, or any error after more than one attempt (an
-// earlier attempt may have been applied with its answer lost).
+// earlier attempt may have been applied with its response lost).
 func chaosCertainRefusal(err error) bool {
 	var apiErr *cloudflare.APIError
 	return errors.As(err, &apiErr) && apiErr.StatusCode >= 400 && apiErr.StatusCode < 500 && apiErr.Attempts == 1
@@ -355,7 +355,7 @@ func TestChaos(t *testing.T) {
 	editIDs := make(map[string]bool)
 	for _, c := range plan {
 		if c.op == chaosEdit {
-			require.False(t, editIDs[c.id], "the plan answers %s twice", c.id)
+			require.False(t, editIDs[c.id], "the plan edits %s twice", c.id)
 			editIDs[c.id] = true
 			srv.AddInvite(cloudflaretest.Invite{ID: c.id})
 		}
@@ -443,7 +443,7 @@ func TestChaos(t *testing.T) {
 	//   - An Edit that succeeded with status S: the invitation is S.
 	//   - An Edit that failed with a certain refusal (an APIError with a
 	//     4xx on its only attempt): the invitation is still pending.
-	//   - An Edit that failed otherwise (no answer, a 5xx, or after more than
+	//   - An Edit that failed otherwise (no response, a 5xx, or after more than
 	//     one attempt): the outcome was left open, so the invitation is
 	//     either still pending or S, the status asked for; never the other.
 	//   - An invitation no Edit answered keeps its initial status.
@@ -587,7 +587,7 @@ func TestChaos(t *testing.T) {
 	t.Logf("faults injected: %d (%.1f%% of calls): %s", injectedTotal, 100*float64(injectedTotal)/float64(len(plan)), strings.Join(faultLines, ", "))
 	t.Logf("faults consumed: %d; left in the queue at the end: %d", injectedTotal-pending, pending)
 	sdkAttempts := attempts.patch.Load() + attempts.get.Load() + attempts.list.Load()
-	t.Logf("attempts: %d (PATCH %d, GET %d, list %d) for %d calls: %d retries; reconciling reads by Edit: %d attempts, %d answered 200; %d requests reached the fake",
+	t.Logf("attempts: %d (PATCH %d, GET %d, list %d) for %d calls: %d retries; reconciling reads by Edit: %d attempts, %d got 200; %d requests reached the fake",
 		sdkAttempts+attempts.reconcile.Load(), attempts.patch.Load(), attempts.get.Load(), attempts.list.Load(), len(plan),
 		sdkAttempts-int64(len(plan)), attempts.reconcile.Load(), attempts.reconcileOK.Load(), requests)
 	var okTotal int

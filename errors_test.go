@@ -245,7 +245,7 @@ func TestResponseInfo_String(t *testing.T) {
 	}
 }
 
-// TestErrorFixtures_Decode checks the error answers of testdata, the shapes
+// TestErrorFixtures_Decode checks the error responses of testdata, the shapes
 // cloudflare-errors.md records, decode into the envelope as sent.
 func TestErrorFixtures_Decode(t *testing.T) {
 	t.Parallel()
@@ -281,9 +281,9 @@ func TestErrorFixtures_Decode(t *testing.T) {
 // it: HasCode finds the chained code, and the Ray ID comes from CF-Ray.
 func TestAPIError_FromTheWire(t *testing.T) {
 	t.Parallel()
-	client, mux, _ := setup(t)
+	client, srv := setup(t)
 	body := fixture(t, "core-error-chain.json")
-	mux.HandleFunc("PATCH /user/invites/{id}", func(w http.ResponseWriter, r *http.Request) {
+	srv.mux.HandleFunc("PATCH /user/invites/{id}", func(w http.ResponseWriter, r *http.Request) {
 		reply(w, http.StatusBadRequest, body)
 	})
 

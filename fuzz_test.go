@@ -1,15 +1,12 @@
 package cloudflare
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
-	"io"
 	"net/http"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"unicode/utf8"
 )
@@ -18,56 +15,14 @@ import (
 // methods, retries, decoding) through an in-memory http.RoundTripper: no
 // sockets, so each input costs microseconds.
 
-const fuzzBase = "http://127.0.0.1/client/v4/"
-
-// fuzzTransport answers every request with one canned response and records
-// the requests it saw.
-type fuzzTransport struct {
-	status     int
-	body       []byte
-	retryAfter string
-
-	mu   sync.Mutex
-	reqs []*http.Request
-}
-
-func (f *fuzzTransport) RoundTrip(r *http.Request) (*http.Response, error) {
-	f.mu.Lock()
-	f.reqs = append(f.reqs, r)
-	f.mu.Unlock()
-	h := http.Header{"Content-Type": {"application/json"}, "Cf-Ray": {"fuzz-ray"}}
-	if f.retryAfter != "" {
-		h.Set("Retry-After", f.retryAfter)
-	}
-	return &http.Response{
-		Status: http.StatusText(f.status), StatusCode: f.status, Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1,
-		Header: h, Body: io.NopCloser(bytes.NewReader(f.body)), ContentLength: int64(len(f.body)), Request: r,
-	}, nil
-}
-
-func (f *fuzzTransport) requests() []*http.Request {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return append([]*http.Request(nil), f.reqs...)
-}
-
-func newFuzzClient(t *testing.T, rt http.RoundTripper) *Client {
-	t.Helper()
-	c, err := NewClient(WithBaseURL(fuzzBase), WithAPIToken("fuzz-token"), WithHTTPClient(&http.Client{Transport: rt}), WithMaxRetries(0))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return c
-}
-
-// fuzzStatuses are the statuses FuzzDecodeAnswer sends, picked by a byte.
+// fuzzStatuses are the statuses FuzzDecodeResponse sends, picked by a byte.
 var fuzzStatuses = []int{200, 201, 204, 400, 401, 403, 404, 409, 422, 429, 500, 503}
 
-// FuzzDecodeAnswer feeds arbitrary bytes as the body of a 2xx, 4xx or 5xx
-// answer to Get and List. Neither may panic; each returns a result or a
-// typed error that describes the answer.
-func FuzzDecodeAnswer(f *testing.F) {
-	invite := resilienceInviteJSON("4f5f0c14a2a41d5063dd301b2f829f04", InviteStatusPending)
+// FuzzDecodeResponse feeds arbitrary bytes as the body of a 2xx, 4xx or 5xx
+// response to Get and List. Neither may panic; each returns a result or a
+// typed error that describes the response.
+func FuzzDecodeResponse(f *testing.F) {
+	invite := inviteJSON("4f5f0c14a2a41d5063dd301b2f829f04", InviteStatusPending)
 	seeds := []string{
 		`{"success":true,"errors":[],"messages":[],"result":` + invite + `}`,
 		`{"success":true,"errors":[],"messages":[],"result":[` + invite + `],"result_info":{"page":1,"per_page":20,"count":1,"total_count":1}}`,
@@ -101,15 +56,15 @@ func FuzzDecodeAnswer(f *testing.F) {
 
 	f.Fuzz(func(t *testing.T, body []byte, sel byte, retryAfter string) {
 		status := fuzzStatuses[int(sel)%len(fuzzStatuses)]
-		rt := &fuzzTransport{status: status, body: body, retryAfter: retryAfter}
-		c := newFuzzClient(t, rt)
+		rt := &memoryTransport{status: status, body: body, retryAfter: retryAfter}
+		c := newMemoryClient(t, rt)
 		ctx := context.Background()
 
 		inv, err := c.User.Invites.Get(ctx, "4f5f0c14a2a41d5063dd301b2f829f04")
-		checkFuzzAnswer(t, "Get", status, body, inv != nil, err)
+		checkFuzzResponse(t, "Get", status, body, inv != nil, err)
 
 		invites, info, err := c.User.Invites.List(ctx, &InviteListParams{Page: 2, PerPage: 5})
-		checkFuzzAnswer(t, "List", status, body, info != nil, err)
+		checkFuzzResponse(t, "List", status, body, info != nil, err)
 		if err == nil && invites == nil {
 			t.Errorf("List: nil invites without an error: %q", body)
 		}
@@ -119,7 +74,7 @@ func FuzzDecodeAnswer(f *testing.F) {
 	})
 }
 
-func checkFuzzAnswer(t *testing.T, method string, status int, body []byte, hasResult bool, err error) {
+func checkFuzzResponse(t *testing.T, method string, status int, body []byte, hasResult bool, err error) {
 	t.Helper()
 	success := status >= 200 && status < 300
 	if err == nil {
@@ -160,7 +115,7 @@ func checkFuzzAnswer(t *testing.T, method string, status int, body []byte, hasRe
 		if ae.RetryAfter < 0 {
 			t.Fatalf("%s: negative RetryAfter %v", method, ae.RetryAfter)
 		}
-		if ae.Attempts != 1 || ae.RayID != "fuzz-ray" {
+		if ae.Attempts != 1 || ae.RayID != "memory-ray" {
 			t.Fatalf("%s: attempts %d, ray %q", method, ae.Attempts, ae.RayID)
 		}
 	case errors.As(err, &re):
@@ -195,11 +150,11 @@ func FuzzInviteID(f *testing.F) {
 	} {
 		f.Add(id)
 	}
-	body := []byte(`{"success":true,"errors":[],"messages":[],"result":` + resilienceInviteJSON("x", InviteStatusAccepted) + `}`)
+	body := []byte(`{"success":true,"errors":[],"messages":[],"result":` + inviteJSON("x", InviteStatusAccepted) + `}`)
 	f.Fuzz(func(t *testing.T, id string) {
 		for _, method := range []string{http.MethodGet, http.MethodPatch} {
-			rt := &fuzzTransport{status: 200, body: body}
-			c := newFuzzClient(t, rt)
+			rt := &memoryTransport{status: 200, body: body}
+			c := newMemoryClient(t, rt)
 			var err error
 			if method == http.MethodGet {
 				_, err = c.User.Invites.Get(context.Background(), id)

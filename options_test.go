@@ -2,7 +2,6 @@ package cloudflare
 
 import (
 	"context"
-	"fmt"
 	"log/slog"
 	"math"
 	"net/http"
@@ -21,193 +20,6 @@ const (
 	envSecretKey   = "SECRET-KEY-env456"
 	envSecretToken = "SECRET-TOKEN-env456"
 )
-
-// setEnv sets the four environment variables NewClient reads; "" unsets one
-// as far as NewClient is concerned. Tests that call it cannot be parallel.
-func setEnv(t *testing.T, email, key, token, baseURL string) {
-	t.Setenv(EnvAPIEmail, email)
-	t.Setenv(EnvAPIKey, key)
-	t.Setenv(EnvAPIToken, token)
-	t.Setenv(EnvBaseURL, baseURL)
-}
-
-// assertNoSecrets checks that neither the error string nor any fmt form of
-// the error holds a secret.
-func assertNoSecrets(t *testing.T, err error, secrets ...string) {
-	t.Helper()
-	for _, verb := range []string{"%v", "%+v", "%#v", "%s", "%q"} {
-		out := fmt.Sprintf(verb, err)
-		for _, s := range secrets {
-			assert.NotContains(t, out, s, "fmt %s of the error", verb)
-		}
-	}
-}
-
-// TestNewClient_Environment cannot be parallel: it sets the environment.
-func TestNewClient_Environment(t *testing.T) {
-	tests := []struct {
-		name                      string
-		email, key, token         string
-		opts                      []Option
-		wantHeader                map[string]string
-		absent                    []string
-		wantBaseURLWithoutTheTest bool
-	}{
-		{
-			name: "email and key", email: testEmail, key: envSecretKey,
-			wantHeader: map[string]string{"X-Auth-Email": testEmail, "X-Auth-Key": envSecretKey},
-			absent:     []string{"Authorization"},
-		},
-		{
-			name: "token", token: envSecretToken,
-			wantHeader: map[string]string{"Authorization": "Bearer " + envSecretToken},
-			absent:     []string{"X-Auth-Email", "X-Auth-Key"},
-		},
-		{
-			name: "options with email and key replace an environment token", token: envSecretToken,
-			opts:       []Option{WithAPIEmail(testEmail), WithAPIKey(testAPIKey)},
-			wantHeader: map[string]string{"X-Auth-Email": testEmail, "X-Auth-Key": testAPIKey},
-			absent:     []string{"Authorization"},
-		},
-		{
-			name: "a token option replaces an environment key pair", email: testEmail, key: envSecretKey,
-			opts:       []Option{WithAPIToken(testAPIToken)},
-			wantHeader: map[string]string{"Authorization": "Bearer " + testAPIToken},
-			absent:     []string{"X-Auth-Email", "X-Auth-Key"},
-		},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			srv, mux, log := newAPIServer(t, t.Errorf)
-			answer := fixture(t, "invite-response.json")
-			mux.HandleFunc("GET /user/invites/{id}", func(w http.ResponseWriter, r *http.Request) {
-				reply(w, http.StatusOK, answer)
-			})
-			// The base URL comes from the environment too, without its slash.
-			setEnv(t, tt.email, tt.key, tt.token, srv.URL+apiPrefix)
-
-			client, err := NewClient(tt.opts...)
-			require.NoError(t, err)
-			assert.Equal(t, srv.URL+apiPrefix+"/", client.BaseURL())
-			_, err = client.User.Invites.Get(context.Background(), testInviteID)
-
-			require.NoError(t, err)
-			got := log.only(t)
-			assert.Equal(t, invitePath, got.Path)
-			for k, v := range tt.wantHeader {
-				assert.Equal(t, []string{v}, got.Header.Values(k), k)
-			}
-			for _, k := range tt.absent {
-				assert.Empty(t, got.Header.Values(k), k)
-			}
-		})
-	}
-}
-
-// TestNewClient_BaseURLSources cannot be parallel: it sets the environment.
-func TestNewClient_BaseURLSources(t *testing.T) {
-	tests := []struct {
-		name    string
-		env     string
-		opts    []Option
-		wantURL string
-	}{
-		{"default", "", nil, DefaultBaseURL},
-		{"environment", "https://env.example.com/client/v4/", nil, "https://env.example.com/client/v4/"},
-		{"environment without the trailing slash", "https://env.example.com/client/v4", nil, "https://env.example.com/client/v4/"},
-		{"option over environment", "https://env.example.com/", []Option{WithBaseURL("https://opt.example.com/api")}, "https://opt.example.com/api/"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			setEnv(t, "", "", envSecretToken, tt.env)
-
-			client, err := NewClient(tt.opts...)
-
-			require.NoError(t, err)
-			assert.Equal(t, tt.wantURL, client.BaseURL())
-		})
-	}
-}
-
-// TestNewClient_EnvironmentErrors cannot be parallel: it sets the environment.
-func TestNewClient_EnvironmentErrors(t *testing.T) {
-	tests := []struct {
-		name                       string
-		email, key, token, baseURL string
-		opts                       []Option
-		field                      string
-		reason                     string // part of the reason
-	}{
-		{name: "no credentials", field: "credentials", reason: "no credentials"},
-		{name: "email without key", email: testEmail, field: "credentials", reason: "email was given without an API key"},
-		{name: "key without email", key: envSecretKey, field: "credentials", reason: "key was given without an API email"},
-		{name: "token with key", email: testEmail, key: envSecretKey, token: envSecretToken, field: "credentials", reason: "token and an API key"},
-		{name: "token with email", email: testEmail, token: envSecretToken, field: "credentials", reason: "email was given with an API token"},
-		{name: "key that cannot be a header", email: testEmail, key: envSecretKey + " x", field: EnvAPIKey, reason: "space"},
-		{name: "token that cannot be a header", token: envSecretToken + "\n", field: EnvAPIToken, reason: "control"},
-		{
-			name: "an email option does not pair with an environment key", key: envSecretKey,
-			opts: []Option{WithAPIEmail(testEmail)}, field: "credentials", reason: "email was given without an API key",
-		},
-		{name: "base URL that is not http", token: envSecretToken, baseURL: "ftp://example.com/", field: EnvBaseURL, reason: "scheme"},
-		{name: "plain http to another host", token: envSecretToken, baseURL: "http://example.com/client/v4/", field: EnvBaseURL, reason: "clear text"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			setEnv(t, tt.email, tt.key, tt.token, tt.baseURL)
-
-			client, err := NewClient(tt.opts...)
-
-			assert.Nil(t, client)
-			var ve *ValidationError
-			require.ErrorAs(t, err, &ve)
-			assert.ErrorIs(t, err, ErrValidation)
-			assert.Equal(t, "NewClient", ve.Op)
-			assert.Equal(t, tt.field, ve.Field)
-			assert.Contains(t, ve.Reason, tt.reason)
-			assert.True(t, strings.HasPrefix(err.Error(), "cloudflare: NewClient: invalid "+tt.field+": "), "error %q", err)
-			if tt.field == "credentials" {
-				wantSource := "environment"
-				if tt.opts != nil {
-					wantSource = "options"
-				}
-				assert.Contains(t, ve.Reason, "(from "+wantSource)
-			}
-			assertNoSecrets(t, err, envSecretKey, envSecretToken)
-		})
-	}
-}
-
-func TestNewClient_CredentialOptionErrors(t *testing.T) {
-	t.Parallel()
-	tests := []struct {
-		name   string
-		opts   []Option
-		reason string
-	}{
-		{"email without key", []Option{WithAPIEmail(testEmail)}, "email was given without an API key"},
-		{"key without email", []Option{WithAPIKey(testAPIKey)}, "key was given without an API email"},
-		{"token with key", []Option{WithAPIToken(testAPIToken), WithAPIKey(testAPIKey)}, "token and an API key"},
-		{"token with email and key", []Option{WithAPIEmail(testEmail), WithAPIKey(testAPIKey), WithAPIToken(testAPIToken)}, "token and an API key"},
-		{"token with email", []Option{WithAPIToken(testAPIToken), WithAPIEmail(testEmail)}, "email was given with an API token"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			t.Parallel()
-
-			client, err := NewClient(append([]Option{WithBaseURL(DefaultBaseURL)}, tt.opts...)...)
-
-			assert.Nil(t, client)
-			var ve *ValidationError
-			require.ErrorAs(t, err, &ve)
-			assert.ErrorIs(t, err, ErrValidation)
-			assert.Equal(t, "credentials", ve.Field)
-			assert.Contains(t, ve.Reason, tt.reason)
-			assert.Contains(t, ve.Reason, "(from options)")
-			assertNoSecrets(t, err, testAPIKey, testAPIToken)
-		})
-	}
-}
 
 func TestOptions_Validation(t *testing.T) {
 	t.Parallel()
@@ -321,37 +133,15 @@ func TestOptions_ValidValuesAreAccepted(t *testing.T) {
 	}
 }
 
-func TestNewClient_Defaults(t *testing.T) {
-	t.Parallel()
-	client, err := NewClient(WithBaseURL(DefaultBaseURL), WithAPIToken(testAPIToken))
-	require.NoError(t, err)
-
-	assert.Equal(t, DefaultMaxRetries, client.defaults.maxRetries)
-	assert.Equal(t, DefaultMaxRetryWait, client.defaults.maxRetryWait)
-	assert.Equal(t, DefaultTimeout, client.defaults.timeout)
-	assert.Equal(t, int64(DefaultMaxResponseBytes), client.maxResponseBytes)
-	assert.Nil(t, client.limiter)
-	assert.Nil(t, client.logger)
-	assert.NotSame(t, http.DefaultClient, client.hc)
-	assert.NotNil(t, client.hc.CheckRedirect)
-	tr, ok := client.hc.Transport.(*http.Transport)
-	require.True(t, ok, "transport %T", client.hc.Transport)
-	assert.NotSame(t, http.DefaultTransport, tr)
-	assert.GreaterOrEqual(t, tr.MaxIdleConnsPerHost, 64, "enough idle connections for 64 concurrent callers")
-	require.NotNil(t, client.User)
-	require.NotNil(t, client.User.Invites)
-	assert.Same(t, client, client.User.Invites.client)
-}
-
 func TestWithHeader(t *testing.T) {
 	t.Parallel()
 
 	t.Run("client and call headers are sent; call headers do not leak", func(t *testing.T) {
 		t.Parallel()
-		client, mux, log := setup(t, WithHeader("X-Source", "tests"), WithHeader("X-Tag", "a"))
-		answer := fixture(t, "invite-response.json")
-		mux.HandleFunc("GET /user/invites/{id}", func(w http.ResponseWriter, r *http.Request) {
-			reply(w, http.StatusOK, answer)
+		client, srv := setup(t, WithHeader("X-Source", "tests"), WithHeader("X-Tag", "a"))
+		body := fixture(t, "invite-response.json")
+		srv.mux.HandleFunc("GET /user/invites/{id}", func(w http.ResponseWriter, r *http.Request) {
+			reply(w, http.StatusOK, body)
 		})
 
 		_, err := client.User.Invites.Get(context.Background(), testInviteID, WithHeader("X-Trace", "1"), WithHeader("x-tag", "b"))
@@ -359,7 +149,7 @@ func TestWithHeader(t *testing.T) {
 		_, err = client.User.Invites.Get(context.Background(), testInviteID)
 		require.NoError(t, err)
 
-		reqs := log.Requests()
+		reqs := srv.requests()
 		require.Len(t, reqs, 2)
 		assert.Equal(t, []string{"tests"}, reqs[0].Header.Values("X-Source"))
 		assert.Equal(t, []string{"1"}, reqs[0].Header.Values("X-Trace"))
@@ -383,27 +173,27 @@ func TestWithHeader(t *testing.T) {
 			assert.Contains(t, ve.Reason, "set by the client")
 			assertNoSecrets(t, err, "SECRET-HEADER")
 
-			client, _, log := setup(t)
+			client, srv := setup(t)
 			_, err = client.User.Invites.Get(context.Background(), testInviteID, WithHeader(name, "SECRET-HEADER"))
 			require.ErrorAs(t, err, &ve)
 			assert.Equal(t, "WithHeader", ve.Field)
-			assert.Zero(t, log.Load())
+			assert.Zero(t, srv.count())
 		})
 	}
 }
 
 func TestWithUserAgent(t *testing.T) {
 	t.Parallel()
-	client, mux, log := setup(t, WithUserAgent("my-tool/1.2"))
-	answer := fixture(t, "invite-response.json")
-	mux.HandleFunc("GET /user/invites/{id}", func(w http.ResponseWriter, r *http.Request) {
-		reply(w, http.StatusOK, answer)
+	client, srv := setup(t, WithUserAgent("my-tool/1.2"))
+	body := fixture(t, "invite-response.json")
+	srv.mux.HandleFunc("GET /user/invites/{id}", func(w http.ResponseWriter, r *http.Request) {
+		reply(w, http.StatusOK, body)
 	})
 
 	_, err := client.User.Invites.Get(context.Background(), testInviteID)
 
 	require.NoError(t, err)
-	assert.Equal(t, []string{"my-tool/1.2 " + wantUserAgent()}, log.only(t).Header.Values("User-Agent"))
+	assert.Equal(t, []string{"my-tool/1.2 " + wantUserAgent()}, srv.only(t).Header.Values("User-Agent"))
 }
 
 func TestWithBaseURL(t *testing.T) {
@@ -411,10 +201,10 @@ func TestWithBaseURL(t *testing.T) {
 
 	t.Run("without the trailing slash", func(t *testing.T) {
 		t.Parallel()
-		srv, mux, log := newAPIServer(t, t.Errorf)
-		answer := fixture(t, "invite-response.json")
-		mux.HandleFunc("GET /user/invites/{id}", func(w http.ResponseWriter, r *http.Request) {
-			reply(w, http.StatusOK, answer)
+		srv := newTestServer(t, nil)
+		body := fixture(t, "invite-response.json")
+		srv.mux.HandleFunc("GET /user/invites/{id}", func(w http.ResponseWriter, r *http.Request) {
+			reply(w, http.StatusOK, body)
 		})
 		client, err := NewClient(WithBaseURL(srv.URL+apiPrefix), WithAPIToken(testAPIToken))
 		require.NoError(t, err)
@@ -423,7 +213,7 @@ func TestWithBaseURL(t *testing.T) {
 
 		require.NoError(t, err)
 		assert.Equal(t, srv.URL+apiPrefix+"/", client.BaseURL())
-		assert.Equal(t, invitePath, log.only(t).Path)
+		assert.Equal(t, invitePath, srv.only(t).Path)
 	})
 
 	tests := []struct {
@@ -476,17 +266,17 @@ func TestWithHTTPClient(t *testing.T) {
 
 	t.Run("the client is used but never changed", func(t *testing.T) {
 		t.Parallel()
-		srv, mux, log := newAPIServer(t, t.Errorf)
-		other, _, otherLog := newAPIServer(t, t.Errorf)
-		answer := fixture(t, "invite-response.json")
+		srv := newTestServer(t, nil)
+		other := newTestServer(t, nil)
+		body := fixture(t, "invite-response.json")
 		const movedID = "0123456789abcdef0123456789abcdef"
-		mux.HandleFunc("GET /user/invites/"+testInviteID, func(w http.ResponseWriter, r *http.Request) {
+		srv.mux.HandleFunc("GET /user/invites/"+testInviteID, func(w http.ResponseWriter, r *http.Request) {
 			http.Redirect(w, r, apiPrefix+"/user/invites/"+movedID, http.StatusFound)
 		})
-		mux.HandleFunc("GET /user/invites/"+movedID, func(w http.ResponseWriter, r *http.Request) {
-			reply(w, http.StatusOK, answer)
+		srv.mux.HandleFunc("GET /user/invites/"+movedID, func(w http.ResponseWriter, r *http.Request) {
+			reply(w, http.StatusOK, body)
 		})
-		mux.HandleFunc("GET /user/invites/elsewhere", func(w http.ResponseWriter, r *http.Request) {
+		srv.mux.HandleFunc("GET /user/invites/elsewhere", func(w http.ResponseWriter, r *http.Request) {
 			http.Redirect(w, r, other.URL+invitePath, http.StatusFound)
 		})
 
@@ -513,8 +303,8 @@ func TestWithHTTPClient(t *testing.T) {
 		assert.Equal(t, 7*time.Second, client.hc.Timeout, "the copy keeps the settings")
 		assert.Equal(t, int32(3), transport.n.Load(), "the given transport carries the requests")
 		assert.Equal(t, int32(1), redirectChecks.Load(), "the given CheckRedirect runs after the SDK's")
-		assert.Equal(t, int64(3), log.Load())
-		assert.Zero(t, otherLog.Load(), "a redirect left the origin")
+		assert.EqualValues(t, 3, srv.count())
+		assert.Zero(t, other.count(), "a redirect left the origin")
 	})
 
 	t.Run("the default client is not changed", func(t *testing.T) {

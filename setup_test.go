@@ -6,11 +6,13 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"runtime"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -19,6 +21,7 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"go.uber.org/goleak"
 )
 
 // Credentials and identifiers the tests send. The secrets are recognisable,
@@ -38,101 +41,227 @@ const (
 	invitesPath = apiPrefix + "/user/invites"
 )
 
-// recordedRequest is what the test server saw of one request.
+// recordedRequest is what a test server saw of one request.
 type recordedRequest struct {
+	N             int // 1 for the first request
 	Method        string
 	Path          string // escaped path as received, prefix included
 	RawQuery      string
 	Header        http.Header
 	Body          string
 	ContentLength int64
+	At            time.Time
 }
 
-// requestLog counts and records every request that reaches a test server.
-// Its embedded counter answers Load, so tests can prove that no request was
-// sent. Handlers only append to it; tests read it on their own goroutine.
-type requestLog struct {
-	atomic.Int64
-	mu   sync.Mutex
-	reqs []recordedRequest
+// testHandler responds to every request a test server receives; req is what
+// the server recorded of it.
+type testHandler func(w http.ResponseWriter, r *http.Request, req recordedRequest)
+
+// testServer is a loopback httptest server that records every request and
+// counts the connections it accepted. With no handler it routes requests
+// through mux, mounted under /client/v4/ as Cloudflare mounts the API, and
+// reports every request that lost that prefix. Handlers only record; tests
+// read the records on their own goroutine.
+type testServer struct {
+	*httptest.Server
+	// mux takes handlers without the /client/v4 prefix, such as
+	// "GET /user/invites/{id}", when the server was started without a
+	// handler.
+	mux *http.ServeMux
+	mu  sync.Mutex
+	// lostPrefix reports a request that lost the /client/v4/ prefix: t.Errorf
+	// unless a test replaces it with onLostPrefix.
+	lostPrefix func(format string, args ...any)
+	reqs       []recordedRequest
+	conns      atomic.Int64 // connections accepted
+	closed     atomic.Int64 // connections closed or hijacked
 }
 
-func (l *requestLog) add(r recordedRequest) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	l.reqs = append(l.reqs, r)
-	l.Add(1)
+// newTestServer starts a plain-HTTP test server; see [testServer].
+func newTestServer(t *testing.T, handle testHandler) *testServer {
+	return startTestServer(t, false, handle)
 }
 
-// Requests returns a copy of the requests seen so far, in arrival order.
-func (l *requestLog) Requests() []recordedRequest {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return append([]recordedRequest(nil), l.reqs...)
-}
-
-// only returns the one request the server saw, failing the test if it saw
-// another number. Call it on the test goroutine only.
-func (l *requestLog) only(t *testing.T) recordedRequest {
+// startTestServer starts a test server, over TLS with httptest's
+// certificate when useTLS is set. It is closed when the test ends.
+func startTestServer(t *testing.T, useTLS bool, handle testHandler) *testServer {
 	t.Helper()
-	reqs := l.Requests()
-	require.Len(t, reqs, 1, "requests seen by the server")
-	return reqs[0]
-}
-
-// newAPIServer starts a loopback server that records every request, mounts
-// the returned mux under /client/v4/, and reports through lostPrefix every
-// request whose path lost that prefix. The server is closed when the test
-// ends.
-func newAPIServer(t *testing.T, lostPrefix func(format string, args ...any)) (*httptest.Server, *http.ServeMux, *requestLog) {
-	t.Helper()
-	log := &requestLog{}
-	mux := http.NewServeMux()
-	root := http.NewServeMux()
-	root.Handle(apiPrefix+"/", http.StripPrefix(apiPrefix, mux))
-	root.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		lostPrefix("request %s %s lost the %s/ prefix", r.Method, r.URL.EscapedPath(), apiPrefix)
-		http.Error(w, "lost the API prefix", http.StatusMisdirectedRequest)
-	})
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		body, err := io.ReadAll(r.Body)
+	s := &testServer{mux: http.NewServeMux(), lostPrefix: t.Errorf}
+	if handle == nil {
+		root := http.NewServeMux()
+		root.Handle(apiPrefix+"/", http.StripPrefix(apiPrefix, s.mux))
+		root.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+			s.mu.Lock()
+			report := s.lostPrefix
+			s.mu.Unlock()
+			report("request %s %s lost the %s/ prefix", r.Method, r.URL.EscapedPath(), apiPrefix)
+			http.Error(w, "lost the API prefix", http.StatusMisdirectedRequest)
+		})
+		handle = func(w http.ResponseWriter, r *http.Request, _ recordedRequest) { root.ServeHTTP(w, r) }
+	}
+	s.Server = httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, err := io.ReadAll(io.LimitReader(r.Body, 1<<20))
 		if err != nil {
 			http.Error(w, "reading the body: "+err.Error(), http.StatusBadRequest)
 			return
 		}
-		log.add(recordedRequest{
-			Method:        r.Method,
-			Path:          r.URL.EscapedPath(),
-			RawQuery:      r.URL.RawQuery,
-			Header:        r.Header.Clone(),
-			Body:          string(body),
-			ContentLength: r.ContentLength,
-		})
+		s.mu.Lock()
+		req := recordedRequest{
+			N: len(s.reqs) + 1, Method: r.Method, Path: r.URL.EscapedPath(), RawQuery: r.URL.RawQuery,
+			Header: r.Header.Clone(), Body: string(body), ContentLength: r.ContentLength, At: time.Now(),
+		}
+		s.reqs = append(s.reqs, req)
+		s.mu.Unlock()
 		r.Body = io.NopCloser(bytes.NewReader(body))
-		root.ServeHTTP(w, r)
+		handle(w, r, req)
 	}))
-	t.Cleanup(srv.Close)
-	return srv, mux, log
+	s.Config.ConnState = func(_ net.Conn, st http.ConnState) {
+		switch st {
+		case http.StateNew:
+			s.conns.Add(1)
+		case http.StateClosed, http.StateHijacked:
+			s.closed.Add(1)
+		}
+	}
+	if useTLS {
+		s.StartTLS()
+	} else {
+		s.Start()
+	}
+	t.Cleanup(s.Close)
+	return s
 }
 
-// setup starts a test server (see newAPIServer) and returns a client for it,
-// authenticated with testEmail and testAPIKey and with retry waits of a few
-// milliseconds; opts are applied after those defaults. Register handlers on
-// the returned mux without the /client/v4 prefix, such as
-// "GET /user/invites/{id}".
-func setup(t *testing.T, opts ...Option) (*Client, *http.ServeMux, *requestLog) {
+// onLostPrefix replaces how the server reports a request that lost the
+// /client/v4/ prefix.
+func (s *testServer) onLostPrefix(report func(format string, args ...any)) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.lostPrefix = report
+}
+
+// apiURL is the API root on the server, as a client's base URL.
+func (s *testServer) apiURL() string { return s.URL + apiPrefix + "/" }
+
+// requests returns a copy of the requests seen so far, in arrival order.
+func (s *testServer) requests() []recordedRequest {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]recordedRequest(nil), s.reqs...)
+}
+
+// count is how many requests the server saw.
+func (s *testServer) count() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.reqs)
+}
+
+// methods returns the method of each request, in order.
+func (s *testServer) methods() []string {
+	var m []string
+	for _, r := range s.requests() {
+		m = append(m, r.Method)
+	}
+	return m
+}
+
+// only returns the one request the server saw, failing the test if it saw
+// another number. Call it on the test goroutine only.
+func (s *testServer) only(t *testing.T) recordedRequest {
 	t.Helper()
-	srv, mux, log := newAPIServer(t, t.Errorf)
-	all := append([]Option{
-		WithBaseURL(srv.URL + apiPrefix + "/"),
-		WithAPIEmail(testEmail),
-		WithAPIKey(testAPIKey),
-		WithRetryBackoff(time.Millisecond, 2*time.Millisecond),
-	}, opts...)
-	client, err := NewClient(all...)
+	reqs := s.requests()
+	require.Len(t, reqs, 1, "requests seen by the server")
+	return reqs[0]
+}
+
+// newTestClient returns a client of srv's API root with retry waits of a
+// few milliseconds. It sets no credentials: opts must, and they come last,
+// so they win. Its idle connections are closed when the test ends.
+func newTestClient(t *testing.T, srv *testServer, opts ...Option) *Client {
+	t.Helper()
+	base := []Option{
+		WithBaseURL(srv.apiURL()),
+		WithRetryBackoff(time.Millisecond, 5*time.Millisecond),
+	}
+	c, err := NewClient(append(base, opts...)...)
 	require.NoError(t, err)
-	t.Cleanup(client.hc.CloseIdleConnections)
-	return client, mux, log
+	closeIdleAtEnd(t, c)
+	return c
+}
+
+// setup starts a test server that routes through its mux (see
+// [testServer]) and returns a client for it, authenticated with testEmail
+// and testAPIKey; opts are applied after those defaults.
+func setup(t *testing.T, opts ...Option) (*Client, *testServer) {
+	t.Helper()
+	srv := newTestServer(t, nil)
+	return newTestClient(t, srv, append([]Option{WithAPIEmail(testEmail), WithAPIKey(testAPIKey)}, opts...)...), srv
+}
+
+// closeIdleAtEnd closes the client's idle connections when the test ends,
+// unless its transport is http.DefaultTransport, whose idle connections
+// belong to every test running alongside.
+func closeIdleAtEnd(t *testing.T, c *Client) {
+	if c.hc.Transport != http.DefaultTransport {
+		t.Cleanup(c.hc.CloseIdleConnections)
+	}
+}
+
+// noLeaks fails the test if it leaves goroutines behind. Call it first, so
+// its check runs after every other cleanup (servers closed, idle
+// connections closed). Only for tests that are not parallel: goroutines of
+// tests running alongside would be counted.
+func noLeaks(t *testing.T) {
+	t.Helper()
+	ignore := goleak.IgnoreCurrent()
+	t.Cleanup(func() { goleak.VerifyNone(t, ignore) })
+}
+
+// memoryBase is the API root of in-memory clients; nothing listens there.
+const memoryBase = "http://127.0.0.1/client/v4/"
+
+// memoryTransport responds to every request with one canned response, without
+// a network, and records the requests it saw. Fuzz targets use it.
+type memoryTransport struct {
+	status     int
+	body       []byte
+	retryAfter string
+
+	mu   sync.Mutex
+	reqs []*http.Request
+}
+
+// RoundTrip records r and returns the canned response.
+func (f *memoryTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	f.mu.Lock()
+	f.reqs = append(f.reqs, r)
+	f.mu.Unlock()
+	h := http.Header{"Content-Type": {"application/json"}, "Cf-Ray": {"memory-ray"}}
+	if f.retryAfter != "" {
+		h.Set("Retry-After", f.retryAfter)
+	}
+	return &http.Response{
+		Status: http.StatusText(f.status), StatusCode: f.status, Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1,
+		Header: h, Body: io.NopCloser(bytes.NewReader(f.body)), ContentLength: int64(len(f.body)), Request: r,
+	}, nil
+}
+
+func (f *memoryTransport) requests() []*http.Request {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return append([]*http.Request(nil), f.reqs...)
+}
+
+// newMemoryClient returns a token client that sends through rt, without
+// retries.
+func newMemoryClient(t *testing.T, rt http.RoundTripper) *Client {
+	t.Helper()
+	c, err := NewClient(WithBaseURL(memoryBase), WithAPIToken(testAPIToken), WithHTTPClient(&http.Client{Transport: rt}), WithMaxRetries(0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
 }
 
 // closedServerURL returns the API root of a server that is no longer
@@ -166,7 +295,7 @@ func replyString(w http.ResponseWriter, status int, body string) {
 	reply(w, status, []byte(body))
 }
 
-// successJSON returns a success answer, as the API sends it, with fields
+// successJSON returns a success response, as the API sends it, with fields
 // (such as "result" and "result_info") added.
 func successJSON(t *testing.T, fields map[string]any) []byte {
 	t.Helper()
@@ -219,7 +348,7 @@ func assertErrorNames(t *testing.T, err error, method, path string) {
 }
 
 // referenceInvite is the invitation in testdata/invite-response.json, the
-// example answer of the API reference.
+// example response of the API reference.
 func referenceInvite() Invite {
 	at := time.Date(2014, time.January, 1, 5, 20, 0, 0, time.UTC)
 	return Invite{
@@ -241,7 +370,8 @@ func TestSetup_LostPrefixIsReported(t *testing.T) {
 	t.Parallel()
 	var mu sync.Mutex
 	var reports []string
-	srv, _, log := newAPIServer(t, func(format string, args ...any) {
+	srv := newTestServer(t, nil)
+	srv.onLostPrefix(func(format string, args ...any) {
 		mu.Lock()
 		defer mu.Unlock()
 		reports = append(reports, fmt.Sprintf(format, args...))
@@ -254,8 +384,112 @@ func TestSetup_LostPrefixIsReported(t *testing.T) {
 
 	assert.Error(t, err)
 	assert.Nil(t, inv)
-	assert.Equal(t, int64(1), log.Load())
+	assert.EqualValues(t, 1, srv.count())
 	mu.Lock()
 	defer mu.Unlock()
 	assert.Equal(t, []string{"request GET /user/invites/" + testInviteID + " lost the /client/v4/ prefix"}, reports)
+}
+
+// roundTripFunc adapts a function to http.RoundTripper.
+type roundTripFunc func(*http.Request) (*http.Response, error)
+
+func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
+
+// setEnv sets the four environment variables NewClient reads; "" unsets one
+// as far as NewClient is concerned. Tests that call it cannot be parallel.
+func setEnv(t *testing.T, email, key, token, baseURL string) {
+	t.Setenv(EnvAPIEmail, email)
+	t.Setenv(EnvAPIKey, key)
+	t.Setenv(EnvAPIToken, token)
+	t.Setenv(EnvBaseURL, baseURL)
+}
+
+// assertNoSecrets checks that neither the error string nor any fmt form of
+// the error holds a secret.
+func assertNoSecrets(t *testing.T, err error, secrets ...string) {
+	t.Helper()
+	for _, verb := range []string{"%v", "%+v", "%#v", "%s", "%q"} {
+		out := fmt.Sprintf(verb, err)
+		for _, s := range secrets {
+			assert.NotContains(t, out, s, "fmt %s of the error", verb)
+		}
+	}
+}
+
+// inviteJSON is an invitation in the API's JSON, with the given ID and
+// status.
+func inviteJSON(id string, status InviteStatus) string {
+	return `{"id":"` + id + `","invited_member_id":null,"organization_id":"5a7805061c76ada191ed06f989cc3dac",` +
+		`"expires_on":"2030-01-01T00:00:00Z","invited_on":"2025-01-01T00:00:00Z","invited_by":"admin@example.com",` +
+		`"invited_member_email":"user@example.com","organization_is_enforcing_twofactor":false,` +
+		`"organization_name":"Example Org","roles":["Administrator"],"status":"` + string(status) + `"}`
+}
+
+// inviteBody is a success envelope holding inviteJSON(id, status).
+func inviteBody(id string, status InviteStatus) string {
+	return `{"success":true,"errors":[],"messages":[],"result":` + inviteJSON(id, status) + `}`
+}
+
+// errorBody is a failure envelope with one error.
+func errorBody(code int, message string) string {
+	return `{"success":false,"errors":[{"code":` + strconv.Itoa(code) + `,"message":"` + message + `"}],"messages":[],"result":null}`
+}
+
+// htmlBody503 is the HTML page a proxy in front of the API sends with a 503.
+const htmlBody503 = `<html><head><title>503 Service Temporarily Unavailable</title></head><body><center><h1>503</h1></center><hr><center>cloudflare</center></body></html>`
+
+// writeStatus responds with status and a body that fits it: an invitation
+// for 2xx, a proxy's HTML page for 5xx, an error envelope otherwise.
+func writeStatus(w http.ResponseWriter, status int) {
+	switch {
+	case status >= 200 && status < 300:
+		replyString(w, status, inviteBody(testInviteID, InviteStatusPending))
+	case status >= 500:
+		w.Header().Set("Content-Type", "text/html")
+		w.Header().Set("Cf-Ray", testRayID)
+		w.WriteHeader(status)
+		_, _ = io.WriteString(w, htmlBody503)
+	default:
+		replyString(w, status, errorBody(1000+status, http.StatusText(status)))
+	}
+}
+
+// dropConn closes the connection without a response.
+func dropConn(w http.ResponseWriter) {
+	conn, _, err := http.NewResponseController(w).Hijack()
+	if err == nil {
+		_ = conn.Close()
+	}
+}
+
+// blockUntilGone waits until the client goes away (or a safety bound).
+func blockUntilGone(r *http.Request) {
+	select {
+	case <-r.Context().Done():
+	case <-time.After(10 * time.Second):
+	}
+}
+
+// secretSink collects everything the package printed or logged.
+type secretSink struct {
+	mu  sync.Mutex
+	out []string
+}
+
+// syncBuffer is a bytes.Buffer safe for a logger and a reader.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }

@@ -10,6 +10,7 @@ import (
 	"reflect"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -111,12 +112,12 @@ func TestInviteService_Edit(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			client, mux, log := setup(t)
+			client, srv := setup(t)
 			want := referenceInvite()
 			want.Status = tt.wantStatus
-			answer := inviteEnvelope(t, want)
-			mux.HandleFunc("PATCH /user/invites/{id}", func(w http.ResponseWriter, r *http.Request) {
-				reply(w, http.StatusOK, answer)
+			body := inviteEnvelope(t, want)
+			srv.mux.HandleFunc("PATCH /user/invites/{id}", func(w http.ResponseWriter, r *http.Request) {
+				reply(w, http.StatusOK, body)
 			})
 
 			inv, err := tt.call(context.Background(), client.User.Invites)
@@ -124,7 +125,7 @@ func TestInviteService_Edit(t *testing.T) {
 			require.NoError(t, err)
 			require.NotNil(t, inv)
 			assert.Equal(t, want, *inv)
-			got := log.only(t)
+			got := srv.only(t)
 			assert.Equal(t, http.MethodPatch, got.Method)
 			assert.Equal(t, invitePath, got.Path)
 			assert.Empty(t, got.RawQuery)
@@ -151,10 +152,10 @@ func TestInviteService_Get(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			client, mux, log := setup(t)
-			answer := fixture(t, tt.fixture)
-			mux.HandleFunc("GET /user/invites/{id}", func(w http.ResponseWriter, r *http.Request) {
-				reply(w, http.StatusOK, answer)
+			client, srv := setup(t)
+			body := fixture(t, tt.fixture)
+			srv.mux.HandleFunc("GET /user/invites/{id}", func(w http.ResponseWriter, r *http.Request) {
+				reply(w, http.StatusOK, body)
 			})
 
 			inv, err := client.User.Invites.Get(context.Background(), testInviteID)
@@ -162,7 +163,7 @@ func TestInviteService_Get(t *testing.T) {
 			require.NoError(t, err)
 			require.NotNil(t, inv)
 			assert.Equal(t, tt.want(), *inv)
-			got := log.only(t)
+			got := srv.only(t)
 			assert.Equal(t, http.MethodGet, got.Method)
 			assert.Equal(t, invitePath, got.Path)
 			assert.Empty(t, got.RawQuery)
@@ -245,10 +246,10 @@ func TestInviteService_List(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			client, mux, log := setup(t)
-			answer := successJSON(t, tt.answer)
-			mux.HandleFunc("GET /user/invites", func(w http.ResponseWriter, r *http.Request) {
-				reply(w, http.StatusOK, answer)
+			client, srv := setup(t)
+			body := successJSON(t, tt.answer)
+			srv.mux.HandleFunc("GET /user/invites", func(w http.ResponseWriter, r *http.Request) {
+				reply(w, http.StatusOK, body)
 			})
 
 			invites, gotInfo, err := client.User.Invites.List(context.Background(), tt.params)
@@ -256,7 +257,7 @@ func TestInviteService_List(t *testing.T) {
 			require.NoError(t, err)
 			assert.Equal(t, tt.want, invites)
 			assert.Equal(t, tt.wantInfo, gotInfo)
-			got := log.only(t)
+			got := srv.only(t)
 			assert.Equal(t, http.MethodGet, got.Method)
 			assert.Equal(t, invitesPath, got.Path)
 			assert.Equal(t, tt.wantQuery, got.RawQuery)
@@ -296,9 +297,9 @@ func pagedInvites(t *testing.T, pages []listPage) ([]Invite, [][]byte) {
 
 // servePages answers GET /user/invites with bodies[page-1], and an empty
 // page beyond the last.
-func servePages(t *testing.T, mux *http.ServeMux, bodies [][]byte) {
+func servePages(t *testing.T, srv *testServer, bodies [][]byte) {
 	empty := successJSON(t, map[string]any{"result": []Invite{}})
-	mux.HandleFunc("GET /user/invites", func(w http.ResponseWriter, r *http.Request) {
+	srv.mux.HandleFunc("GET /user/invites", func(w http.ResponseWriter, r *http.Request) {
 		p, err := strconv.Atoi(r.URL.Query().Get("page"))
 		if err != nil || p < 1 || p > len(bodies) {
 			reply(w, http.StatusOK, empty)
@@ -371,9 +372,9 @@ func TestInviteService_All_Paging(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			client, mux, log := setup(t)
+			client, srv := setup(t)
 			all, bodies := pagedInvites(t, tt.pages)
-			servePages(t, mux, bodies)
+			servePages(t, srv, bodies)
 
 			var got []Invite
 			for inv, err := range client.User.Invites.All(context.Background()) {
@@ -382,7 +383,7 @@ func TestInviteService_All_Paging(t *testing.T) {
 			}
 
 			assert.Equal(t, all[:tt.wantCount], got)
-			reqs := log.Requests()
+			reqs := srv.requests()
 			require.Len(t, reqs, tt.wantPages)
 			for i, r := range reqs {
 				assert.Equal(t, http.MethodGet, r.Method)
@@ -395,10 +396,10 @@ func TestInviteService_All_Paging(t *testing.T) {
 
 func TestInviteService_All_StopsAtMaxListPages(t *testing.T) {
 	t.Parallel()
-	client, mux, log := setup(t)
+	client, srv := setup(t)
 	// A lying server: every page it is asked for is full, new, and
 	// total_count never comes.
-	mux.HandleFunc("GET /user/invites", func(w http.ResponseWriter, r *http.Request) {
+	srv.mux.HandleFunc("GET /user/invites", func(w http.ResponseWriter, r *http.Request) {
 		page, _ := strconv.Atoi(r.URL.Query().Get("page"))
 		inv := referenceInvite()
 		inv.ID = fmt.Sprintf("%032d", page)
@@ -420,7 +421,7 @@ func TestInviteService_All_StopsAtMaxListPages(t *testing.T) {
 	}
 
 	assert.Equal(t, MaxListPages, invites)
-	assert.Equal(t, int64(MaxListPages), log.Load())
+	assert.EqualValues(t, int64(MaxListPages), srv.count())
 	require.Len(t, errs, 1)
 	var re *ResponseError
 	require.ErrorAs(t, errs[0], &re)
@@ -444,8 +445,8 @@ func TestInviteService_All_ServerDoesNotPage(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			client, mux, log := setup(t)
-			mux.HandleFunc("GET /user/invites", func(w http.ResponseWriter, r *http.Request) {
+			client, srv := setup(t)
+			srv.mux.HandleFunc("GET /user/invites", func(w http.ResponseWriter, r *http.Request) {
 				fields := map[string]any{"result": []Invite{referenceInvite()}}
 				if tt.info != nil {
 					info := *tt.info
@@ -472,11 +473,11 @@ func TestInviteService_All_ServerDoesNotPage(t *testing.T) {
 				// the last page.
 				assert.Equal(t, 1, invites)
 				assert.Empty(t, errs)
-				assert.Equal(t, int64(1), log.Load())
+				assert.EqualValues(t, 1, srv.count())
 				return
 			}
 			assert.Equal(t, 1, invites)
-			assert.Equal(t, int64(2), log.Load())
+			assert.EqualValues(t, 2, srv.count())
 			require.Len(t, errs, 1)
 			assert.ErrorIs(t, errs[0], ErrUnexpectedResponse)
 			assert.Contains(t, errs[0].Error(), "the server does not page")
@@ -487,8 +488,8 @@ func TestInviteService_All_ServerDoesNotPage(t *testing.T) {
 // total_count decides over a per_page that does not match the page.
 func TestInviteService_All_TotalCountDecides(t *testing.T) {
 	t.Parallel()
-	client, mux, log := setup(t)
-	mux.HandleFunc("GET /user/invites", func(w http.ResponseWriter, r *http.Request) {
+	client, srv := setup(t)
+	srv.mux.HandleFunc("GET /user/invites", func(w http.ResponseWriter, r *http.Request) {
 		page, _ := strconv.Atoi(r.URL.Query().Get("page"))
 		inv := referenceInvite()
 		inv.ID = fmt.Sprintf("%032d", page)
@@ -503,7 +504,7 @@ func TestInviteService_All_TotalCountDecides(t *testing.T) {
 		ids = append(ids, inv.ID)
 	}
 	assert.Equal(t, []string{fmt.Sprintf("%032d", 1), fmt.Sprintf("%032d", 2), fmt.Sprintf("%032d", 3)}, ids)
-	assert.Equal(t, int64(3), log.Load())
+	assert.EqualValues(t, 3, srv.count())
 }
 
 func TestInviteService_All_StopsWhenTheLoopBreaks(t *testing.T) {
@@ -525,9 +526,9 @@ func TestInviteService_All_StopsWhenTheLoopBreaks(t *testing.T) {
 	for _, tt := range tests {
 		t.Run("after "+strconv.Itoa(tt.breakAfter), func(t *testing.T) {
 			t.Parallel()
-			client, mux, log := setup(t)
+			client, srv := setup(t)
 			all, bodies := pagedInvites(t, pages)
-			servePages(t, mux, bodies)
+			servePages(t, srv, bodies)
 
 			var got []Invite
 			for inv, err := range client.User.Invites.All(context.Background()) {
@@ -539,20 +540,20 @@ func TestInviteService_All_StopsWhenTheLoopBreaks(t *testing.T) {
 			}
 
 			assert.Equal(t, all[:tt.breakAfter], got)
-			assert.Equal(t, tt.wantPages, log.Load())
+			assert.EqualValues(t, tt.wantPages, srv.count())
 		})
 	}
 }
 
 func TestInviteService_All_YieldsAnErrorOnce(t *testing.T) {
 	t.Parallel()
-	client, mux, log := setup(t)
+	client, srv := setup(t)
 	first := successJSON(t, map[string]any{
 		"result":      []Invite{referenceInvite(), referenceInvite()},
 		"result_info": ResultInfo{Page: 1, PerPage: 2, Count: 2, TotalCount: 4},
 	})
 	failure := fixture(t, "core-forbidden.json")
-	mux.HandleFunc("GET /user/invites", func(w http.ResponseWriter, r *http.Request) {
+	srv.mux.HandleFunc("GET /user/invites", func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Query().Get("page") == "1" {
 			reply(w, http.StatusOK, first)
 			return
@@ -576,7 +577,7 @@ func TestInviteService_All_YieldsAnErrorOnce(t *testing.T) {
 	assert.Equal(t, 2, invites)
 	require.Len(t, errs, 1)
 	assert.ErrorIs(t, errs[0], ErrForbidden)
-	assert.Equal(t, int64(2), log.Load())
+	assert.EqualValues(t, 2, srv.count())
 }
 
 // errorCase is an API error answer and what the client must make of it.
@@ -646,9 +647,9 @@ func TestInviteService_APIErrors(t *testing.T) {
 		for _, ec := range apiErrorCases() {
 			t.Run(m.name+"/"+ec.name, func(t *testing.T) {
 				t.Parallel()
-				client, mux, log := setup(t)
+				client, srv := setup(t)
 				body := fixture(t, ec.fixture)
-				mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+				srv.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 					if ec.retryAfter != "" {
 						w.Header().Set("Retry-After", ec.retryAfter)
 					}
@@ -683,7 +684,7 @@ func TestInviteService_APIErrors(t *testing.T) {
 				assertErrorNames(t, err, m.method, m.path)
 				assert.Contains(t, err.Error(), strconv.Itoa(ec.wantErrors[0].Code)+" "+ec.wantErrors[0].Message)
 				assert.Contains(t, err.Error(), testRayID)
-				got := log.only(t)
+				got := srv.only(t)
 				assert.Equal(t, m.query, got.RawQuery)
 			})
 		}
@@ -764,7 +765,7 @@ func TestInviteService_BadArguments(t *testing.T) {
 	for _, tt := range badArgumentCases() {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			client, _, log := setup(t)
+			client, srv := setup(t)
 
 			gotResult, err := tt.call(context.Background(), client.User.Invites)
 
@@ -779,7 +780,7 @@ func TestInviteService_BadArguments(t *testing.T) {
 			if len(tt.secret) > 2 {
 				assert.NotContains(t, err.Error(), tt.secret, "the error repeats the rejected value")
 			}
-			assert.Zero(t, log.Load(), "a request was sent")
+			assert.Zero(t, srv.count(), "a request was sent")
 		})
 	}
 }
@@ -800,7 +801,7 @@ func TestInviteService_BadRequestOptions(t *testing.T) {
 		for _, o := range options {
 			t.Run(m.name+"/"+o.name, func(t *testing.T) {
 				t.Parallel()
-				client, _, log := setup(t)
+				client, srv := setup(t)
 
 				gotResult, err := m.call(context.Background(), client.User.Invites, o.opt)
 
@@ -812,7 +813,7 @@ func TestInviteService_BadRequestOptions(t *testing.T) {
 				// The path in Op is relative to the base URL.
 				assert.Equal(t, m.method+" "+strings.TrimPrefix(m.path, apiPrefix), ve.Op)
 				assert.True(t, strings.HasPrefix(err.Error(), "cloudflare: "+ve.Op+": "), "error %q", err)
-				assert.Zero(t, log.Load(), "a request was sent")
+				assert.Zero(t, srv.count(), "a request was sent")
 			})
 		}
 	}
@@ -850,7 +851,7 @@ func TestInviteService_ContextFailure(t *testing.T) {
 	for _, m := range inviteMethods() {
 		t.Run(m.name+"/canceled", func(t *testing.T) {
 			t.Parallel()
-			client, _, log := setup(t)
+			client, srv := setup(t)
 			ctx, cancel := context.WithCancel(context.Background())
 			cancel()
 
@@ -862,14 +863,14 @@ func TestInviteService_ContextFailure(t *testing.T) {
 			require.ErrorAs(t, err, &re)
 			assert.Equal(t, 1, re.Attempts, "a canceled call is not retried")
 			assertErrorNames(t, err, m.method, m.path)
-			assert.Zero(t, log.Load(), "a request was sent with a canceled context")
+			assert.Zero(t, srv.count(), "a request was sent with a canceled context")
 		})
 		t.Run(m.name+"/deadline", func(t *testing.T) {
 			t.Parallel()
-			client, mux, log := setup(t)
+			client, srv := setup(t)
 			release := make(chan struct{})
 			t.Cleanup(func() { close(release) })
-			mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+			srv.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 				select {
 				case <-r.Context().Done():
 				case <-release:
@@ -890,16 +891,16 @@ func TestInviteService_ContextFailure(t *testing.T) {
 			assertErrorNames(t, err, m.method, m.path)
 			// On a loaded machine the deadline may pass before the request
 			// reaches the server; it must never be sent twice.
-			assert.LessOrEqual(t, log.Load(), int64(1))
+			assert.LessOrEqual(t, srv.count(), 1)
 		})
 	}
 }
 
-// TestInviteService_Edit_ReconcilesAnUncertainAnswer covers the documented
+// TestInviteService_Edit_ReconcilesAnUncertainResponse covers the documented
 // recovery of Edit: an attempt whose outcome is unknown (here a 502) is
 // retried; when the retry is refused because the invitation was already
 // answered, Edit reads it and succeeds if the status is the one asked for.
-func TestInviteService_Edit_ReconcilesAnUncertainAnswer(t *testing.T) {
+func TestInviteService_Edit_ReconcilesAnUncertainResponse(t *testing.T) {
 	t.Parallel()
 	conflict := `{"success":false,"errors":[{"code":1001,"message":"invitation is no longer pending"}],"messages":[],"result":null}`
 	tests := []struct {
@@ -934,26 +935,26 @@ func TestInviteService_Edit_ReconcilesAnUncertainAnswer(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			client, mux, log := setup(t)
+			client, srv := setup(t)
 			read := referenceInvite()
 			read.Status = tt.readStatus
 			readBody := inviteEnvelope(t, read)
 			var patches atomic.Int32
-			mux.HandleFunc("PATCH /user/invites/{id}", func(w http.ResponseWriter, r *http.Request) {
+			srv.mux.HandleFunc("PATCH /user/invites/{id}", func(w http.ResponseWriter, r *http.Request) {
 				if patches.Add(1) == 1 {
 					replyString(w, tt.first, conflict)
 					return
 				}
 				replyString(w, tt.retry, conflict)
 			})
-			mux.HandleFunc("GET /user/invites/{id}", func(w http.ResponseWriter, r *http.Request) {
+			srv.mux.HandleFunc("GET /user/invites/{id}", func(w http.ResponseWriter, r *http.Request) {
 				reply(w, http.StatusOK, readBody)
 			})
 
 			inv, err := client.User.Invites.Accept(context.Background(), testInviteID)
 
 			var methods []string
-			for _, r := range log.Requests() {
+			for _, r := range srv.requests() {
 				methods = append(methods, r.Method)
 				assert.Equal(t, invitePath, r.Path)
 			}
@@ -989,7 +990,7 @@ func TestInviteService_MethodsAreCovered(t *testing.T) {
 	}
 }
 
-// TestInvite_DecodesReferenceExample decodes the example answer of the API
+// TestInvite_DecodesReferenceExample decodes the example response of the API
 // reference page (testdata/invite-response.json, verbatim) field for field.
 func TestInvite_DecodesReferenceExample(t *testing.T) {
 	t.Parallel()
@@ -1024,5 +1025,145 @@ func TestInvite_DecodesReferenceExample(t *testing.T) {
 	v := reflect.ValueOf(inv)
 	for i := range v.NumField() {
 		assert.False(t, v.Field(i).IsZero(), "Invite.%s was not decoded", v.Type().Field(i).Name)
+	}
+}
+
+// inviteStore is a one-invite fake: PATCH answers a pending invite
+// and refuses an answered one with 400; faults[i] disturbs the i-th PATCH.
+type inviteStore struct {
+	mu        sync.Mutex
+	status    InviteStatus
+	patches   int
+	faults    []string
+	getStatus int // when not 0, GET answers this status
+}
+
+const notPendingCode = 1001 // this fake's choice: the API's code is undocumented
+
+func (f *inviteStore) handle(w http.ResponseWriter, r *http.Request, req recordedRequest) {
+	f.mu.Lock()
+	if r.Method == http.MethodGet {
+		status, getStatus := f.status, f.getStatus
+		f.mu.Unlock()
+		if getStatus != 0 {
+			writeStatus(w, getStatus)
+			return
+		}
+		replyString(w, 200, inviteBody(testInviteID, status))
+		return
+	}
+	fault := ""
+	if f.patches < len(f.faults) {
+		fault = f.faults[f.patches]
+	}
+	f.patches++
+	var asked InviteEditParams
+	_ = json.Unmarshal([]byte(req.Body), &asked)
+	other := strings.HasSuffix(fault, "-other") // someone else answered the other way
+	fault = strings.TrimSuffix(fault, "-other")
+	switch fault {
+	case "400", "403", "404":
+		f.mu.Unlock()
+		code, _ := strconv.Atoi(fault)
+		writeStatus(w, code)
+		return
+	}
+	applied := f.status == InviteStatusPending
+	if applied {
+		f.status = asked.Status
+		if other {
+			f.status = map[InviteStatus]InviteStatus{InviteStatusAccepted: InviteStatusRejected, InviteStatusRejected: InviteStatusAccepted}[asked.Status]
+		}
+	}
+	status := f.status
+	f.mu.Unlock()
+	switch fault {
+	case "drop":
+		dropConn(w)
+	case "503", "500", "502":
+		code, _ := strconv.Atoi(fault)
+		writeStatus(w, code)
+	case "slow":
+		blockUntilGone(r)
+	default:
+		if !applied {
+			replyString(w, 400, errorBody(notPendingCode, "Invite is not pending"))
+			return
+		}
+		replyString(w, 200, inviteBody(testInviteID, status))
+	}
+}
+
+func TestInviteService_Edit_ReconcilesAfterAnUncertainAttempt(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name   string
+		fault  string
+		status InviteStatus
+		opts   []RequestOption
+	}{
+		{"connection dropped after accept", "drop", InviteStatusAccepted, nil},
+		{"connection dropped after reject", "drop", InviteStatusRejected, nil},
+		{"503 after accept", "503", InviteStatusAccepted, nil},
+		{"500 after reject", "500", InviteStatusRejected, nil},
+		{"502 html after accept", "502", InviteStatusAccepted, nil},
+		{"attempt timeout after accept", "slow", InviteStatusAccepted, []RequestOption{WithTimeout(200 * time.Millisecond)}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			fake := &inviteStore{status: InviteStatusPending, faults: []string{tt.fault}}
+			srv := newTestServer(t, fake.handle)
+			c := newTestClient(t, srv, WithAPIToken(testAPIToken))
+			inv, err := c.User.Invites.Edit(context.Background(), testInviteID, InviteEditParams{Status: tt.status}, tt.opts...)
+			require.NoError(t, err)
+			require.NotNil(t, inv)
+			assert.Equal(t, tt.status, inv.Status)
+			assert.Equal(t, testInviteID, inv.ID)
+			assert.Equal(t, []string{"PATCH", "PATCH", "GET"}, srv.methods())
+			reqs := srv.requests()
+			want := `{"status":"` + string(tt.status) + `"}`
+			assert.Equal(t, want, reqs[0].Body)
+			assert.Equal(t, want, reqs[1].Body, "the retry sends the same body")
+			assert.Equal(t, "/client/v4/user/invites/"+testInviteID, reqs[2].Path)
+		})
+	}
+}
+
+func TestInviteService_Edit_ReconcileRefusesAMismatch(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name        string
+		faults      []string
+		getStatus   int
+		wantMethods []string
+		wantStatus  int
+		wantAttempt int
+	}{
+		{"status differs after drop", []string{"drop-other"}, 0, []string{"PATCH", "PATCH", "GET"}, 400, 2},
+		{"status differs after 503", []string{"503-other"}, 0, []string{"PATCH", "PATCH", "GET"}, 400, 2},
+		{"status differs after timeout", []string{"slow-other"}, 0, []string{"PATCH", "PATCH", "GET"}, 400, 2},
+		{"plain 400 first: no read", []string{"400"}, 0, []string{"PATCH"}, 400, 1},
+		{"plain 404 first: no read", []string{"404"}, 0, []string{"PATCH"}, 404, 1},
+		{"uncertain then 404: no read", []string{"drop", "404"}, 0, []string{"PATCH", "PATCH"}, 404, 2},
+		{"uncertain then 403: no read", []string{"503", "403"}, 0, []string{"PATCH", "PATCH"}, 403, 2},
+		{"read fails: original error", []string{"drop"}, 500, []string{"PATCH", "PATCH", "GET", "GET", "GET"}, 400, 2},
+		{"read 404: original error", []string{"drop"}, 404, []string{"PATCH", "PATCH", "GET"}, 400, 2},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			fake := &inviteStore{status: InviteStatusPending, faults: tt.faults, getStatus: tt.getStatus}
+			srv := newTestServer(t, fake.handle)
+			c := newTestClient(t, srv, WithAPIToken(testAPIToken))
+			inv, err := c.User.Invites.Accept(context.Background(), testInviteID, WithTimeout(200*time.Millisecond))
+			assert.Nil(t, inv)
+			var ae *APIError
+			require.ErrorAs(t, err, &ae)
+			assert.Equal(t, tt.wantStatus, ae.StatusCode)
+			assert.Equal(t, http.MethodPatch, ae.Method, "the PATCH's error, not the read's")
+			assert.Equal(t, tt.wantAttempt, ae.Attempts)
+			assert.Equal(t, tt.wantMethods, srv.methods())
+		})
 	}
 }

@@ -2,7 +2,6 @@ package cloudflare
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -29,12 +28,6 @@ const (
 	secretEmail = "user@example.com"
 	secretMark  = "SECRET"
 )
-
-// secretSink collects everything the package printed or logged.
-type secretSink struct {
-	mu  sync.Mutex
-	out []string
-}
 
 func (s *secretSink) add(format string, args ...any) {
 	s.mu.Lock()
@@ -68,24 +61,6 @@ func (s *secretSink) check(t *testing.T) {
 	}
 }
 
-// syncBuffer is a bytes.Buffer safe for a logger and a reader.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
 func secretLogger(w io.Writer) *slog.Logger {
 	return slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: slog.LevelDebug}))
 }
@@ -98,43 +73,43 @@ func TestSecretsNeverLeak(t *testing.T) {
 	logs := &syncBuffer{}
 	logger := secretLogger(logs)
 
-	evil := newResilienceServer(t, nil)
+	evil := newTestServer(t, nil)
 	var sawMu sync.Mutex
 	saw := map[string]bool{}
 	reconcilePatches := 0
-	srv := newResilienceServer(t, func(w http.ResponseWriter, r *http.Request, req resilienceRequest) {
+	srv := newTestServer(t, func(w http.ResponseWriter, r *http.Request, req recordedRequest) {
 		sawMu.Lock()
 		saw["token"] = saw["token"] || req.Header.Get("Authorization") == "Bearer "+secretToken
 		saw["key"] = saw["key"] || req.Header.Get("X-Auth-Key") == secretKey
 		sawMu.Unlock()
 		switch path.Base(req.Path) {
 		case "apierror":
-			resilienceWrite(w, 403, resilienceErrorBody(9103, "Unknown X-Auth-Key or X-Auth-Email"))
+			replyString(w, 403, errorBody(9103, "Unknown X-Auth-Key or X-Auth-Email"))
 		case "badheaders":
-			resilienceWrite(w, 400, `{"success":false,"errors":[{"code":6003,"message":"Invalid request headers","error_chain":[{"code":6103,"message":"Invalid format for X-Auth-Key header"}]}],"messages":[],"result":null}`)
+			replyString(w, 400, `{"success":false,"errors":[{"code":6003,"message":"Invalid request headers","error_chain":[{"code":6103,"message":"Invalid format for X-Auth-Key header"}]}],"messages":[],"result":null}`)
 		case "html":
-			resilienceStatus(w, 502)
+			writeStatus(w, 502)
 		case "redirect":
 			w.Header().Set("Location", evil.URL+req.Path)
 			w.WriteHeader(http.StatusFound)
 		case "slow":
-			resilienceBlock(r)
+			blockUntilGone(r)
 		case "big":
-			resilienceWrite(w, 200, `{"success":true,"result":{"id":"`+strings.Repeat("x", 2<<20)+`"}}`)
+			replyString(w, 200, `{"success":true,"result":{"id":"`+strings.Repeat("x", 2<<20)+`"}}`)
 		case "exhaust":
 			w.Header().Set("Retry-After", "0")
-			resilienceStatus(w, 503)
+			writeStatus(w, 503)
 		case "ratelimited":
 			w.Header().Set("Retry-After", "3600")
-			resilienceStatus(w, 429)
+			writeStatus(w, 429)
 		case "decode":
-			resilienceWrite(w, 200, `{"success":true,"result":nope}`)
+			replyString(w, 200, `{"success":true,"result":nope}`)
 		case "nosuccess":
-			resilienceWrite(w, 200, `{"result":{}}`)
+			replyString(w, 200, `{"result":{}}`)
 		case "drop":
-			resilienceDrop(w)
+			dropConn(w)
 		case "invites":
-			resilienceWrite(w, 200, `{"success":true,"errors":[],"messages":[],"result":[`+resilienceInviteJSON("a", InviteStatusPending)+
+			replyString(w, 200, `{"success":true,"errors":[],"messages":[],"result":[`+inviteJSON("a", InviteStatusPending)+
 				`],"result_info":{"page":1,"per_page":5,"count":1,"total_count":1}}`)
 		case "reconcile":
 			// Odd PATCHes are applied and lost, even ones refused.
@@ -143,16 +118,16 @@ func TestSecretsNeverLeak(t *testing.T) {
 			odd := reconcilePatches%2 == 1
 			sawMu.Unlock()
 			if req.Method == http.MethodPatch && odd {
-				resilienceDrop(w)
+				dropConn(w)
 				return
 			}
 			if req.Method == http.MethodPatch {
-				resilienceWrite(w, 400, resilienceErrorBody(resilienceNotPending, "Invite is not pending"))
+				replyString(w, 400, errorBody(notPendingCode, "Invite is not pending"))
 				return
 			}
-			resilienceWrite(w, 200, resilienceInviteBody("reconcile", InviteStatusRejected))
+			replyString(w, 200, inviteBody("reconcile", InviteStatusRejected))
 		default:
-			resilienceStatus(w, 200)
+			writeStatus(w, 200)
 		}
 	})
 	base := srv.URL + "/client/v4/"
@@ -227,7 +202,7 @@ func TestSecretsNeverLeak(t *testing.T) {
 		opts := append(append([]Option(nil), fast...), creds...)
 		c, err := NewClient(opts...)
 		require.NoError(t, err)
-		resilienceCloseIdle(t, c)
+		closeIdleAtEnd(t, c)
 		sink.addValue(c)
 		sink.addValue(*c)
 		sink.addValue(c.User)
@@ -307,7 +282,7 @@ func TestSecretsNeverLeak(t *testing.T) {
 	sawMu.Unlock()
 
 	logged := logs.String()
-	assert.Contains(t, logged, `"ray_id":"`+resilienceRay+`"`, "the logger was in use")
+	assert.Contains(t, logged, `"ray_id":"`+testRayID+`"`, "the logger was in use")
 	assert.Contains(t, logged, "attempt timed out", "failed attempts were logged with their error")
 	sc := bufio.NewScanner(strings.NewReader(logged))
 	sc.Buffer(nil, 1<<20)
@@ -324,22 +299,22 @@ func TestSecretsNeverLeak(t *testing.T) {
 // keys, and nothing at a level above debug.
 func TestSecretsLoggerRecords(t *testing.T) {
 	t.Parallel()
-	srv := newResilienceServer(t, func(w http.ResponseWriter, _ *http.Request, req resilienceRequest) {
+	srv := newTestServer(t, func(w http.ResponseWriter, _ *http.Request, req recordedRequest) {
 		// The connection is lost on the first request: on a fresh
 		// connection, net/http cannot replay it by itself.
 		switch req.N {
 		case 1:
-			resilienceDrop(w)
+			dropConn(w)
 		case 2:
 			w.Header().Set("Cf-Ray", "ray-2")
 			w.WriteHeader(503)
 		default:
-			resilienceStatus(w, 200)
+			writeStatus(w, 200)
 		}
 	})
 	logs := &syncBuffer{}
-	c := newResilienceClient(t, srv, WithAPIToken(secretToken), WithLogger(secretLogger(logs)))
-	_, err := c.User.Invites.Get(context.Background(), resilienceID)
+	c := newTestClient(t, srv, WithAPIToken(testAPIToken), WithAPIToken(secretToken), WithLogger(secretLogger(logs)))
+	_, err := c.User.Invites.Get(context.Background(), testInviteID)
 	require.NoError(t, err)
 
 	var records []map[string]any
@@ -350,7 +325,7 @@ func TestSecretsLoggerRecords(t *testing.T) {
 	}
 	require.Len(t, records, 3, "one record per attempt")
 	wantStatus := []float64{0, 503, 200}
-	wantRay := []string{"", "ray-2", resilienceRay}
+	wantRay := []string{"", "ray-2", testRayID}
 	for i, rec := range records {
 		assert.Equal(t, "DEBUG", rec["level"])
 		assert.Equal(t, "cloudflare: request", rec["msg"])
@@ -358,7 +333,7 @@ func TestSecretsLoggerRecords(t *testing.T) {
 			assert.Contains(t, rec, key, "record %d", i+1)
 		}
 		assert.Equal(t, "GET", rec["method"])
-		assert.Equal(t, "/client/v4/user/invites/"+resilienceID, rec["path"])
+		assert.Equal(t, "/client/v4/user/invites/"+testInviteID, rec["path"])
 		assert.Equal(t, float64(i+1), rec["attempt"])
 		assert.Equal(t, wantStatus[i], rec["status"])
 		assert.Equal(t, wantRay[i], rec["ray_id"])
@@ -386,14 +361,14 @@ func TestSecretsLoggerRecords(t *testing.T) {
 	require.Error(t, err)
 	assert.Equal(t, before, logs.String())
 	quiet := &syncBuffer{}
-	c2 := newResilienceClient(t, srv, WithLogger(slog.New(slog.NewJSONHandler(quiet, &slog.HandlerOptions{Level: slog.LevelInfo}))))
-	_, err = c2.User.Invites.Get(context.Background(), resilienceID)
+	c2 := newTestClient(t, srv, WithAPIToken(testAPIToken), WithLogger(slog.New(slog.NewJSONHandler(quiet, &slog.HandlerOptions{Level: slog.LevelInfo}))))
+	_, err = c2.User.Invites.Get(context.Background(), testInviteID)
 	require.NoError(t, err)
 	assert.Empty(t, quiet.String())
 }
 
 // A server (or a proxy in front of it) that echoes the request's headers
-// into its error answer does not make the credential reach an error, its
+// into its error response does not make the credential reach an error, its
 // fmt output, or a log record: it is redacted.
 func TestSecretsEchoedByServerAreRedacted(t *testing.T) {
 	t.Parallel()
@@ -412,7 +387,7 @@ func TestSecretsEchoedByServerAreRedacted(t *testing.T) {
 		{"JSON error message", func(w http.ResponseWriter, r *http.Request) {
 			body, _ := json.Marshal(map[string]any{"success": false, "result": nil, "messages": []any{map[string]any{"code": 1001, "message": "seen " + echo(r)}},
 				"errors": []any{map[string]any{"code": 6003, "message": "bad key " + echo(r), "error_chain": []any{map[string]any{"code": 6103, "message": echo(r)}}}}})
-			resilienceWrite(w, 400, string(body))
+			replyString(w, 400, string(body))
 		}},
 		{"redirect whose target holds it", func(w http.ResponseWriter, r *http.Request) {
 			http.Redirect(w, r, "https://elsewhere.example/"+strings.ReplaceAll(echo(r), " ", "/"), http.StatusFound)
@@ -422,13 +397,13 @@ func TestSecretsEchoedByServerAreRedacted(t *testing.T) {
 		for _, creds := range [][]Option{{WithAPIToken(secretToken)}, {WithAPIEmail(secretEmail), WithAPIKey(secretKey)}} {
 			t.Run(tt.name, func(t *testing.T) {
 				t.Parallel()
-				srv := newResilienceServer(t, func(w http.ResponseWriter, r *http.Request, _ resilienceRequest) { tt.handle(w, r) })
+				srv := newTestServer(t, func(w http.ResponseWriter, r *http.Request, _ recordedRequest) { tt.handle(w, r) })
 				logs := &syncBuffer{}
 				opts := append([]Option{WithBaseURL(srv.URL + "/client/v4/"), WithMaxRetries(0), WithLogger(secretLogger(logs))}, creds...)
 				c, err := NewClient(opts...)
 				require.NoError(t, err)
-				resilienceCloseIdle(t, c)
-				_, err = c.User.Invites.Get(context.Background(), resilienceID)
+				closeIdleAtEnd(t, c)
+				_, err = c.User.Invites.Get(context.Background(), testInviteID)
 				require.Error(t, err)
 				require.Equal(t, 1, srv.count())
 				assert.Contains(t, err.Error()+logs.String(), "[redacted]", "the echo was there to redact")

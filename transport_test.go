@@ -1,0 +1,565 @@
+package cloudflare
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"reflect"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func TestTransport_Redirects(t *testing.T) {
+	t.Parallel()
+	const otherID = "0123456789abcdef0123456789abcdef"
+	otherPath := apiPrefix + "/user/invites/" + otherID
+
+	t.Run("GET follows a redirect within the origin", func(t *testing.T) {
+		t.Parallel()
+		client, srv := setup(t)
+		body := fixture(t, "invite-response.json")
+		srv.mux.HandleFunc("GET /user/invites/"+testInviteID, func(w http.ResponseWriter, r *http.Request) {
+			http.Redirect(w, r, otherPath, http.StatusFound)
+		})
+		srv.mux.HandleFunc("GET /user/invites/"+otherID, func(w http.ResponseWriter, r *http.Request) {
+			reply(w, http.StatusOK, body)
+		})
+
+		inv, err := client.User.Invites.Get(context.Background(), testInviteID)
+
+		require.NoError(t, err)
+		assert.Equal(t, referenceInvite(), *inv)
+		reqs := srv.requests()
+		require.Len(t, reqs, 2)
+		assert.Equal(t, otherPath, reqs[1].Path)
+		assertRequestHeaders(t, reqs[1], "")
+	})
+
+	t.Run("PATCH follows a 308 within the origin with its body", func(t *testing.T) {
+		t.Parallel()
+		client, srv := setup(t)
+		body := fixture(t, "invite-response.json")
+		srv.mux.HandleFunc("PATCH /user/invites/"+testInviteID, func(w http.ResponseWriter, r *http.Request) {
+			http.Redirect(w, r, otherPath, http.StatusPermanentRedirect)
+		})
+		srv.mux.HandleFunc("PATCH /user/invites/"+otherID, func(w http.ResponseWriter, r *http.Request) {
+			reply(w, http.StatusOK, body)
+		})
+
+		inv, err := client.User.Invites.Accept(context.Background(), testInviteID)
+
+		require.NoError(t, err)
+		assert.Equal(t, referenceInvite(), *inv)
+		reqs := srv.requests()
+		require.Len(t, reqs, 2)
+		assert.Equal(t, http.MethodPatch, reqs[1].Method)
+		assertRequestHeaders(t, reqs[1], `{"status":"accepted"}`)
+	})
+
+	refused := []struct {
+		name       string
+		method     string
+		status     int
+		location   func(self, other string) string
+		wantReason string
+		wantReqs   int64
+	}{
+		{"PATCH is not turned into a GET by a 302", http.MethodPatch, http.StatusFound,
+			func(self, _ string) string { return self + otherPath }, "would change the method", 1},
+		{"no redirect to another origin", http.MethodGet, http.StatusFound,
+			func(_, other string) string { return other + otherPath + "?q=secret" }, "credentials are only sent to", 1},
+		{"no redirect to another origin for PATCH", http.MethodPatch, http.StatusTemporaryRedirect,
+			func(_, other string) string { return other + otherPath }, "credentials are only sent to", 1},
+		{"a redirect loop stops", http.MethodGet, http.StatusFound,
+			func(self, _ string) string { return self + invitePath }, "or loop", 5},
+		{"a redirect without Location", http.MethodGet, http.StatusFound,
+			func(string, string) string { return "" }, "redirect not followed", 1},
+	}
+	for _, tt := range refused {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			client, srv := setup(t)
+			other := newTestServer(t, nil)
+			self := strings.TrimSuffix(client.BaseURL(), apiPrefix+"/")
+			location := tt.location(self, other.URL)
+			srv.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+				if location != "" {
+					w.Header().Set("Location", location)
+				}
+				w.WriteHeader(tt.status)
+			})
+
+			var err error
+			if tt.method == http.MethodPatch {
+				_, err = client.User.Invites.Accept(context.Background(), testInviteID)
+			} else {
+				_, err = client.User.Invites.Get(context.Background(), testInviteID)
+			}
+
+			var re *ResponseError
+			require.ErrorAs(t, err, &re)
+			assert.ErrorIs(t, err, ErrUnexpectedResponse)
+			assert.Equal(t, tt.status, re.StatusCode)
+			assert.Contains(t, re.Reason, tt.wantReason)
+			assert.Equal(t, strings.TrimSuffix(location, "?q=secret"), re.Location, "Location without its query")
+			assert.NotContains(t, err.Error(), "secret")
+			assert.EqualValues(t, tt.wantReqs, srv.count())
+			assert.Zero(t, other.count(), "a request reached another origin")
+		})
+	}
+}
+
+func TestTransport_Middleware(t *testing.T) {
+	t.Parallel()
+	var mu sync.Mutex
+	var order []string
+	mw := func(name string) func(http.RoundTripper) http.RoundTripper {
+		return func(next http.RoundTripper) http.RoundTripper {
+			return roundTripFunc(func(r *http.Request) (*http.Response, error) {
+				mu.Lock()
+				order = append(order, name+" "+r.Method+" "+r.URL.EscapedPath())
+				mu.Unlock()
+				return next.RoundTrip(r)
+			})
+		}
+	}
+	client, srv := setup(t, WithMiddleware(mw("outer")), WithMiddleware(mw("inner")))
+	body := fixture(t, "invite-response.json")
+	srv.mux.HandleFunc("GET /user/invites/{id}", func(w http.ResponseWriter, r *http.Request) {
+		reply(w, http.StatusOK, body)
+	})
+
+	_, err := client.User.Invites.Get(context.Background(), testInviteID)
+
+	require.NoError(t, err)
+	mu.Lock()
+	defer mu.Unlock()
+	assert.Equal(t, []string{"outer GET " + invitePath, "inner GET " + invitePath}, order)
+}
+
+func TestTransport_DefaultTransport(t *testing.T) {
+	t.Parallel()
+	c, err := NewClient(WithAPIToken(testAPIToken))
+	require.NoError(t, err)
+	assert.NotSame(t, http.DefaultClient, c.hc)
+	tr, ok := c.hc.Transport.(*http.Transport)
+	require.True(t, ok, "default transport is %T", c.hc.Transport)
+	assert.NotSame(t, http.DefaultTransport, tr)
+	assert.GreaterOrEqual(t, tr.MaxIdleConnsPerHost, 64)
+	assert.GreaterOrEqual(t, tr.MaxIdleConns, tr.MaxIdleConnsPerHost)
+	assert.NotNil(t, c.hc.CheckRedirect)
+	// Two clients do not share a transport.
+	c2, err := NewClient(WithAPIToken(testAPIToken))
+	require.NoError(t, err)
+	assert.NotSame(t, c.hc.Transport, c2.hc.Transport)
+	// http.DefaultTransport itself was not retuned.
+	assert.NotEqual(t, 128, http.DefaultTransport.(*http.Transport).MaxIdleConnsPerHost)
+}
+
+func TestTransport_HTTPClientNotMutated(t *testing.T) {
+	t.Parallel()
+	type snapshot struct {
+		transport     http.RoundTripper
+		checkRedirect uintptr
+		jar           http.CookieJar
+		timeout       time.Duration
+	}
+	take := func(hc *http.Client) snapshot {
+		s := snapshot{transport: hc.Transport, jar: hc.Jar, timeout: hc.Timeout}
+		if hc.CheckRedirect != nil {
+			s.checkRedirect = reflect.ValueOf(hc.CheckRedirect).Pointer()
+		}
+		return s
+	}
+	var userChecks atomic.Int64
+	ownTransport := &http.Transport{MaxIdleConnsPerHost: 3}
+	tests := []struct {
+		name string
+		hc   *http.Client
+	}{
+		{"zero client", &http.Client{}},
+		{"client with timeout", &http.Client{Timeout: 7 * time.Second}},
+		{"client with transport and redirect check", &http.Client{Transport: ownTransport, CheckRedirect: func(*http.Request, []*http.Request) error {
+			userChecks.Add(1)
+			return nil
+		}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			before := take(tt.hc)
+			_, err := NewClient(WithAPIToken(testAPIToken), WithHTTPClient(tt.hc),
+				WithMiddleware(func(rt http.RoundTripper) http.RoundTripper { return rt }))
+			require.NoError(t, err)
+			assert.Equal(t, before, take(tt.hc))
+		})
+	}
+	assert.Nil(t, tests[0].hc.Transport)
+	assert.Nil(t, tests[0].hc.CheckRedirect)
+	assert.Equal(t, 3, ownTransport.MaxIdleConnsPerHost, "the given transport is not retuned")
+
+	// The copy still calls the given redirect check after its own.
+	srv := newTestServer(t, func(w http.ResponseWriter, r *http.Request, req recordedRequest) {
+		if req.N == 1 {
+			http.Redirect(w, r, r.URL.Path+"-moved", http.StatusTemporaryRedirect)
+			return
+		}
+		writeStatus(w, 200)
+	})
+	c := newTestClient(t, srv, WithAPIToken(testAPIToken), WithHTTPClient(tests[2].hc))
+	_, err := c.User.Invites.Get(context.Background(), testInviteID)
+	require.NoError(t, err)
+	assert.Equal(t, int64(1), userChecks.Load())
+	ownTransport.CloseIdleConnections()
+}
+
+// 64 goroutines calling at once reuse their connections instead of opening
+// and closing one per call. The control shows what churn looks like with
+// http.DefaultTransport's 2 idle connections per host.
+func TestTransport_ConcurrentConnections(t *testing.T) {
+	t.Parallel()
+	const workers, calls = 64, 20
+	run := func(t *testing.T, opts ...Option) (conns, closed, warm int64) {
+		// In the first round every handler waits until all 64 requests
+		// are in, so each goroutine holds a connection at the same time.
+		var arrived atomic.Int64
+		allIn := make(chan struct{})
+		srv := newTestServer(t, func(w http.ResponseWriter, _ *http.Request, req recordedRequest) {
+			if req.N <= workers {
+				if arrived.Add(1) == workers {
+					close(allIn)
+				}
+				select {
+				case <-allIn:
+				case <-time.After(5 * time.Second):
+				}
+			}
+			writeStatus(w, 200)
+		})
+		c := newTestClient(t, srv, append([]Option{WithAPIToken(testAPIToken)}, opts...)...)
+		var failures atomic.Int64
+		phase := func(n int) {
+			var wg sync.WaitGroup
+			for i := 0; i < workers; i++ {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					for j := 0; j < n; j++ {
+						if _, err := c.User.Invites.Get(context.Background(), testInviteID); err != nil {
+							failures.Add(1)
+						}
+					}
+				}()
+			}
+			wg.Wait()
+		}
+		phase(1)
+		warm = srv.conns.Load()
+		phase(calls)
+		assert.Zero(t, failures.Load())
+		assert.EqualValues(t, workers*(calls+1), srv.count())
+		return srv.conns.Load(), srv.closed.Load(), warm
+	}
+	conns, closed, warm := run(t)
+	t.Logf("%d calls from %d goroutines: %d connections (%d after the first round), %d closed while running",
+		workers*(calls+1), workers, conns, warm, closed)
+	// net/http may dial a spare connection while a busy one is being put
+	// back, and drop a dial nobody waits for any more: a few extra, never
+	// one per call.
+	assert.Equal(t, int64(workers), warm)
+	assert.LessOrEqual(t, conns, int64(workers+workers/8), "bounded by the concurrency, not by the calls")
+	assert.LessOrEqual(t, closed, int64(workers/8), "no churn")
+
+	t.Run("control", func(t *testing.T) {
+		conns, closed, _ := run(t, WithHTTPClient(&http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 2}}))
+		t.Logf("control with 2 idle connections per host: %d connections, %d closed", conns, closed)
+		assert.Greater(t, closed, int64(workers), "the control churns, so the check above can fail")
+	})
+}
+
+// Sequential calls, including ones that got an error response, share one
+// connection: every body is read or drained before it is closed.
+func TestTransport_ConnectionReuse(t *testing.T) {
+	t.Parallel()
+	srv := newTestServer(t, func(w http.ResponseWriter, _ *http.Request, req recordedRequest) {
+		switch req.N % 4 {
+		case 1:
+			writeStatus(w, 200)
+		case 2:
+			writeStatus(w, 404)
+		case 3:
+			replyString(w, 200, `<html>not the envelope</html>`)
+		default:
+			w.Header().Set("Location", "https://elsewhere.example/")
+			replyString(w, http.StatusFound, `moved`)
+		}
+	})
+	c := newTestClient(t, srv, WithAPIToken(testAPIToken))
+	for i := 0; i < 12; i++ {
+		_, _ = c.User.Invites.Get(context.Background(), testInviteID)
+	}
+	assert.EqualValues(t, 12, srv.count())
+	assert.Equal(t, int64(1), srv.conns.Load(), "one connection for 12 sequential calls")
+}
+
+func TestTransport_RedirectsAway(t *testing.T) {
+	t.Parallel()
+	evil := newTestServer(t, func(w http.ResponseWriter, _ *http.Request, _ recordedRequest) {
+		writeStatus(w, 200)
+	})
+	evilTLS := startTestServer(t, true, func(w http.ResponseWriter, _ *http.Request, _ recordedRequest) {
+		writeStatus(w, 200)
+	})
+	evilURL, err := url.Parse(evil.URL)
+	require.NoError(t, err)
+	const path = "/client/v4/user/invites/" + testInviteID
+	targets := []struct {
+		name string
+		// location builds the Location header from the main server's host.
+		location func(mainHost string) string
+		want     func(mainHost string) string
+	}{
+		{"other host", func(string) string { return "http://localhost:" + evilURL.Port() + path + "?token=leak" },
+			func(string) string { return "http://localhost:" + evilURL.Port() + path }},
+		{"other port", func(string) string { return evil.URL + path + "?token=leak" },
+			func(string) string { return evil.URL + path }},
+		{"other scheme", func(h string) string { return "https://" + h + path },
+			func(h string) string { return "https://" + h + path }},
+		{"other scheme, host and port", func(string) string { return evilTLS.URL + path },
+			func(string) string { return evilTLS.URL + path }},
+		{"scheme-relative", func(string) string { return "//localhost:" + evilURL.Port() + path },
+			func(string) string { return "http://localhost:" + evilURL.Port() + path }},
+		{"user info", func(string) string { return "http://user:pass@" + evilURL.Host + path },
+			func(string) string { return evil.URL + path }},
+	}
+	clients := []struct {
+		name string
+		make func(t *testing.T, srv *testServer) *Client
+	}{
+		{"token", func(t *testing.T, srv *testServer) *Client { return newTestClient(t, srv, WithAPIToken(testAPIToken)) }},
+		{"key", func(t *testing.T, srv *testServer) *Client {
+			c, err := NewClient(WithBaseURL(srv.URL+"/client/v4/"), WithAPIEmail("user@example.com"), WithAPIKey("resilience-key"))
+			require.NoError(t, err)
+			closeIdleAtEnd(t, c)
+			return c
+		}},
+		{"given zero http.Client", func(t *testing.T, srv *testServer) *Client {
+			return newTestClient(t, srv, WithAPIToken(testAPIToken), WithHTTPClient(&http.Client{}))
+		}},
+		{"given http.Client with transport", func(t *testing.T, srv *testServer) *Client {
+			return newTestClient(t, srv, WithAPIToken(testAPIToken), WithHTTPClient(&http.Client{Transport: &http.Transport{}}))
+		}},
+	}
+	for _, status := range []int{301, 302, 303, 307, 308} {
+		for _, target := range targets {
+			for _, cl := range clients {
+				t.Run(fmt.Sprintf("%d %s %s", status, target.name, cl.name), func(t *testing.T) {
+					srv := newTestServer(t, func(w http.ResponseWriter, r *http.Request, _ recordedRequest) {
+						w.Header().Set("Location", target.location(r.Host))
+						w.WriteHeader(status)
+					})
+					checkRedirectAway(t, cl.make(t, srv), srv, status, target.want(srvHost(t, srv)))
+				})
+			}
+		}
+	}
+	// Checked after the subtests, which are not parallel, have all run.
+	assert.Zero(t, evil.conns.Load(), "the other server got no connection")
+	assert.Zero(t, evil.count(), "the other server got no request")
+	assert.Zero(t, evilTLS.conns.Load(), "the https server got no connection")
+}
+
+func srvHost(t *testing.T, srv *testServer) string {
+	t.Helper()
+	u, err := url.Parse(srv.URL)
+	require.NoError(t, err)
+	return u.Host
+}
+
+func checkRedirectAway(t *testing.T, c *Client, srv *testServer, status int, wantLocation string) {
+	t.Helper()
+	for _, call := range []func() error{
+		func() error { _, err := c.User.Invites.Get(context.Background(), testInviteID); return err },
+		func() error { _, err := c.User.Invites.Accept(context.Background(), testInviteID); return err },
+	} {
+		err := call()
+		var re *ResponseError
+		require.ErrorAs(t, err, &re)
+		assert.ErrorIs(t, err, ErrUnexpectedResponse)
+		assert.Equal(t, status, re.StatusCode)
+		assert.Equal(t, wantLocation, re.Location)
+		assert.Contains(t, err.Error(), strconv.Itoa(status))
+		assert.Contains(t, err.Error(), wantLocation)
+		assert.Contains(t, err.Error(), "not followed")
+		assert.NotContains(t, err.Error(), "leak", "the query is left out")
+		assert.NotContains(t, err.Error(), "pass", "user info is left out")
+		assert.Equal(t, 1, re.Attempts, "a redirect is not retried")
+	}
+	assert.EqualValues(t, 2, srv.count())
+	if c.hc.Transport != http.DefaultTransport {
+		// Not with http.DefaultTransport: tests running alongside may close
+		// its idle connections.
+		assert.Equal(t, int64(1), srv.conns.Load(), "no second connection to the main server (other scheme)")
+	}
+}
+
+func TestTransport_RedirectsSameOrigin(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name        string
+		status      int
+		patch       bool
+		loop        bool
+		wantFollow  bool
+		wantMethods []string
+	}{
+		{"PATCH 307 followed", 307, true, false, true, []string{"PATCH", "PATCH"}},
+		{"PATCH 308 followed", 308, true, false, true, []string{"PATCH", "PATCH"}},
+		{"PATCH 302 not followed", 302, true, false, false, []string{"PATCH"}},
+		{"PATCH 301 not followed", 301, true, false, false, []string{"PATCH"}},
+		{"PATCH 303 not followed", 303, true, false, false, []string{"PATCH"}},
+		{"GET 302 followed", 302, false, false, true, []string{"GET", "GET"}},
+		{"GET 301 followed", 301, false, false, true, []string{"GET", "GET"}},
+		{"GET 307 loop stops", 307, false, true, false, []string{"GET", "GET", "GET", "GET", "GET"}},
+		{"PATCH 308 loop stops", 308, true, true, false, []string{"PATCH", "PATCH", "PATCH", "PATCH", "PATCH"}},
+	}
+	for _, tt := range tests {
+		for _, given := range []bool{false, true} {
+			t.Run(fmt.Sprintf("%s given client %v", tt.name, given), func(t *testing.T) {
+				t.Parallel()
+				srv := newTestServer(t, func(w http.ResponseWriter, r *http.Request, req recordedRequest) {
+					if req.N == 1 || tt.loop {
+						http.Redirect(w, r, "/client/v4/user/invites/moved"+strconv.Itoa(req.N), tt.status)
+						return
+					}
+					replyString(w, 200, inviteBody("moved1", InviteStatusAccepted))
+				})
+				var opts []Option
+				if given {
+					opts = append(opts, WithHTTPClient(&http.Client{}))
+				}
+				c := newTestClient(t, srv, append([]Option{WithAPIToken(testAPIToken)}, opts...)...)
+				var inv *Invite
+				var err error
+				if tt.patch {
+					inv, err = c.User.Invites.Accept(context.Background(), testInviteID)
+				} else {
+					inv, err = c.User.Invites.Get(context.Background(), testInviteID)
+				}
+				assert.Equal(t, tt.wantMethods, srv.methods())
+				reqs := srv.requests()
+				if tt.wantFollow {
+					require.NoError(t, err)
+					assert.Equal(t, "moved1", inv.ID)
+					assert.Equal(t, "/client/v4/user/invites/moved1", reqs[1].Path)
+					assert.Equal(t, reqs[0].Body, reqs[1].Body, "body preserved")
+					assert.Equal(t, "Bearer "+testAPIToken, reqs[1].Header.Get("Authorization"), "same origin keeps credentials")
+					if tt.patch {
+						assert.Equal(t, `{"status":"accepted"}`, reqs[1].Body)
+						assert.Equal(t, "application/json", reqs[1].Header.Get("Content-Type"))
+					}
+					return
+				}
+				var re *ResponseError
+				require.ErrorAs(t, err, &re)
+				assert.Equal(t, tt.status, re.StatusCode)
+				assert.Contains(t, re.Location, "/client/v4/user/invites/moved")
+				assert.Contains(t, err.Error(), "would change the method or loop")
+			})
+		}
+	}
+}
+
+func TestTransport_MiddlewareOrder(t *testing.T) {
+	t.Parallel()
+	var mu sync.Mutex
+	var trace []string
+	record := func(s string) {
+		mu.Lock()
+		trace = append(trace, s)
+		mu.Unlock()
+	}
+	mw := func(name string) func(http.RoundTripper) http.RoundTripper {
+		return func(next http.RoundTripper) http.RoundTripper {
+			return roundTripFunc(func(r *http.Request) (*http.Response, error) {
+				record(name + ">" + r.Header.Get("Authorization"))
+				resp, err := next.RoundTrip(r)
+				if resp != nil {
+					record("<" + name + strconv.Itoa(resp.StatusCode))
+				}
+				return resp, err
+			})
+		}
+	}
+	srv := newTestServer(t, func(w http.ResponseWriter, _ *http.Request, req recordedRequest) {
+		if req.N < 3 {
+			writeStatus(w, 503)
+			return
+		}
+		writeStatus(w, 200)
+	})
+	base := srv.Client().Transport
+	given := &http.Client{Transport: roundTripFunc(func(r *http.Request) (*http.Response, error) {
+		record("transport")
+		return base.RoundTrip(r)
+	})}
+	c := newTestClient(t, srv, WithAPIToken(testAPIToken), WithHTTPClient(given), WithMiddleware(mw("A")), WithMiddleware(mw("B")))
+	_, err := c.User.Invites.Get(context.Background(), testInviteID)
+	require.NoError(t, err)
+	auth := "Bearer " + testAPIToken
+	attempt := func(status int) []string {
+		return []string{"A>" + auth, "B>" + auth, "transport", "<B" + strconv.Itoa(status), "<A" + strconv.Itoa(status)}
+	}
+	want := append(append(attempt(503), attempt(503)...), attempt(200)...)
+	mu.Lock()
+	assert.Equal(t, want, trace, "first middleware outermost, each attempt seen, the given transport innermost")
+	mu.Unlock()
+}
+
+// A middleware that responds by itself shows it wraps the transport: no
+// request reaches the network.
+func TestTransport_MiddlewareShortCircuit(t *testing.T) {
+	t.Parallel()
+	srv := newTestServer(t, nil)
+	var calls atomic.Int64
+	c := newTestClient(t, srv, WithAPIToken(testAPIToken), WithMiddleware(func(http.RoundTripper) http.RoundTripper {
+		return roundTripFunc(func(r *http.Request) (*http.Response, error) {
+			calls.Add(1)
+			body := inviteBody("fromMiddleware", InviteStatusPending)
+			return &http.Response{StatusCode: 200, Header: http.Header{"Content-Type": {"application/json"}},
+				Body: io.NopCloser(strings.NewReader(body)), ContentLength: int64(len(body)), Request: r}, nil
+		})
+	}))
+	inv, err := c.User.Invites.Get(context.Background(), testInviteID)
+	require.NoError(t, err)
+	assert.Equal(t, "fromMiddleware", inv.ID)
+	assert.Equal(t, int64(1), calls.Load())
+	assert.Zero(t, srv.count())
+}
+
+// A client given with WithHTTPClient whose own CheckRedirect refuses a
+// redirect gets the refused redirect as a *ResponseError, and the PATCH is
+// sent once, never retried as if its response were lost.
+func TestTransport_UserCheckRedirectRefuses(t *testing.T) {
+	t.Parallel()
+	srv := newTestServer(t, func(w http.ResponseWriter, r *http.Request, _ recordedRequest) {
+		http.Redirect(w, r, "/client/v4/user/invites/"+testInviteID+"x", http.StatusTemporaryRedirect)
+	})
+	hc := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return errors.New("no redirects here") }}
+	c := newTestClient(t, srv, WithAPIToken(testAPIToken), WithHTTPClient(hc))
+	_, err := c.User.Invites.Accept(context.Background(), testInviteID)
+	var re *ResponseError
+	require.ErrorAs(t, err, &re)
+	assert.Equal(t, http.StatusTemporaryRedirect, re.StatusCode)
+	assert.Contains(t, re.Reason, "not followed")
+	assert.EqualValues(t, 1, srv.count(), "the PATCH was sent once")
+}
