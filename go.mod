@@ -1,6 +1,6 @@
 module github.com/seed-b6b9b3cb/cloudflare-go
 
-go 1.23.0
+go 1.24.0
 
 require (
 	github.com/google/go-querystring v1.2.0

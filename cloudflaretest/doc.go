@@ -18,7 +18,11 @@
 //		}
 //	}
 //
-// [NewServer] listens on 127.0.0.1 and serves, under /client/v4/:
+// [NewServer] listens on 127.0.0.1 and serves plain HTTP/1.1;
+// [NewTLSServer] serves the same over TLS with a certificate it makes,
+// negotiating HTTP/2 with clients that offer it and HTTP/1.1 with the
+// others ([Server.Client] trusts the certificate; [Server.Certificate]
+// gives it to other clients). Both serve, under /client/v4/:
 //
 //	GET   /client/v4/user/invites               list, with result_info
 //	GET   /client/v4/user/invites/{invite_id}   one invitation
@@ -70,6 +74,18 @@
 // [RateLimited], [ServerError], [BadGatewayHTML], [Malformed], [Slow],
 // [DropConnection] and [Redirect] build the common ones. [WithLatency] slows
 // every answer.
+//
+// Over HTTP/2 ([NewTLSServer]), [ResetStream] resets a request's stream
+// with a chosen code ([ResetRefusedStream], [ResetInternalError],
+// [ResetCancel]), [GoAway] sends a graceful GOAWAY in the middle of the
+// calls on a connection, and [WithMaxConcurrentStreams] limits the streams
+// of a connection. What Go's client does with them: a refused stream is
+// sent again by net/http itself (at once, then after 1 s, 2 s, ...), so the
+// caller sees it only when every try is refused; other resets reach the
+// caller as an error; after a GOAWAY the streams already open finish and
+// new ones go to a new connection; with a small limit, streams sent on a
+// new connection before the server's SETTINGS arrive are refused and sent
+// again.
 //
 // # Error codes
 //

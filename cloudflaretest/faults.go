@@ -8,12 +8,13 @@ import (
 
 // Fault describes an answer that goes wrong. Queue faults with
 // [Server.FailNext]; the helpers [RateLimited], [ServerError],
-// [BadGatewayHTML], [Malformed], [Slow], [DropConnection] and [Redirect]
-// build the common ones.
+// [BadGatewayHTML], [Malformed], [Slow], [DropConnection], [Redirect],
+// [ResetStream] and [GoAway] build the common ones.
 //
 // A fault is applied in this order: Commit, Delay, then the first of Drop,
-// RedirectTo, Truncate, and Status or Body. A fault with none of these four
-// answers normally after its Delay.
+// Reset, RedirectTo, Truncate, and Status or Body. A fault with none of
+// these answers normally after its Delay. GoAway applies to whatever answer
+// is sent.
 type Fault struct {
 	// Status is the HTTP status of the answer. Zero means 200 when Body or
 	// Truncate is set, and 307 with RedirectTo.
@@ -27,8 +28,20 @@ type Fault struct {
 	// Delay is waited before anything else is done; it ends early, with no
 	// answer, when the client goes away or the server closes.
 	Delay time.Duration
-	// Drop hijacks the connection and closes it without answering.
+	// Drop hijacks the connection and closes it without answering. HTTP/2
+	// connections cannot be hijacked: there the stream is reset with
+	// INTERNAL_ERROR instead, as a proxy does when its backend dies.
 	Drop bool
+	// Reset, over HTTP/2, resets the request's stream with this error code
+	// (RST_STREAM) instead of answering; over HTTP/1.1 it closes the
+	// connection without answering, as Drop does.
+	Reset ResetCode
+	// GoAway makes the server close the connection gracefully after this
+	// answer: over HTTP/2 it sends GOAWAY (NO_ERROR) at once, finishes the
+	// streams the client had opened before it, and processes no stream the
+	// client opens after it (Go's client sends those again on a new
+	// connection); over HTTP/1.1 the answer says "Connection: close".
+	GoAway bool
 	// Truncate sends the first half of a JSON body as a complete answer
 	// (its Content-Length matches), so the client reads broken JSON rather
 	// than a broken connection. The body cut is Body when set, else the
@@ -100,9 +113,14 @@ func (s *Server) serveFault(w http.ResponseWriter, in *incoming, f Fault) {
 		real = &resp
 	}
 	s.pause(in.r.Context(), f.Delay)
+	if f.GoAway {
+		w.Header().Set("Connection", "close")
+	}
 	switch {
 	case f.Drop:
 		drop(w)
+	case f.Reset != 0:
+		reset(w, in.r, f.Reset)
 	case f.RedirectTo != "":
 		s.send(w, in, response{status: orDefault(f.Status, http.StatusTemporaryRedirect), header: withHeader(f.Header, "Location", f.RedirectTo)}, &f)
 	case f.Truncate:
@@ -125,6 +143,36 @@ func drop(w http.ResponseWriter) {
 		panic(http.ErrAbortHandler)
 	}
 	_ = conn.Close()
+}
+
+// ResetCode is an HTTP/2 error code a [Fault] resets a stream with
+// (RFC 9113, section 7).
+type ResetCode uint32
+
+// The reset codes a client treats differently.
+const (
+	// ResetInternalError (0x2) says the server failed: the request may have
+	// been processed.
+	ResetInternalError ResetCode = 0x2
+	// ResetRefusedStream (0x7) says the server did not process the request
+	// at all, so any request may be sent again.
+	ResetRefusedStream ResetCode = 0x7
+	// ResetCancel (0x8) says the stream is no longer needed.
+	ResetCancel ResetCode = 0x8
+)
+
+// reset resets the request's HTTP/2 stream with code: the handler's panic
+// makes net/http write RST_STREAM with INTERNAL_ERROR, and the TLS
+// connection (see tls.go) rewrites the code. Over HTTP/1.1 it drops the
+// connection.
+func reset(w http.ResponseWriter, r *http.Request, code ResetCode) {
+	c := connOf(r)
+	if r.ProtoMajor != 2 || c == nil {
+		drop(w)
+		return
+	}
+	c.resetNext(uint32(code))
+	panic(http.ErrAbortHandler)
 }
 
 // truncated returns the first half of the body Truncate cuts.
@@ -236,6 +284,17 @@ func Slow(d time.Duration) Fault { return Fault{Delay: d} }
 // a connection it reused closes before any answer: for the client to see a
 // dropped GET on a reused connection, queue the fault twice.
 func DropConnection() Fault { return Fault{Drop: true} }
+
+// ResetStream returns a fault that resets the request's HTTP/2 stream with
+// code instead of answering (see [Fault].Reset). With [ResetRefusedStream],
+// Go's HTTP/2 client sends the request again by itself, at once, so the
+// caller sees a success unless every try is refused.
+func ResetStream(code ResetCode) Fault { return Fault{Reset: code} }
+
+// GoAway returns a fault that answers normally and then closes the
+// connection gracefully: an HTTP/2 GOAWAY in the middle of the calls on
+// that connection (see [Fault].GoAway).
+func GoAway() Fault { return Fault{GoAway: true} }
 
 // Redirect returns a fault answering with a redirect of the given status
 // (such as 301, 302, 307 or 308; zero means 307) to url. It panics for an

@@ -14,6 +14,9 @@ const Masked = "[masked]"
 type Request struct {
 	// Method is the HTTP method, such as "PATCH".
 	Method string
+	// Proto is the protocol the request came with: "HTTP/1.1", or
+	// "HTTP/2.0" on a [NewTLSServer] server to a client that negotiated it.
+	Proto string
 	// Path is the decoded URL path, such as
 	// "/client/v4/user/invites/4f5f0c14a2a41d5063dd301b2f829f04".
 	Path string
@@ -30,6 +33,7 @@ type Request struct {
 func (s *Server) record(in *incoming) {
 	req := Request{
 		Method: in.r.Method,
+		Proto:  in.r.Proto,
 		Path:   in.r.URL.Path,
 		Query:  in.r.URL.Query(),
 		Header: maskHeader(in.r.Header),
@@ -60,6 +64,7 @@ func (s *Server) Requests() []Request {
 	for i, r := range s.requests {
 		out[i] = Request{
 			Method: r.Method,
+			Proto:  r.Proto,
 			Path:   r.Path,
 			Query:  cloneValues(r.Query),
 			Header: r.Header.Clone(),

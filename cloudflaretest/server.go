@@ -2,6 +2,8 @@ package cloudflaretest
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"io"
 	"log"
@@ -38,18 +40,22 @@ const apiPrefix = "/client/v4/"
 const maxBodyBytes = 64 << 10
 
 // Server is a fake of Cloudflare's user-invitations API, listening on
-// 127.0.0.1. Create one with [NewServer] and stop it with [Server.Close].
-// All its methods are safe for concurrent use, with each other and with the
-// requests it is answering.
+// 127.0.0.1. Create one with [NewServer] (plain HTTP/1.1) or [NewTLSServer]
+// (TLS, HTTP/2 or HTTP/1.1) and stop it with [Server.Close]. All its methods
+// are safe for concurrent use, with each other and with the requests it is
+// answering.
 type Server struct {
 	// URL is the API root to give a client, such as
-	// "http://127.0.0.1:41234/client/v4/", with a trailing slash.
+	// "http://127.0.0.1:41234/client/v4/", with a trailing slash; it starts
+	// with https:// for a server made by NewTLSServer.
 	URL string
 
 	cfg    serverConfig
 	srv    *http.Server
-	served chan struct{} // closed when Serve returns
-	done   chan struct{} // closed when Close starts
+	cert   *x509.Certificate // nil for a plain server
+	hc     *http.Client      // trusts cert; nil for a plain server
+	served chan struct{}     // closed when Serve returns
+	done   chan struct{}     // closed when Close starts
 	conns  sync.WaitGroup
 	once   sync.Once
 
@@ -67,6 +73,7 @@ type serverConfig struct {
 	noSeed            bool
 	now               func() time.Time
 	latency           time.Duration
+	maxStreams        int
 	observe           func(exchange) // set only by this package's tests
 }
 
@@ -112,6 +119,15 @@ func WithLatency(d time.Duration) ServerOption {
 	return func(c *serverConfig) { c.latency = d }
 }
 
+// WithMaxConcurrentStreams sets how many HTTP/2 streams a client may have
+// open at once on one connection of a [NewTLSServer] server (the server
+// announces it in its SETTINGS frame; the default is net/http's, 250). Go's
+// client opens more connections when one is full. It has no effect on
+// HTTP/1.1.
+func WithMaxConcurrentStreams(n int) ServerOption {
+	return func(c *serverConfig) { c.maxStreams = n }
+}
+
 // withObserver makes the server report every answer it writes; it is for
 // this package's tests.
 func withObserver(f func(exchange)) ServerOption {
@@ -125,6 +141,8 @@ func (c *serverConfig) check() string {
 		return "WithNow: nil clock"
 	case c.latency < 0:
 		return "WithLatency: negative duration"
+	case c.maxStreams < 0:
+		return "WithMaxConcurrentStreams: negative"
 	case (c.email == "") != (c.key == ""):
 		return "WithCredentials: give both an email and a key, or neither"
 	case c.email != "" && !wellFormedEmail(c.email):
@@ -139,24 +157,37 @@ func (c *serverConfig) check() string {
 	return ""
 }
 
-// NewServer starts a fake API on 127.0.0.1 with the seed invitations (see
-// [SeedInvites]) unless [WithoutSeed] is given, and returns it. Stop it with
-// [Server.Close], typically in t.Cleanup. Like httptest.NewServer, it panics
-// if it cannot listen or an option is invalid.
+// NewServer starts a fake API on 127.0.0.1, over plain HTTP/1.1, with the
+// seed invitations (see [SeedInvites]) unless [WithoutSeed] is given, and
+// returns it. Stop it with [Server.Close], typically in t.Cleanup. Like
+// httptest.NewServer, it panics if it cannot listen or an option is invalid.
 func NewServer(opts ...ServerOption) *Server {
+	return newServer("NewServer", false, opts)
+}
+
+// NewTLSServer is like [NewServer], over TLS with a self-signed certificate
+// it makes for 127.0.0.1, ::1 and localhost. It negotiates HTTP/2 with
+// clients that offer it in ALPN ("h2", as Go's default transport does) and
+// HTTP/1.1 with the others. [Server.Client] returns a client that trusts the
+// certificate; [Server.Certificate] gives it to other clients.
+func NewTLSServer(opts ...ServerOption) *Server {
+	return newServer("NewTLSServer", true, opts)
+}
+
+func newServer(name string, useTLS bool, opts []ServerOption) *Server {
 	cfg := serverConfig{email: DefaultEmail, key: DefaultAPIKey, token: DefaultToken, now: time.Now}
 	for _, o := range opts {
 		if o == nil {
-			panic("cloudflaretest: NewServer: nil ServerOption")
+			panic("cloudflaretest: " + name + ": nil ServerOption")
 		}
 		o(&cfg)
 	}
 	if reason := cfg.check(); reason != "" {
-		panic("cloudflaretest: NewServer: " + reason)
+		panic("cloudflaretest: " + name + ": " + reason)
 	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
-		panic("cloudflaretest: NewServer: cannot listen on 127.0.0.1: " + err.Error())
+		panic("cloudflaretest: " + name + ": cannot listen on 127.0.0.1: " + err.Error())
 	}
 	s := &Server{
 		URL:     "http://" + ln.Addr().String() + apiPrefix,
@@ -177,12 +208,61 @@ func NewServer(opts ...ServerOption) *Server {
 		ConnState:         s.connState,
 		ErrorLog:          log.New(io.Discard, "", 0),
 	}
+	if useTLS {
+		ln = s.startTLS(name, ln)
+	}
 	go func() {
 		defer close(s.served)
 		_ = s.srv.Serve(ln)
 	}()
 	return s
 }
+
+// startTLS makes the server's certificate and returns a listener that
+// terminates TLS; the http.Server then serves HTTP/1.1, and HTTP/2 to
+// clients that negotiated it (see tls.go).
+func (s *Server) startTLS(name string, ln net.Listener) net.Listener {
+	cert, leaf, err := newCertificate()
+	if err != nil {
+		_ = ln.Close()
+		panic("cloudflaretest: " + name + ": cannot make a certificate: " + err.Error())
+	}
+	s.cert = leaf
+	s.URL = "https://" + ln.Addr().String() + apiPrefix
+	var protocols http.Protocols
+	protocols.SetHTTP1(true)
+	protocols.SetUnencryptedHTTP2(true)
+	s.srv.Protocols = &protocols
+	s.srv.HTTP2 = &http.HTTP2Config{MaxConcurrentStreams: s.cfg.maxStreams}
+	s.srv.ConnContext = connContext
+	pool := x509.NewCertPool()
+	pool.AddCert(leaf)
+	s.hc = &http.Client{Transport: &http.Transport{
+		// Tuned as the SDK's own transport is, so that many concurrent
+		// callers reuse connections.
+		DialContext:         (&net.Dialer{Timeout: 30 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
+		TLSClientConfig:     &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12},
+		TLSHandshakeTimeout: 10 * time.Second,
+		ForceAttemptHTTP2:   true,
+		MaxIdleConns:        256,
+		MaxIdleConnsPerHost: 128,
+		IdleConnTimeout:     90 * time.Second,
+	}}
+	return tlsListener{Listener: ln, config: &tls.Config{
+		Certificates: []tls.Certificate{cert},
+		NextProtos:   []string{"h2", "http/1.1"},
+		MinVersion:   tls.VersionTLS12,
+	}}
+}
+
+// Certificate returns the certificate of a server made by [NewTLSServer],
+// for clients other than [Server.Client] to trust, or nil for a plain
+// server:
+//
+//	pool := x509.NewCertPool()
+//	pool.AddCert(srv.Certificate())
+//	transport.TLSClientConfig = &tls.Config{RootCAs: pool}
+func (s *Server) Certificate() *x509.Certificate { return s.cert }
 
 // connState counts open connections so Close can wait for all of them. A
 // connection that arrives once Close has begun is closed at once.
@@ -213,13 +293,20 @@ func (s *Server) Close() {
 		_ = s.srv.Close()
 		<-s.served
 		s.conns.Wait()
+		if s.hc != nil {
+			s.hc.CloseIdleConnections()
+		}
 	})
 }
 
 // Client returns a client of the SDK wired to the fake: its base URL is
 // s.URL and its credentials are the fake's email and API key (or its token,
-// when API-key authentication is off). opts are applied after these, so they
-// override them: a different email or key replaces the fake's one.
+// when API-key authentication is off). For a server made by [NewTLSServer]
+// it sends with an *http.Client of the server's own, whose transport trusts
+// the server's certificate and negotiates HTTP/2; its connections are closed
+// by [Server.Close]. opts are applied after these, so they override them: a
+// different email or key replaces the fake's one, and a
+// [cloudflare.WithHTTPClient] must then trust [Server.Certificate] itself.
 //
 // The SDK refuses a token together with a key, so when opts carry
 // credentials of their own that cannot be mixed with the fake's (such as
@@ -227,6 +314,9 @@ func (s *Server) Close() {
 // alone. Either way credentials never come from the environment.
 func (s *Server) Client(opts ...cloudflare.Option) (*cloudflare.Client, error) {
 	base := []cloudflare.Option{cloudflare.WithBaseURL(s.URL)}
+	if s.hc != nil {
+		base = append(base, cloudflare.WithHTTPClient(s.hc))
+	}
 	ours := []cloudflare.Option{cloudflare.WithAPIEmail(s.cfg.email), cloudflare.WithAPIKey(s.cfg.key)}
 	if s.cfg.key == "" {
 		ours = []cloudflare.Option{cloudflare.WithAPIToken(s.cfg.token)}
