@@ -13,7 +13,7 @@ import (
 )
 
 // Version is the version of this SDK, sent in the User-Agent header.
-const Version = "0.1.0"
+const Version = "0.2.0"
 
 // Client talks to the Cloudflare API. Create one with [NewClient] and share
 // it: it is safe for concurrent use and reuses connections.

@@ -3,6 +3,8 @@ package cloudflare
 import (
 	"fmt"
 	"net/http"
+	"os"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -63,4 +65,15 @@ func TestNewClient_Defaults(t *testing.T) {
 	require.NotNil(t, client.User)
 	require.NotNil(t, client.User.Invites)
 	assert.Same(t, client, client.User.Invites.client)
+}
+
+// TestVersionMatchesChangelog checks that Version is the top release of
+// CHANGELOG.md, so the User-Agent names the version the changelog describes.
+func TestVersionMatchesChangelog(t *testing.T) {
+	t.Parallel()
+	b, err := os.ReadFile("CHANGELOG.md")
+	require.NoError(t, err)
+	m := regexp.MustCompile(`(?m)^## \[(\d+\.\d+\.\d+)\] - \d{4}-\d{2}-\d{2}$`).FindSubmatch(b)
+	require.NotNil(t, m, "CHANGELOG.md has no release heading such as ## [1.2.3] - 2006-01-02")
+	assert.Equal(t, string(m[1]), Version, "Version and the top entry of CHANGELOG.md")
 }
