@@ -1,6 +1,6 @@
 module example.com/vendorcheck
 
-go 1.23.0
+go 1.24.0
 
 require github.com/seed-b6b9b3cb/cloudflare-go v0.0.0
 
