@@ -345,7 +345,8 @@ func chaosAttemptsOf(err error) int {
 func TestChaos(t *testing.T) {
 	ignore := goleak.IgnoreCurrent()
 
-	srv := cloudflaretest.NewServer()
+	// List asks for pages, so the fake pages.
+	srv := cloudflaretest.NewServer(cloudflaretest.WithPageSize(chaosPerPage))
 	t.Cleanup(srv.Close) // in case the test stops early; Close is idempotent
 	readIDs := make([]string, chaosReadInvites)
 	for i := range readIDs {
@@ -517,7 +518,7 @@ func TestChaos(t *testing.T) {
 				problem("Get %s (call %d) returned neither an invitation nor an error", c.id, i)
 			case r.inv.ID != c.id:
 				problem("Get %s (call %d) returned invitation %s", c.id, i, r.inv.ID)
-			case string(r.inv.Status) != final[c.id].Status:
+			case r.inv.Status != final[c.id].Status:
 				problem("Get %s (call %d) returned status %s; the fake holds %s", c.id, i, r.inv.Status, final[c.id].Status)
 			}
 		case chaosList:
@@ -538,7 +539,7 @@ func TestChaos(t *testing.T) {
 				switch {
 				case !ok:
 					problem("List page %d (call %d) showed %s, which the fake does not hold", c.page, i, s.id)
-				case s.status != cloudflare.InviteStatusPending && string(s.status) != inv.Status:
+				case s.status != cloudflare.InviteStatusPending && s.status != inv.Status:
 					problem("List page %d (call %d) showed %s as %s; it ended %s", c.page, i, s.id, s.status, inv.Status)
 				}
 			}
@@ -549,13 +550,13 @@ func TestChaos(t *testing.T) {
 				problem("Edit %s (call %d) returned neither an invitation nor an error", c.id, i)
 			case r.err == nil && (r.inv.ID != c.id || r.inv.Status != c.status):
 				problem("Edit %s to %s (call %d) returned invitation %s with status %s", c.id, c.status, i, r.inv.ID, r.inv.Status)
-			case r.err == nil && got != string(c.status):
+			case r.err == nil && got != c.status:
 				problem("Edit %s to %s (call %d) succeeded, but the fake holds %s", c.id, c.status, i, got)
 			case r.err != nil && chaosCertainRefusal(r.err) && got != cloudflaretest.StatusPending:
 				problem("Edit %s to %s (call %d) was refused (%v), but the fake holds %s", c.id, c.status, i, r.err, got)
-			case r.err != nil && got != cloudflaretest.StatusPending && got != string(c.status):
+			case r.err != nil && got != cloudflaretest.StatusPending && got != c.status:
 				problem("Edit %s to %s (call %d) failed (%v), and the fake holds %s", c.id, c.status, i, r.err, got)
-			case r.err != nil && got == string(c.status):
+			case r.err != nil && got == c.status:
 				appliedButFailed++
 			case r.err != nil:
 				leftPending++

@@ -86,7 +86,7 @@ func ExampleInviteService_Edit() {
 }
 
 func ExampleInviteService_List() {
-	srv := cloudflaretest.NewServer()
+	srv := cloudflaretest.NewServer(cloudflaretest.WithPageSize(20)) // a server that pages
 	defer srv.Close()
 	client, err := srv.Client()
 	if err != nil {

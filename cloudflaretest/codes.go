@@ -64,9 +64,11 @@ const (
 	// CodeUnsupportedMediaType (415) answers a PATCH whose Content-Type is
 	// not application/json. The fake's own choice.
 	CodeUnsupportedMediaType = 1104
-	// CodeInvalidPaging (400) answers a list whose page is not a whole
-	// number of at least 1, or whose per_page is not one from 1 to 50. The
-	// fake's own choice.
+	// CodeInvalidPaging (400) answers, from a fake made with
+	// [WithPageSize], a list whose page is not a whole number of at least
+	// 1, or whose per_page is not one from 1 to the largest allowed. The
+	// fake's own choice, as are the paging parameters themselves: the API
+	// reference lists none.
 	CodeInvalidPaging = 1105
 	// CodeBodyTooLarge (413) answers a request body over 64 KiB. The fake's
 	// own choice.

@@ -28,6 +28,9 @@
 //	GET   /client/v4/user/invites/{invite_id}   one invitation
 //	PATCH /client/v4/user/invites/{invite_id}   {"status":"accepted"|"rejected"}
 //
+// [WithListener] serves on a listener of your choosing, and
+// [Server.Handler] serves the same fake from a server of your own.
+//
 // Every answer is the Cloudflare envelope (success, errors, messages, result,
 // and result_info on a list) with Content-Type application/json and a CF-Ray
 // header. Error answers have "result": null and "messages": []. The answers
@@ -39,16 +42,27 @@
 // A new server holds the seed invitations of [SeedInvites]: the API
 // reference's example, pending ([SeedInviteID]); a second pending one
 // ([SeedPendingInviteID]); one already accepted ([SeedAcceptedInviteID]); and
-// one expired ([SeedExpiredInviteID]). [WithoutSeed] starts empty.
-// [Server.AddInvite] adds or replaces invitations; [Server.Invite] and
-// [Server.Invites] read them back for assertions.
+// one expired ([SeedExpiredInviteID]). [WithoutSeed] starts empty and
+// [WithSeed] with invitations of your own. [Server.AddInvite] adds or
+// replaces invitations and [Server.RemoveInvite] deletes one;
+// [Server.Invite] and [Server.Invites] read them back for assertions.
+// [Server.Reset] puts back the seed and forgets requests and faults, so one
+// server can serve several tests in turn. An [Invite] encodes to and decodes
+// from the API's JSON.
 //
 // A PATCH moves a pending invitation to accepted or rejected. A pending
-// invitation whose ExpiresOn has passed by the server's clock ([WithNow])
-// is expired: it reads as such, and answering it fails. Answering an
-// invitation that is not pending fails too.
+// invitation whose ExpiresOn has passed by the server's clock ([WithNow],
+// or [Server.SetNow] to stop it at a given time) is expired: it reads as
+// such, and answering it fails. Answering an invitation that is not
+// pending fails too. Those two failures are not documented by the API
+// reference: their statuses and codes are the fake's own.
 //
-// The list honours page (default 1) and per_page (default 20, at most 50).
+// The list is answered as the API reference documents it, with no query
+// parameters: every invitation in one answer, with a result_info that says
+// so (page 1, per_page and count the number of invitations, total_count the
+// same). [WithPageSize] makes the fake page instead, so code that pages can
+// be tested: it then honours page and per_page. Those parameters, their
+// limits and [CodeInvalidPaging] are the fake's own choice.
 //
 // # Authentication
 //
@@ -64,7 +78,8 @@
 // # Requests
 //
 // [Server.Requests] returns every request received, with the values of
-// X-Auth-Key and Authorization replaced by [Masked].
+// X-Auth-Key and Authorization replaced by [Masked], and the status each
+// was answered with.
 //
 // # Faults
 //
@@ -72,8 +87,17 @@
 // drop the connection, redirect, cut the JSON in half, or answer any status,
 // header and body, after handling the request (Commit) or instead of it.
 // [RateLimited], [ServerError], [BadGatewayHTML], [Malformed], [Slow],
-// [DropConnection] and [Redirect] build the common ones. [WithLatency] slows
-// every answer.
+// [DropConnection] and [Redirect] build the common ones. A fault answers
+// the next requests whatever they are, or only those its [Target]s select:
+// by method ([OnMethod]), path ([OnPath]), invitation ([OnInvite]) or any
+// predicate, so a fault meant for a PATCH never hits a concurrent GET.
+// [WithLatency] slows every answer.
+//
+// Faults are deterministic: each answers exactly the requests asked, and a
+// dropped connection fails exactly one request (Go's transport does not
+// send it again unseen). [Server.Client] retries after 1 to 16 ms rather
+// than the SDK's 0.5 to 8 s, so a test with injected faults runs in
+// milliseconds.
 //
 // Over HTTP/2 ([NewTLSServer]), [ResetStream] resets a request's stream
 // with a chosen code ([ResetRefusedStream], [ResetInternalError],
@@ -112,7 +136,7 @@
 //	1102   400   CodeInviteExpired               answering an expired invite                 the fake's own
 //	1103   400   CodeInvalidStatus               "status" missing, or not accepted/rejected  the fake's own
 //	1104   415   CodeUnsupportedMediaType        PATCH Content-Type not application/json     the fake's own
-//	1105   400   CodeInvalidPaging               bad page or per_page                        the fake's own
+//	1105   400   CodeInvalidPaging               bad page or per_page (WithPageSize only)    the fake's own
 //	1106   413   CodeBodyTooLarge                request body over 64 KiB                    the fake's own
 //	1107   any   CodeFault                       ServerError; a Fault with no Body           the fake's own
 //

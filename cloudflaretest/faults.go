@@ -3,13 +3,15 @@ package cloudflaretest
 import (
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 )
 
 // Fault describes an answer that goes wrong. Queue faults with
-// [Server.FailNext]; the helpers [RateLimited], [ServerError],
-// [BadGatewayHTML], [Malformed], [Slow], [DropConnection], [Redirect],
-// [ResetStream] and [GoAway] build the common ones.
+// [Server.FailNext], for any request or for those a [Target] selects; the
+// helpers [RateLimited], [ServerError], [BadGatewayHTML], [Malformed],
+// [Slow], [DropConnection], [Redirect], [ResetStream] and [GoAway] build the
+// common ones.
 //
 // A fault is applied in this order: Commit, Delay, then the first of Drop,
 // Reset, RedirectTo, Truncate, and Status or Body. A fault with none of
@@ -28,9 +30,10 @@ type Fault struct {
 	// Delay is waited before anything else is done; it ends early, with no
 	// answer, when the client goes away or the server closes.
 	Delay time.Duration
-	// Drop hijacks the connection and closes it without answering. HTTP/2
-	// connections cannot be hijacked: there the stream is reset with
-	// INTERNAL_ERROR instead, as a proxy does when its backend dies.
+	// Drop closes the connection without answering, after the start of an
+	// answer (see [DropConnection]). HTTP/2 connections cannot be hijacked:
+	// there the stream is reset with INTERNAL_ERROR instead, as a proxy does
+	// when its backend dies.
 	Drop bool
 	// Reset, over HTTP/2, resets the request's stream with this error code
 	// (RST_STREAM) instead of answering; over HTTP/1.1 it closes the
@@ -57,31 +60,76 @@ type Fault struct {
 	Commit bool
 }
 
-// queuedFault is a fault with the number of requests it still answers.
-type queuedFault struct {
-	fault Fault
-	left  int
+// Target selects the requests a queued fault may answer (see
+// [Server.FailNext]): it reports whether the fault applies to req. [OnMethod],
+// [OnPath] and [OnInvite] build the common ones; any func(Request) bool can
+// be given, such as one that looks at the body. It is called with the
+// request as recorded (see [Request]; Status is still 0), from the server's
+// goroutines, while no other fault can be taken: it must be safe for
+// concurrent use, must not modify req, and must not call [Server.FailNext]
+// or [Server.PendingFaults].
+type Target func(req Request) bool
+
+// OnMethod targets requests with the given method, such as "PATCH".
+func OnMethod(method string) Target {
+	method = strings.ToUpper(method)
+	return func(req Request) bool { return req.Method == method }
 }
 
-// FailNext makes the next n requests be answered by f instead of normally.
-// Calls add to a queue: faults are used in the order they were given, each
-// by exactly as many requests as asked, whichever routes the requests take
-// (requests are counted in the order the fake starts handling them). n of
-// zero or less does nothing. It is safe to call while requests are served.
-func (s *Server) FailNext(n int, f Fault) {
+// OnPath targets requests for the given path: relative to the API root,
+// such as "user/invites", or absolute, such as "/client/v4/user/invites".
+func OnPath(path string) Target {
+	if !strings.HasPrefix(path, "/") {
+		path = apiPrefix + path
+	}
+	return func(req Request) bool { return req.Path == path }
+}
+
+// OnInvite targets requests for the invitation with the given ID: its
+// GET and its PATCH, not the list.
+func OnInvite(id string) Target {
+	return OnPath("user/invites/" + id)
+}
+
+// queuedFault is a fault with the number of requests it still answers, and
+// the targets a request must all match for it.
+type queuedFault struct {
+	fault   Fault
+	left    int
+	targets []Target
+}
+
+// FailNext makes the next n requests that match every one of targets be
+// answered by f instead of normally; with no target, the next n requests
+// whatever they are. Calls add to a queue: a request is answered by the
+// first queued fault it matches, each fault by exactly as many requests as
+// asked (requests are taken in the order the fake starts handling them).
+// A fault meant for a PATCH is thus never used by a concurrent GET, or by
+// the read with which the SDK checks an uncertain answer:
+//
+//	srv.FailNext(1, cloudflaretest.ServerError(503), cloudflaretest.OnMethod("PATCH"), cloudflaretest.OnInvite(id))
+//
+// n of zero or less does nothing; a nil target panics. It is safe to call
+// while requests are served.
+func (s *Server) FailNext(n int, f Fault, targets ...Target) {
+	for _, t := range targets {
+		if t == nil {
+			panic("cloudflaretest: FailNext: nil Target")
+		}
+	}
 	if n <= 0 {
 		return
 	}
 	f.Header = f.Header.Clone()
-	s.mu.Lock()
-	s.faults = append(s.faults, queuedFault{fault: f, left: n})
-	s.mu.Unlock()
+	s.faultMu.Lock()
+	s.faults = append(s.faults, queuedFault{fault: f, left: n, targets: append([]Target(nil), targets...)})
+	s.faultMu.Unlock()
 }
 
 // PendingFaults returns how many requests queued faults will still answer.
 func (s *Server) PendingFaults() int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	s.faultMu.Lock()
+	defer s.faultMu.Unlock()
 	n := 0
 	for _, q := range s.faults {
 		n += q.left
@@ -89,20 +137,36 @@ func (s *Server) PendingFaults() int {
 	return n
 }
 
-// nextFault takes one use of the first queued fault.
-func (s *Server) nextFault() (Fault, bool) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if len(s.faults) == 0 {
-		return Fault{}, false
+// nextFault takes one use of the first queued fault whose targets all
+// match req.
+func (s *Server) nextFault(req *Request) (Fault, bool) {
+	s.faultMu.Lock()
+	defer s.faultMu.Unlock()
+	var view *Request // a copy for the targets, made once
+	for i := range s.faults {
+		q := &s.faults[i]
+		if len(q.targets) > 0 && view == nil {
+			view = s.copyRequest(req)
+		}
+		if !matchesAll(q.targets, view) {
+			continue
+		}
+		f := q.fault
+		if q.left--; q.left == 0 {
+			s.faults = append(s.faults[:i:i], s.faults[i+1:]...)
+		}
+		return f, true
 	}
-	q := &s.faults[0]
-	f := q.fault
-	if q.left--; q.left == 0 {
-		s.faults[0] = queuedFault{}
-		s.faults = s.faults[1:]
+	return Fault{}, false
+}
+
+func matchesAll(targets []Target, req *Request) bool {
+	for _, t := range targets {
+		if !t(*req) {
+			return false
+		}
 	}
-	return f, true
+	return true
 }
 
 // serveFault answers a request with f.
@@ -136,12 +200,26 @@ func (s *Server) serveFault(w http.ResponseWriter, in *incoming, f Fault) {
 	}
 }
 
-// drop closes the connection without answering.
+// droppedStart is what a dropped connection sends before it closes: the
+// start of an answer, a status line and no header. Go's transport silently
+// sends a request again on a new connection when a reused connection
+// closes before any byte of the answer; once a byte has come, the request
+// fails, so one fault is one failed request. A whole status line rather
+// than part of one: the client then fails with io.ErrUnexpectedEOF, which
+// says "connection lost while reading the answer", where a cut status line
+// reads as a malformed one, like a protocol error. The status is never
+// delivered as an answer.
+const droppedStart = "HTTP/1.1 502 Bad Gateway\r\n"
+
+// drop sends the start of an answer and closes the connection. Under
+// HTTP/2, which cannot hand over its connection, it resets the stream.
 func drop(w http.ResponseWriter) {
-	conn, _, err := http.NewResponseController(w).Hijack()
+	conn, buf, err := http.NewResponseController(w).Hijack()
 	if err != nil {
 		panic(http.ErrAbortHandler)
 	}
+	_, _ = buf.WriteString(droppedStart)
+	_ = buf.Flush()
 	_ = conn.Close()
 }
 
@@ -277,12 +355,12 @@ func Malformed() Fault { return Fault{Status: http.StatusOK, Truncate: true} }
 func Slow(d time.Duration) Fault { return Fault{Delay: d} }
 
 // DropConnection returns a fault that closes the connection without
-// answering. Set Commit on it to lose the answer of a request that took
-// effect.
-//
-// Go's HTTP transport itself resends a GET once, unseen by the client, when
-// a connection it reused closes before any answer: for the client to see a
-// dropped GET on a reused connection, queue the fault twice.
+// answering: the client reads a status line and then the end of the
+// connection (io.ErrUnexpectedEOF), so it knows the request was sent and
+// its answer lost. Go's transport does not send it again by itself, as it
+// would after a connection that closed with nothing read: one fault is one
+// failed request, retried or not by the SDK's own policy. Set Commit on it
+// to lose the answer of a request that took effect.
 func DropConnection() Fault { return Fault{Drop: true} }
 
 // ResetStream returns a fault that resets the request's HTTP/2 stream with

@@ -2,8 +2,10 @@ package cloudflaretest
 
 import (
 	"errors"
+	"io"
 	"net/http"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -241,19 +243,23 @@ func TestDropConnection(t *testing.T) {
 		require.ErrorAs(t, err, &re)
 		assert.Equal(t, 1, re.Attempts)
 	})
-	t.Run("GET on a reused connection is replayed by net/http", func(t *testing.T) {
+	t.Run("GET on a reused connection is not replayed by net/http", func(t *testing.T) {
 		t.Parallel()
 		f := setup(t)
 		_, err := f.client.User.Invites.Get(ctx, SeedInviteID)
 		require.NoError(t, err)
 		f.srv.FailNext(1, DropConnection())
 		_, err = f.client.User.Invites.Get(ctx, SeedInviteID, cloudflare.WithMaxRetries(0))
-		require.NoError(t, err, "Go's transport resends an idempotent request once when a reused connection dies")
-		assert.Len(t, f.srv.Requests(), 3)
+		var re *cloudflare.RequestError
+		require.ErrorAs(t, err, &re, "one drop reaches the SDK: Go's transport does not resend the GET")
+		assert.ErrorIs(t, err, io.ErrUnexpectedEOF, "the answer was cut after it started")
+		assert.Equal(t, []int{200, 0}, statuses(f.srv.Requests()), "one fault, one request")
 
-		f.srv.FailNext(2, DropConnection())
-		_, err = f.client.User.Invites.Get(ctx, SeedInviteID, cloudflare.WithMaxRetries(0))
-		assert.Error(t, err, "two drops reach the SDK")
+		f.srv.FailNext(1, DropConnection())
+		got, err := f.client.User.Invites.Get(ctx, SeedInviteID)
+		require.NoError(t, err, "the SDK retries the GET itself")
+		assert.Equal(t, SeedInviteID, got.ID)
+		assert.Equal(t, []int{200, 0, 0, 200}, statuses(f.srv.Requests()))
 	})
 }
 
@@ -432,4 +438,145 @@ func TestCustomFaults(t *testing.T) {
 	assert.Equal(t, 200, ae.StatusCode)
 	assert.True(t, ae.HasCode(CodeInviteNotFound))
 	assert.False(t, errors.Is(err, cloudflare.ErrNotFound), "ErrNotFound goes by HTTP status")
+}
+
+func TestTargetedFaults(t *testing.T) {
+	t.Parallel()
+	bodyHas := func(s string) Target {
+		return func(req Request) bool { return strings.Contains(string(req.Body), s) }
+	}
+	tests := []struct {
+		name    string
+		targets []Target
+		hit     []string // requests, as "METHOD path", that the fault answers
+	}{
+		{"untargeted: the next request", nil, []string{"GET user/invites"}},
+		{"by method", []Target{OnMethod("patch")}, []string{"PATCH user/invites/" + SeedPendingInviteID}},
+		{"by path", []Target{OnPath("user/invites/" + SeedAcceptedInviteID)}, []string{"GET user/invites/" + SeedAcceptedInviteID}},
+		{"by absolute path", []Target{OnPath("/client/v4/user/invites")}, []string{"GET user/invites"}},
+		{"by invite ID", []Target{OnInvite(SeedPendingInviteID)}, []string{"GET user/invites/" + SeedPendingInviteID}},
+		{"method and invite", []Target{OnMethod("PATCH"), OnInvite(SeedInviteID)}, []string{"PATCH user/invites/" + SeedInviteID}},
+		{"predicate on the body", []Target{bodyHas("rejected")}, []string{"PATCH user/invites/" + SeedInviteID}},
+		{"nothing matches", []Target{OnMethod("DELETE")}, nil},
+	}
+	requests := []struct{ method, path, body string }{
+		{"GET", "user/invites", ""},
+		{"GET", "user/invites/" + SeedPendingInviteID, ""},
+		{"GET", "user/invites/" + SeedAcceptedInviteID, ""},
+		{"PATCH", "user/invites/" + SeedPendingInviteID, `{"status":"accepted"}`},
+		{"PATCH", "user/invites/" + SeedInviteID, `{"status":"rejected"}`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			f := setup(t)
+			f.srv.FailNext(1, Fault{Status: http.StatusTeapot}, tt.targets...)
+			var hit []string
+			for _, r := range requests {
+				status, _, _ := f.do(t, r.method, r.path, jsonKeyAuth(), r.body)
+				if status == http.StatusTeapot {
+					hit = append(hit, r.method+" "+r.path)
+				}
+			}
+			assert.Equal(t, tt.hit, hit)
+			assert.Equal(t, 1-len(tt.hit), f.srv.PendingFaults())
+		})
+	}
+	f := setup(t)
+	assert.PanicsWithValue(t, "cloudflaretest: FailNext: nil Target", func() { f.srv.FailNext(1, Fault{}, nil) })
+}
+
+// TestTargetedFaultsSkipOtherRequests: a request takes the first fault
+// it matches, in the order given; faults it does not match stay queued.
+func TestTargetedFaultsSkipOtherRequests(t *testing.T) {
+	t.Parallel()
+	f := setup(t)
+	f.srv.FailNext(1, ServerError(503), OnMethod("PATCH"))
+	f.srv.FailNext(1, ServerError(500))
+	f.srv.FailNext(1, ServerError(502), OnMethod("PATCH"))
+	var got []int
+	for _, method := range []string{"GET", "GET", "PATCH", "PATCH", "PATCH"} {
+		path, body := "user/invites", ""
+		if method == "PATCH" {
+			path, body = "user/invites/"+SeedInviteID, `{"status":"accepted"}`
+		}
+		status, _, _ := f.do(t, method, path, jsonKeyAuth(), body)
+		got = append(got, status)
+	}
+	assert.Equal(t, []int{500, 200, 503, 502, 200}, got)
+}
+
+// TestTargetedFaultsUnderConcurrency: faults meant for PATCH requests are
+// never used by GETs running at the same time, and each answers exactly
+// one PATCH.
+func TestTargetedFaultsUnderConcurrency(t *testing.T) {
+	t.Parallel()
+	f := setup(t, WithoutSeed())
+	const n = 20
+	ids := make([]string, n)
+	for i := range ids {
+		ids[i] = f.srv.AddInvite(Invite{}).ID
+	}
+	f.srv.FailNext(n, ServerError(503), OnMethod("PATCH"))
+	var wg sync.WaitGroup
+	for _, id := range ids {
+		wg.Add(2)
+		go func() {
+			defer wg.Done()
+			_, err := f.client.User.Invites.Accept(ctx, id)
+			assert.NoError(t, err)
+		}()
+		go func() {
+			defer wg.Done()
+			_, err := f.client.User.Invites.Get(ctx, id, cloudflare.WithMaxRetries(0))
+			assert.NoError(t, err, "a GET never meets a PATCH's fault")
+		}()
+	}
+	wg.Wait()
+	assert.Zero(t, f.srv.PendingFaults())
+	count := map[string]int{}
+	for _, r := range f.srv.Requests() {
+		count[r.Method+" "+strconv.Itoa(r.Status)]++
+	}
+	assert.Equal(t, map[string]int{"GET 200": n, "PATCH 503": n, "PATCH 200": n}, count)
+}
+
+// TestTargetedFaultSparesTheReconcilingRead: a fault for the PATCH is not
+// taken by the GET with which Edit checks an uncertain answer.
+func TestTargetedFaultSparesTheReconcilingRead(t *testing.T) {
+	t.Parallel()
+	f := setup(t)
+	committed := ServerError(503)
+	committed.Commit = true
+	f.srv.FailNext(1, committed, OnMethod("PATCH"))
+	f.srv.FailNext(5, ServerError(500), OnMethod("PATCH"), OnInvite(SeedPendingInviteID))
+	inv, err := f.client.User.Invites.Accept(ctx, SeedInviteID)
+	require.NoError(t, err)
+	assert.Equal(t, cloudflare.InviteStatusAccepted, inv.Status)
+	var got []string
+	for _, r := range f.srv.Requests() {
+		got = append(got, r.Method+" "+strconv.Itoa(r.Status))
+	}
+	assert.Equal(t, []string{"PATCH 503", "PATCH 400", "GET 200"}, got)
+	assert.Equal(t, 5, f.srv.PendingFaults(), "the fault for another invitation is untouched")
+}
+
+// TestClientRetriesInMilliseconds: Server.Client's backoff is fast by
+// default and can be overridden.
+func TestClientRetriesInMilliseconds(t *testing.T) {
+	t.Parallel()
+	f := setup(t)
+	f.srv.FailNext(2, ServerError(503))
+	start := time.Now()
+	_, err := f.client.User.Invites.Get(ctx, SeedInviteID)
+	require.NoError(t, err)
+	assert.Less(t, time.Since(start), 400*time.Millisecond, "two retries at the SDK's default backoff take at least 1.5 s")
+	assert.Len(t, f.srv.Requests(), 3)
+
+	slow := f.newClient(t, cloudflare.WithRetryBackoff(100*time.Millisecond, 100*time.Millisecond))
+	f.srv.FailNext(1, ServerError(503))
+	start = time.Now()
+	_, err = slow.User.Invites.Get(ctx, SeedInviteID)
+	require.NoError(t, err)
+	assert.GreaterOrEqual(t, time.Since(start), 50*time.Millisecond, "a backoff given to Client wins (jitter may halve it)")
 }

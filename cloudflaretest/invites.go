@@ -11,22 +11,27 @@ import (
 	"strconv"
 	"time"
 	"unicode/utf8"
+
+	cloudflare "github.com/seed-b6b9b3cb/cloudflare-go"
 )
 
-// The statuses an invitation can have, as the API spells them.
+// The statuses an invitation can have: the SDK's constants under shorter
+// names, for tests that use this package.
 const (
 	// StatusPending is an invitation not answered yet.
-	StatusPending = "pending"
+	StatusPending = cloudflare.InviteStatusPending
 	// StatusAccepted is an invitation the user accepted.
-	StatusAccepted = "accepted"
+	StatusAccepted = cloudflare.InviteStatusAccepted
 	// StatusRejected is an invitation the user rejected.
-	StatusRejected = "rejected"
+	StatusRejected = cloudflare.InviteStatusRejected
 	// StatusExpired is an invitation not answered before its ExpiresOn.
-	StatusExpired = "expired"
+	StatusExpired = cloudflare.InviteStatusExpired
 )
 
 // Invite is an invitation as the fake stores it. It mirrors the schema's
-// invite, with the fake's own field types.
+// invite, with the fake's own field types. It encodes to and decodes from
+// JSON as the API sends an invitation (see [Invite.MarshalJSON]), so a file
+// of invitations saved from the API can seed the fake.
 type Invite struct {
 	// ID is the invite identifier tag: 1 to 32 ASCII letters, digits, '-'
 	// or '_'. AddInvite fills in 32 random hexadecimal digits when empty.
@@ -61,7 +66,7 @@ type Invite struct {
 	Roles []string
 	// Status is one of [StatusPending], [StatusAccepted], [StatusRejected]
 	// and [StatusExpired]. AddInvite fills in StatusPending when empty.
-	Status string
+	Status cloudflare.InviteStatus
 }
 
 // DefaultInviteLifetime is how long after InvitedOn an invitation added
@@ -158,7 +163,7 @@ func (s *Server) AddInvite(inv Invite) Invite {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	inv = s.withDefaults(inv)
-	if reason := checkInvite(inv); reason != "" {
+	if reason := checkInvite(inv, false); reason != "" {
 		panic("cloudflaretest: AddInvite: " + reason)
 	}
 	if _, ok := s.invites[inv.ID]; !ok {
@@ -178,7 +183,7 @@ func (s *Server) withDefaults(inv Invite) Invite {
 		inv.OrganizationID = randomHex()
 	}
 	if inv.InvitedOn.IsZero() {
-		inv.InvitedOn = s.cfg.now()
+		inv.InvitedOn = s.now()
 	}
 	inv.InvitedOn = inv.InvitedOn.UTC().Truncate(time.Second)
 	if inv.ExpiresOn.IsZero() {
@@ -223,8 +228,9 @@ func randomHex() string {
 	return hex.EncodeToString(b[:])
 }
 
-// checkInvite returns how inv breaks the schema, or "".
-func checkInvite(inv Invite) string {
+// checkInvite returns how inv breaks the schema, or "". With partial, an
+// empty ID or Status passes, as AddInvite fills them in.
+func checkInvite(inv Invite, partial bool) string {
 	limits := []struct {
 		field, value string
 		max          int
@@ -247,15 +253,15 @@ func checkInvite(inv Invite) string {
 		}
 	}
 	switch {
-	case !validID(inv.ID):
+	case !validID(inv.ID) && !(partial && inv.ID == ""):
 		return "ID must be 1 to 32 ASCII letters, digits, '-' or '_'"
-	case !knownStatus(inv.Status):
+	case !knownStatus(inv.Status) && !(partial && inv.Status == ""):
 		return fmt.Sprintf("unknown Status %q", inv.Status)
 	}
 	return ""
 }
 
-func knownStatus(s string) bool {
+func knownStatus(s cloudflare.InviteStatus) bool {
 	switch s {
 	case StatusPending, StatusAccepted, StatusRejected, StatusExpired:
 		return true
@@ -298,39 +304,64 @@ func (s *Server) Invites() []Invite {
 	return out
 }
 
+// RemoveInvite deletes the invitation with the given ID and reports
+// whether the fake held it. The API then answers 404 for it, as for an
+// invitation withdrawn by the organization.
+func (s *Server) RemoveInvite(id string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if _, ok := s.invites[id]; !ok {
+		return false
+	}
+	delete(s.invites, id)
+	for i, o := range s.order {
+		if o == id {
+			s.order = append(s.order[:i:i], s.order[i+1:]...)
+			break
+		}
+	}
+	return true
+}
+
 // expire marks a pending invitation whose ExpiresOn has passed as expired.
 // It is called with s.mu held.
 func (s *Server) expire(inv *Invite) {
-	if inv.Status == StatusPending && !s.cfg.now().Before(inv.ExpiresOn) {
+	if inv.Status == StatusPending && !s.now().Before(inv.ExpiresOn) {
 		inv.Status = StatusExpired
 	}
 }
 
-// Paging of the list: the defaults when page or per_page is absent, and the
-// largest per_page accepted.
-const (
-	defaultPerPage = 20
-	maxPerPage     = 50
-)
+// maxPerPage is the largest per_page a paging fake accepts, unless its
+// page size is larger (see WithPageSize).
+const maxPerPage = 50
 
-// list answers GET /user/invites.
+// list answers GET /user/invites: every invitation in one answer, or one
+// page of them with WithPageSize.
 func (s *Server) list(q url.Values) response {
+	all := s.Invites()
+	if s.cfg.pageSize == 0 {
+		return success(wireInvites(all), &wireResultInfo{Page: 1, PerPage: len(all), Count: len(all), TotalCount: len(all)})
+	}
 	page, ok := pagingParam(q, "page", 1, 1, 1<<30)
 	if !ok {
 		return failure(http.StatusBadRequest, info(CodeInvalidPaging, "Invalid page: must be a whole number of at least 1"))
 	}
-	perPage, ok := pagingParam(q, "per_page", defaultPerPage, 1, maxPerPage)
+	most := max(maxPerPage, s.cfg.pageSize)
+	perPage, ok := pagingParam(q, "per_page", s.cfg.pageSize, 1, most)
 	if !ok {
-		return failure(http.StatusBadRequest, info(CodeInvalidPaging, "Invalid per_page: must be a whole number from 1 to 50"))
+		return failure(http.StatusBadRequest, info(CodeInvalidPaging, "Invalid per_page: must be a whole number from 1 to "+strconv.Itoa(most)))
 	}
-	all := s.Invites()
 	start := min((page-1)*perPage, len(all))
 	end := min(start+perPage, len(all))
-	result := make([]*wireInvite, 0, end-start)
-	for _, inv := range all[start:end] {
-		result = append(result, toWire(inv))
+	return success(wireInvites(all[start:end]), &wireResultInfo{Page: page, PerPage: perPage, Count: end - start, TotalCount: len(all)})
+}
+
+func wireInvites(invites []Invite) []*wireInvite {
+	out := make([]*wireInvite, 0, len(invites))
+	for _, inv := range invites {
+		out = append(out, toWire(inv))
 	}
-	return success(result, &wireResultInfo{Page: page, PerPage: perPage, Count: len(result), TotalCount: len(all)})
+	return out
 }
 
 // pagingParam reads a whole-number query parameter in [lo, hi], or def when
@@ -378,7 +409,7 @@ func (s *Server) edit(id string, in *incoming) response {
 	case StatusExpired:
 		return failure(http.StatusBadRequest, info(CodeInviteExpired, "Invitation has expired"))
 	default:
-		return failure(http.StatusBadRequest, info(CodeInviteNotPending, "Invitation has already been "+inv.Status))
+		return failure(http.StatusBadRequest, info(CodeInviteNotPending, "Invitation has already been "+string(inv.Status)))
 	}
 	inv.Status = status
 	return success(toWire(*inv), nil)
@@ -386,7 +417,7 @@ func (s *Server) edit(id string, in *incoming) response {
 
 // parseEdit checks the Content-Type and body of a PATCH and returns the
 // status asked for.
-func parseEdit(in *incoming) (string, *response) {
+func parseEdit(in *incoming) (cloudflare.InviteStatus, *response) {
 	mt, _, err := mime.ParseMediaType(in.r.Header.Get("Content-Type"))
 	if err != nil || mt != "application/json" {
 		resp := failure(http.StatusUnsupportedMediaType, info(CodeUnsupportedMediaType, "Content-Type must be application/json"))
@@ -402,7 +433,7 @@ func parseEdit(in *incoming) (string, *response) {
 		resp := failure(http.StatusBadRequest, info(CodeInvalidStatus, "status is required").atPointer("/status"))
 		return "", &resp
 	}
-	var status string
+	var status cloudflare.InviteStatus
 	if err := json.Unmarshal(raw, &status); err != nil || (status != StatusAccepted && status != StatusRejected) {
 		resp := failure(http.StatusBadRequest, info(CodeInvalidStatus, `status must be "accepted" or "rejected"`).atPointer("/status"))
 		return "", &resp

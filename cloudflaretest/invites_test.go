@@ -1,6 +1,7 @@
 package cloudflaretest
 
 import (
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"strings"
@@ -78,7 +79,7 @@ func TestListSeed(t *testing.T) {
 	f := setup(t)
 	invites, info, err := f.client.User.Invites.List(ctx, nil)
 	require.NoError(t, err)
-	assert.Equal(t, &cloudflare.ResultInfo{Page: 1, PerPage: 20, Count: 4, TotalCount: 4}, info)
+	assert.Equal(t, &cloudflare.ResultInfo{Page: 1, PerPage: 4, Count: 4, TotalCount: 4}, info, "one page holds them all")
 	var got []string
 	for _, inv := range invites {
 		got = append(got, inv.ID+" "+string(inv.Status))
@@ -92,9 +93,38 @@ func TestListSeed(t *testing.T) {
 	assert.Equal(t, referenceInvite(), invites[0])
 }
 
-func TestListPaging(t *testing.T) {
+// TestListUnpaged: by default the fake answers the list as the API
+// reference documents it, with no query parameters: everything at once,
+// whatever the query says.
+func TestListUnpaged(t *testing.T) {
 	t.Parallel()
 	f := setup(t, WithoutSeed())
+	var ids []string
+	for i := range 57 {
+		ids = append(ids, f.srv.AddInvite(Invite{OrganizationName: fmt.Sprint("Org ", i)}).ID)
+	}
+	for _, params := range []*cloudflare.InviteListParams{nil, {PerPage: 3}, {Page: 2, PerPage: 3}, {Page: 9}} {
+		t.Run(fmt.Sprintf("%+v", params), func(t *testing.T) {
+			t.Parallel()
+			invites, info, err := f.client.User.Invites.List(ctx, params)
+			require.NoError(t, err)
+			got := []string{}
+			for _, inv := range invites {
+				got = append(got, inv.ID)
+			}
+			assert.Equal(t, ids, got)
+			assert.Equal(t, &cloudflare.ResultInfo{Page: 1, PerPage: 57, Count: 57, TotalCount: 57}, info)
+		})
+	}
+	for _, q := range []string{"page=0", "per_page=51", "page=abc", "direction=desc"} {
+		status, _, body := f.do(t, "GET", "user/invites?"+q, keyAuth(), "")
+		assert.Equal(t, 200, status, "%s is ignored; body: %s", q, body)
+	}
+}
+
+func TestListPaging(t *testing.T) {
+	t.Parallel()
+	f := setup(t, WithoutSeed(), WithPageSize(20))
 	var ids []string
 	for i := range 7 {
 		ids = append(ids, f.srv.AddInvite(Invite{OrganizationName: fmt.Sprint("Org ", i)}).ID)
@@ -129,29 +159,60 @@ func TestListPaging(t *testing.T) {
 	}
 }
 
-func TestListAllWalksEveryPage(t *testing.T) {
+func TestListAll(t *testing.T) {
 	t.Parallel()
-	f := setup(t)
-	for range 116 {
-		f.srv.AddInvite(Invite{})
+	tests := []struct {
+		name     string
+		opts     []ServerOption
+		requests int
+	}{
+		{"unpaged: one answer", nil, 1},
+		{"paged: pages of 50, 50 and 20", []ServerOption{WithPageSize(20)}, 3},
 	}
-	var got []string
-	for inv, err := range f.client.User.Invites.All(ctx) {
-		require.NoError(t, err)
-		got = append(got, inv.ID)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			f := setup(t, tt.opts...)
+			for range 116 {
+				f.srv.AddInvite(Invite{})
+			}
+			var got []string
+			for inv, err := range f.client.User.Invites.All(ctx) {
+				require.NoError(t, err)
+				got = append(got, inv.ID)
+			}
+			var want []string
+			for _, inv := range f.srv.Invites() {
+				want = append(want, inv.ID)
+			}
+			assert.Len(t, got, 120)
+			assert.Equal(t, want, got)
+			assert.Len(t, f.srv.Requests(), tt.requests)
+		})
 	}
-	var want []string
-	for _, inv := range f.srv.Invites() {
-		want = append(want, inv.ID)
-	}
-	assert.Len(t, got, 120)
-	assert.Equal(t, want, got)
-	assert.Len(t, f.srv.Requests(), 3, "pages of 50, 50 and 20")
+}
+
+func TestWithPageSize(t *testing.T) {
+	t.Parallel()
+	f := setup(t, WithPageSize(3))
+	invites, info, err := f.client.User.Invites.List(ctx, nil)
+	require.NoError(t, err)
+	assert.Len(t, invites, 3)
+	assert.Equal(t, &cloudflare.ResultInfo{Page: 1, PerPage: 3, Count: 3, TotalCount: 4}, info)
+	_, info, err = f.client.User.Invites.List(ctx, &cloudflare.InviteListParams{Page: 2})
+	require.NoError(t, err)
+	assert.Equal(t, &cloudflare.ResultInfo{Page: 2, PerPage: 3, Count: 1, TotalCount: 4}, info)
+
+	big := setup(t, WithPageSize(80))
+	status, _, body := big.do(t, "GET", "user/invites?per_page=80", keyAuth(), "")
+	assert.Equal(t, 200, status, "a page size over 50 raises the limit; body: %s", body)
+	status, _, body = big.do(t, "GET", "user/invites?per_page=81", keyAuth(), "")
+	assertError(t, status, body, 400, CodeInvalidPaging)
 }
 
 func TestListRefusesBadPaging(t *testing.T) {
 	t.Parallel()
-	f := setup(t)
+	f := setup(t, WithPageSize(20))
 	for _, q := range []string{"page=0", "page=-1", "page=abc", "page=", "page=1.5", "per_page=0", "per_page=51", "per_page=x", "per_page=", "page=99999999999999999999"} {
 		t.Run(q, func(t *testing.T) {
 			t.Parallel()
@@ -167,13 +228,25 @@ func TestListRefusesBadPaging(t *testing.T) {
 
 func TestListEmpty(t *testing.T) {
 	t.Parallel()
-	f := setup(t, WithoutSeed())
-	status, _, body := f.do(t, "GET", "user/invites", keyAuth(), "")
-	require.Equal(t, 200, status)
-	assert.JSONEq(t, `{"success":true,"errors":[],"messages":[],"result":[],"result_info":{"page":1,"per_page":20,"count":0,"total_count":0}}`, string(body))
-	invites, _, err := f.client.User.Invites.List(ctx, nil)
-	require.NoError(t, err)
-	assert.Empty(t, invites)
+	tests := []struct {
+		name, want string
+		opts       []ServerOption
+	}{
+		{"unpaged", `{"page":1,"per_page":0,"count":0,"total_count":0}`, nil},
+		{"paged", `{"page":1,"per_page":20,"count":0,"total_count":0}`, []ServerOption{WithPageSize(20)}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			f := setup(t, append(tt.opts, WithoutSeed())...)
+			status, _, body := f.do(t, "GET", "user/invites", keyAuth(), "")
+			require.Equal(t, 200, status)
+			assert.JSONEq(t, `{"success":true,"errors":[],"messages":[],"result":[],"result_info":`+tt.want+`}`, string(body))
+			invites, _, err := f.client.User.Invites.List(ctx, nil)
+			require.NoError(t, err)
+			assert.Empty(t, invites)
+		})
+	}
 }
 
 func TestEdit(t *testing.T) {
@@ -184,7 +257,7 @@ func TestEdit(t *testing.T) {
 		status     cloudflare.InviteStatus
 		httpStatus int
 		code       int
-		stored     string // the status the fake holds afterwards
+		stored     cloudflare.InviteStatus // the status the fake holds afterwards
 	}{
 		{"accept pending", SeedInviteID, cloudflare.InviteStatusAccepted, 200, 0, StatusAccepted},
 		{"reject pending", SeedPendingInviteID, cloudflare.InviteStatusRejected, 200, 0, StatusRejected},
@@ -441,4 +514,51 @@ func TestStateIsCopied(t *testing.T) {
 	assert.Equal(t, []string{"Account Administrator"}, SeedInvites()[0].Roles)
 	_, ok := f.srv.Invite("nope")
 	assert.False(t, ok)
+}
+
+func TestInviteJSONIsTheAPIs(t *testing.T) {
+	t.Parallel()
+	f := setup(t)
+	for _, id := range []string{SeedInviteID, SeedPendingInviteID} {
+		_, _, body := f.do(t, "GET", "user/invites/"+id, keyAuth(), "")
+		var env struct{ Result json.RawMessage }
+		require.NoError(t, json.Unmarshal(body, &env))
+		inv, _ := f.srv.Invite(id)
+		got, err := json.Marshal(inv)
+		require.NoError(t, err)
+		assert.JSONEq(t, string(env.Result), string(got), "MarshalJSON writes what the API sends")
+
+		var back Invite
+		require.NoError(t, json.Unmarshal(env.Result, &back))
+		assert.Equal(t, inv, back, "and UnmarshalJSON reads it back")
+	}
+}
+
+func TestInviteUnmarshalJSON(t *testing.T) {
+	t.Parallel()
+	var partial Invite
+	require.NoError(t, json.Unmarshal([]byte(`{"id":"abc","organization_id":"org-1","invited_member_id":null,"roles":[]}`), &partial))
+	assert.Equal(t, Invite{ID: "abc", OrganizationID: "org-1", Roles: []string{}}, partial, "fields left out stay empty for AddInvite to fill in")
+
+	tests := []struct{ name, json, want string }{
+		{"null", `null`, "not null"},
+		{"unknown field", `{"organisation_name":"x"}`, `unknown field "organisation_name"`},
+		{"bad time", `{"expires_on":"2030-01-01"}`, `expires_on "2030-01-01" is not an RFC 3339 time`},
+		{"bad status", `{"status":"cancelled"}`, `unknown Status "cancelled"`},
+		{"bad id", `{"id":"a/b"}`, "ID must be"},
+		{"wrong type", `{"roles":"Administrator"}`, "cannot unmarshal"},
+		{"too long", `{"organization_id":"` + strings.Repeat("0", 33) + `"}`, "OrganizationID is 33 characters"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			var inv Invite
+			err := json.Unmarshal([]byte(tt.json), &inv)
+			require.Error(t, err)
+			assert.Contains(t, err.Error(), tt.want)
+		})
+	}
+	var list []Invite
+	err := json.Unmarshal([]byte(`[{"id":"a"},null]`), &list)
+	assert.ErrorContains(t, err, "not null", "a null in a list is refused too")
 }

@@ -27,11 +27,17 @@ type Request struct {
 	Header http.Header
 	// Body is the request body, at most its first 64 KiB.
 	Body []byte
+	// Status is the HTTP status the fake answered with, whether by a fault
+	// or normally. It is 0 while the request is being answered, and for a
+	// request that got no status at all: its connection was dropped, or a
+	// delay ended because the client went away or the server closed.
+	Status int
 }
 
-// record appends the request to the log.
-func (s *Server) record(in *incoming) {
-	req := Request{
+// record appends the request to the log and returns its entry, whose
+// Status send sets.
+func (s *Server) record(in *incoming) *Request {
+	req := &Request{
 		Method: in.r.Method,
 		Proto:  in.r.Proto,
 		Path:   in.r.URL.Path,
@@ -41,6 +47,17 @@ func (s *Server) record(in *incoming) {
 	}
 	s.mu.Lock()
 	s.requests = append(s.requests, req)
+	s.mu.Unlock()
+	return req
+}
+
+// answered sets the status a recorded request was answered with.
+func (s *Server) answered(req *Request, status int) {
+	if req == nil {
+		return
+	}
+	s.mu.Lock()
+	req.Status = status
 	s.mu.Unlock()
 }
 
@@ -55,23 +72,37 @@ func maskHeader(h http.Header) http.Header {
 }
 
 // Requests returns a copy of every request received since the server
-// started or [Server.ResetRequests] was called, in the order they arrived.
-// Requests answered by a fault are included.
+// started or [Server.ResetRequests] or [Server.Reset] was called, in the
+// order they arrived, each with the status it was answered with. Requests
+// answered by a fault are included.
 func (s *Server) Requests() []Request {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	out := make([]Request, len(s.requests))
 	for i, r := range s.requests {
-		out[i] = Request{
-			Method: r.Method,
-			Proto:  r.Proto,
-			Path:   r.Path,
-			Query:  cloneValues(r.Query),
-			Header: r.Header.Clone(),
-			Body:   append([]byte(nil), r.Body...),
-		}
+		out[i] = *copyOf(r)
 	}
 	return out
+}
+
+// copyRequest returns a copy of a recorded request, taken under the lock.
+func (s *Server) copyRequest(r *Request) *Request {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return copyOf(r)
+}
+
+// copyOf returns a deep copy of r. It is called with s.mu held.
+func copyOf(r *Request) *Request {
+	return &Request{
+		Method: r.Method,
+		Proto:  r.Proto,
+		Path:   r.Path,
+		Query:  cloneValues(r.Query),
+		Header: r.Header.Clone(),
+		Body:   append([]byte(nil), r.Body...),
+		Status: r.Status,
+	}
 }
 
 func cloneValues(v url.Values) url.Values {

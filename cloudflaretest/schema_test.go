@@ -4,10 +4,12 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"net/http"
 	"os"
 	"reflect"
 	"regexp"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -541,4 +543,106 @@ func TestSchemaUsesOnlySupportedKeywords(t *testing.T) {
 	for name, s := range components {
 		walk(s.(map[string]any), name)
 	}
+}
+
+// TestSchemaCoversEveryAnswer provokes every kind of answer the fake gives,
+// plain and over TLS, unpaged and paged, so that the fixture validates each
+// one against the schema at cleanup; and it checks that every error code
+// the package declares was among them.
+func TestSchemaCoversEveryAnswer(t *testing.T) {
+	t.Parallel()
+	long := strings.Repeat("a", 33)
+	type req struct{ method, path, body string }
+	answers := []struct {
+		name string
+		req  req
+		auth http.Header
+		want int
+	}{
+		{"list", req{"GET", "user/invites", ""}, keyAuth(), 200},
+		{"list, page 2", req{"GET", "user/invites?page=2&per_page=3", ""}, keyAuth(), 200},
+		{"list, past the end", req{"GET", "user/invites?page=9", ""}, keyAuth(), 200},
+		{"list, bad paging", req{"GET", "user/invites?per_page=0", ""}, keyAuth(), 400},
+		{"get", req{"GET", "user/invites/" + SeedPendingInviteID, ""}, keyAuth(), 200},
+		{"get, unknown", req{"GET", "user/invites/" + strings.Repeat("0", 32), ""}, keyAuth(), 404},
+		{"patch", req{"PATCH", "user/invites/" + SeedInviteID, `{"status":"accepted"}`}, jsonKeyAuth(), 200},
+		{"patch, not pending", req{"PATCH", "user/invites/" + SeedAcceptedInviteID, `{"status":"accepted"}`}, jsonKeyAuth(), 400},
+		{"patch, expired", req{"PATCH", "user/invites/" + SeedExpiredInviteID, `{"status":"rejected"}`}, jsonKeyAuth(), 400},
+		{"patch, bad status", req{"PATCH", "user/invites/" + SeedPendingInviteID, `{"status":"pending"}`}, jsonKeyAuth(), 400},
+		{"patch, bad body", req{"PATCH", "user/invites/" + SeedPendingInviteID, `[]`}, jsonKeyAuth(), 400},
+		{"patch, bad content type", req{"PATCH", "user/invites/" + SeedPendingInviteID, `{"status":"accepted"}`}, keyAuth(), 415},
+		{"patch, too large", req{"PATCH", "user/invites/" + SeedPendingInviteID, strings.Repeat(" ", maxBodyBytes+1)}, jsonKeyAuth(), 413},
+		{"no route", req{"GET", "zones", ""}, keyAuth(), 404},
+		{"method not allowed", req{"POST", "user/invites", ""}, keyAuth(), 405},
+		{"bad identifier", req{"GET", "user/invites/" + long, ""}, keyAuth(), 400},
+		{"no credentials", req{"GET", "user/invites", ""}, nil, 400},
+		{"malformed key", req{"GET", "user/invites", ""}, http.Header{"X-Auth-Email": {"x"}, "X-Auth-Key": {"y"}}, 400},
+		{"malformed token", req{"GET", "user/invites", ""}, http.Header{"Authorization": {"Basic x"}}, 400},
+		{"unknown key", req{"GET", "user/invites", ""}, http.Header{"X-Auth-Email": {DefaultEmail}, "X-Auth-Key": {strings.Repeat("0", 37)}}, 403},
+		{"unknown token", req{"GET", "user/invites", ""}, http.Header{"Authorization": {"Bearer " + strings.Repeat("t", 40)}}, 403},
+	}
+	faults := []Fault{RateLimited(time.Second), ServerError(503), {Status: http.StatusTeapot}, {Commit: true, Status: 500}}
+
+	servers := map[string]func(*testing.T, ...ServerOption) *fixture{"plain": setup, "tls": setupTLS}
+	for _, name := range []string{"plain", "tls"} {
+		for _, paging := range [][]ServerOption{nil, {WithPageSize(2)}} {
+			f := servers[name](t, paging...)
+			for _, a := range answers {
+				status, _, body := f.do(t, a.req.method, a.req.path, a.auth, a.req.body)
+				if a.name == "list, bad paging" && paging == nil {
+					a.want = 200 // an unpaged fake ignores the query
+				}
+				assert.Equal(t, a.want, status, "%s %s: %s; body: %s", name, paging, a.name, body)
+			}
+			for _, fault := range faults {
+				f.srv.FailNext(1, fault)
+				f.do(t, "GET", "user/invites", keyAuth(), "")
+			}
+			t.Run(fmt.Sprintf("%s, paged %v: every code", name, paging != nil), func(t *testing.T) {
+				seen := f.codesAnswered(t)
+				for _, code := range declaredCodes(t) {
+					if code == CodeInvalidPaging && paging == nil {
+						continue
+					}
+					assert.True(t, seen[code], "no answer had code %d", code)
+				}
+			})
+		}
+	}
+}
+
+// codesAnswered returns every error code, top level or in an error_chain,
+// of the answers the fixture's server wrote.
+func (f *fixture) codesAnswered(t *testing.T) map[int]bool {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	seen := map[int]bool{}
+	var walk func([]envelopeInfo)
+	walk = func(infos []envelopeInfo) {
+		for _, i := range infos {
+			seen[i.Code] = true
+			walk(i.ErrorChain)
+		}
+	}
+	for _, ex := range f.exchanges {
+		var env envelope
+		if json.Unmarshal(ex.body, &env) == nil {
+			walk(env.Errors)
+		}
+	}
+	return seen
+}
+
+// declaredCodes reads the Code constants of codes.go.
+func declaredCodes(t *testing.T) []int {
+	src, err := os.ReadFile("codes.go")
+	require.NoError(t, err)
+	var codes []int
+	for _, m := range regexp.MustCompile(`(?m)^\tCode\w+ = (\d+)$`).FindAllStringSubmatch(string(src), -1) {
+		n, err := strconv.Atoi(m[1])
+		require.NoError(t, err)
+		codes = append(codes, n)
+	}
+	require.Len(t, codes, 20, "codes.go's constants")
+	return codes
 }

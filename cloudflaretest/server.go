@@ -5,11 +5,13 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"errors"
+	"fmt"
 	"io"
 	"log"
 	"net"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -40,7 +42,7 @@ const apiPrefix = "/client/v4/"
 const maxBodyBytes = 64 << 10
 
 // Server is a fake of Cloudflare's user-invitations API, listening on
-// 127.0.0.1. Create one with [NewServer] (plain HTTP/1.1) or [NewTLSServer]
+// 127.0.0.1 (or on the listener of [WithListener]). Create one with [NewServer] (plain HTTP/1.1) or [NewTLSServer]
 // (TLS, HTTP/2 or HTTP/1.1) and stop it with [Server.Close]. All its methods
 // are safe for concurrent use, with each other and with the requests it is
 // answering.
@@ -51,6 +53,7 @@ type Server struct {
 	URL string
 
 	cfg    serverConfig
+	seed   []Invite // the invitations Reset restores, defaults filled in
 	srv    *http.Server
 	cert   *x509.Certificate // nil for a plain server
 	hc     *http.Client      // trusts cert; nil for a plain server
@@ -61,18 +64,24 @@ type Server struct {
 
 	mu       sync.Mutex
 	closed   bool
+	fixedNow *time.Time // set by SetNow
 	invites  map[string]*Invite
 	order    []string // invite IDs in the order they were added
-	requests []Request
-	faults   []queuedFault
+	requests []*Request
+
+	faultMu sync.Mutex // guards faults; when both are held, taken before mu
+	faults  []queuedFault
 }
 
 // serverConfig collects the options of NewServer.
 type serverConfig struct {
 	email, key, token string
-	noSeed            bool
+	seed              []Invite
+	seedSet           bool // WithSeed or WithoutSeed was given
 	now               func() time.Time
 	latency           time.Duration
+	pageSize          int
+	listener          net.Listener
 	maxStreams        int
 	observe           func(exchange) // set only by this package's tests
 }
@@ -101,16 +110,64 @@ func WithToken(token string) ServerOption {
 // WithoutSeed starts the fake with no invitations instead of the seed ones
 // (see [SeedInvites]). Add invitations with [Server.AddInvite].
 func WithoutSeed() ServerOption {
-	return func(c *serverConfig) { c.noSeed = true }
+	return WithSeed()
+}
+
+// WithSeed starts the fake with the given invitations, in this order,
+// instead of the seed ones (see [SeedInvites]); none starts it empty. Each is
+// stored as [Server.AddInvite] stores it, defaults filled in once, so that
+// [Server.Reset] restores exactly the same invitations. NewServer panics if
+// one breaks the schema, as AddInvite does.
+func WithSeed(invites ...Invite) ServerOption {
+	return func(c *serverConfig) {
+		c.seed = make([]Invite, len(invites))
+		for i, inv := range invites {
+			c.seed[i] = copyInvite(inv)
+		}
+		c.seedSet = true
+	}
 }
 
 // WithNow sets the fake's clock, which decides when an invitation has
 // expired and is the default InvitedOn of [Server.AddInvite]. The default is
-// time.Now. The function is called from the server's goroutines, with the
-// server's lock held: it must be safe for concurrent use and must not call
-// the Server's methods.
+// time.Now; [Server.SetNow] stops the clock at a given time later. The
+// function is called from the server's goroutines, with the server's lock
+// held: it must be safe for concurrent use and must not call the Server's
+// methods.
 func WithNow(now func() time.Time) ServerOption {
 	return func(c *serverConfig) { c.now = now }
+}
+
+// WithPageSize makes the fake page its list, so that code that pages can be
+// tested: GET /user/invites then honours the query parameters page (default
+// 1) and per_page (default n, at most n or 50, whichever is larger), and a
+// bad value of either gets 400 with [CodeInvalidPaging].
+//
+// Without it the fake answers the list as the API reference documents it:
+// with no query parameters, every invitation in one answer, whose
+// result_info says page 1, per_page and count the number of invitations,
+// and total_count the same; any query string is ignored. The paging
+// parameters, their limits and CodeInvalidPaging are the fake's own choice:
+// the API reference lists none. n must be at least 1.
+func WithPageSize(n int) ServerOption {
+	return func(c *serverConfig) {
+		c.pageSize = n
+		if n < 1 {
+			c.pageSize = -1 // refused by check
+		}
+	}
+}
+
+// WithListener makes the server accept connections on ln instead of on a
+// new listener on 127.0.0.1, port chosen by the system; Close closes ln.
+// ln must be a TCP listener. Its address gives [Server.URL], with 127.0.0.1
+// in place of an unspecified address such as 0.0.0.0; a [NewTLSServer]
+// certificate covers its IP too. A listener that is not on loopback
+// exposes the fake, whose credentials are public, to the network; the SDK
+// also refuses a plain-http base URL that is not loopback, so serve such a
+// listener with NewTLSServer.
+func WithListener(ln net.Listener) ServerOption {
+	return func(c *serverConfig) { c.listener = ln }
 }
 
 // WithLatency delays every answer by d, before any fault is applied. The
@@ -153,20 +210,34 @@ func (c *serverConfig) check() string {
 		return "WithToken: the token is not 32 to 256 token characters"
 	case c.key == "" && c.token == "":
 		return "no credentials: give WithCredentials or WithToken"
+	case c.pageSize < 0:
+		return "WithPageSize: n must be at least 1"
+	case c.listener != nil && !isTCP(c.listener.Addr()):
+		return "WithListener: not a TCP listener"
+	}
+	for i, inv := range c.seed {
+		if reason := checkInvite(inv, true); reason != "" {
+			return fmt.Sprintf("WithSeed: invitation %d: %s", i, reason)
+		}
 	}
 	return ""
 }
 
+func isTCP(a net.Addr) bool {
+	_, ok := a.(*net.TCPAddr)
+	return ok
+}
+
 // NewServer starts a fake API on 127.0.0.1, over plain HTTP/1.1, with the
-// seed invitations (see [SeedInvites]) unless [WithoutSeed] is given, and
-// returns it. Stop it with [Server.Close], typically in t.Cleanup. Like
+// seed invitations (see [SeedInvites]) unless [WithoutSeed] or [WithSeed]
+// is given, and returns it. Stop it with [Server.Close], typically in t.Cleanup. Like
 // httptest.NewServer, it panics if it cannot listen or an option is invalid.
 func NewServer(opts ...ServerOption) *Server {
 	return newServer("NewServer", false, opts)
 }
 
 // NewTLSServer is like [NewServer], over TLS with a self-signed certificate
-// it makes for 127.0.0.1, ::1 and localhost. It negotiates HTTP/2 with
+// it makes for 127.0.0.1, ::1, localhost and the listener's IP. It negotiates HTTP/2 with
 // clients that offer it in ALPN ("h2", as Go's default transport does) and
 // HTTP/1.1 with the others. [Server.Client] returns a client that trusts the
 // certificate; [Server.Certificate] gives it to other clients.
@@ -185,24 +256,28 @@ func newServer(name string, useTLS bool, opts []ServerOption) *Server {
 	if reason := cfg.check(); reason != "" {
 		panic("cloudflaretest: " + name + ": " + reason)
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		panic("cloudflaretest: " + name + ": cannot listen on 127.0.0.1: " + err.Error())
+	if !cfg.seedSet {
+		cfg.seed = SeedInvites()
+	}
+	ln := cfg.listener
+	if ln == nil {
+		var err error
+		if ln, err = net.Listen("tcp", "127.0.0.1:0"); err != nil {
+			panic("cloudflaretest: " + name + ": cannot listen on 127.0.0.1: " + err.Error())
+		}
 	}
 	s := &Server{
-		URL:     "http://" + ln.Addr().String() + apiPrefix,
+		URL:     "http://" + urlHost(ln.Addr().(*net.TCPAddr)) + apiPrefix,
 		cfg:     cfg,
 		served:  make(chan struct{}),
 		done:    make(chan struct{}),
 		invites: make(map[string]*Invite),
 	}
-	if !cfg.noSeed {
-		for _, inv := range SeedInvites() {
-			s.AddInvite(inv)
-		}
+	for _, inv := range cfg.seed {
+		s.seed = append(s.seed, s.AddInvite(inv))
 	}
 	s.srv = &http.Server{
-		Handler:           http.HandlerFunc(s.serveHTTP),
+		Handler:           s.Handler(),
 		ReadHeaderTimeout: 10 * time.Second,
 		MaxHeaderBytes:    64 << 10,
 		ConnState:         s.connState,
@@ -218,17 +293,28 @@ func newServer(name string, useTLS bool, opts []ServerOption) *Server {
 	return s
 }
 
+// urlHost returns the host:port a client reaches a listener's address at:
+// 127.0.0.1 in place of an unspecified IP (Go listens on both IPv4 and IPv6
+// for "0.0.0.0" and "[::]").
+func urlHost(a *net.TCPAddr) string {
+	ip := a.IP
+	if ip == nil || ip.IsUnspecified() {
+		ip = net.IPv4(127, 0, 0, 1)
+	}
+	return net.JoinHostPort(ip.String(), strconv.Itoa(a.Port))
+}
+
 // startTLS makes the server's certificate and returns a listener that
 // terminates TLS; the http.Server then serves HTTP/1.1, and HTTP/2 to
 // clients that negotiated it (see tls.go).
 func (s *Server) startTLS(name string, ln net.Listener) net.Listener {
-	cert, leaf, err := newCertificate()
+	cert, leaf, err := newCertificate(ln.Addr().(*net.TCPAddr).IP)
 	if err != nil {
 		_ = ln.Close()
 		panic("cloudflaretest: " + name + ": cannot make a certificate: " + err.Error())
 	}
 	s.cert = leaf
-	s.URL = "https://" + ln.Addr().String() + apiPrefix
+	s.URL = "https://" + urlHost(ln.Addr().(*net.TCPAddr)) + apiPrefix
 	var protocols http.Protocols
 	protocols.SetHTTP1(true)
 	protocols.SetUnencryptedHTTP2(true)
@@ -263,6 +349,57 @@ func (s *Server) startTLS(name string, ln net.Listener) net.Listener {
 //	pool.AddCert(srv.Certificate())
 //	transport.TLSClientConfig = &tls.Config{RootCAs: pool}
 func (s *Server) Certificate() *x509.Certificate { return s.cert }
+
+// Handler returns the fake's HTTP handler, for serving it from a server of
+// your own (such as an httptest.Server, or a mux that fakes other APIs too)
+// besides its own listener. Requests served through it share the Server's
+// state, faults and request log. It expects the API's paths as they are,
+// under /client/v4/: mount it at the root, or at "/client/v4/" of a mux.
+// Close still ends its delays; the Server's own listener keeps serving
+// until Close. HTTP/2 stream resets ([ResetStream]) need the Server's own
+// TLS listener: through Handler they reset with INTERNAL_ERROR.
+func (s *Server) Handler() http.Handler {
+	return http.HandlerFunc(s.serveHTTP)
+}
+
+// SetNow stops the fake's clock at now: from then on, the fake's time is
+// now until SetNow is called again, whatever [WithNow] says. It decides
+// which pending invitations have expired, and the default InvitedOn of
+// [Server.AddInvite]. [Server.Reset] restarts the clock of WithNow.
+func (s *Server) SetNow(now time.Time) {
+	s.mu.Lock()
+	s.fixedNow = &now
+	s.mu.Unlock()
+}
+
+// now returns the fake's time. It is called with s.mu held.
+func (s *Server) now() time.Time {
+	if s.fixedNow != nil {
+		return *s.fixedNow
+	}
+	return s.cfg.now()
+}
+
+// Reset puts the server back as NewServer left it: the seed invitations
+// (exactly as first stored, including any ID or time filled in), no other
+// invitation, no recorded request, no queued fault, and the clock of
+// [WithNow]. Requests being answered at the time finish on the new state.
+func (s *Server) Reset() {
+	s.mu.Lock()
+	s.fixedNow = nil
+	s.invites = make(map[string]*Invite, len(s.seed))
+	s.order = make([]string, 0, len(s.seed))
+	for _, inv := range s.seed {
+		stored := copyInvite(inv)
+		s.invites[inv.ID] = &stored
+		s.order = append(s.order, inv.ID)
+	}
+	s.requests = nil
+	s.mu.Unlock()
+	s.faultMu.Lock()
+	s.faults = nil
+	s.faultMu.Unlock()
+}
 
 // connState counts open connections so Close can wait for all of them. A
 // connection that arrives once Close has begun is closed at once.
@@ -299,9 +436,22 @@ func (s *Server) Close() {
 	})
 }
 
+// The retry backoff of the clients [Server.Client] returns, where the SDK's
+// default is 500 ms doubling to 8 s: a test whose injected faults are
+// retried runs in milliseconds. A Retry-After header (see [RateLimited]) is
+// still waited for as the server asks.
+const (
+	// FastRetryBackoffMin is the first wait before a retry.
+	FastRetryBackoffMin = time.Millisecond
+	// FastRetryBackoffMax is the longest wait before a retry.
+	FastRetryBackoffMax = 16 * time.Millisecond
+)
+
 // Client returns a client of the SDK wired to the fake: its base URL is
-// s.URL and its credentials are the fake's email and API key (or its token,
-// when API-key authentication is off). For a server made by [NewTLSServer]
+// s.URL, its credentials are the fake's email and API key (or its token,
+// when API-key authentication is off), and its retry backoff runs from
+// [FastRetryBackoffMin] to [FastRetryBackoffMax] (cloudflare.WithRetryBackoff
+// in opts restores a slower one). For a server made by [NewTLSServer]
 // it sends with an *http.Client of the server's own, whose transport trusts
 // the server's certificate and negotiates HTTP/2; its connections are closed
 // by [Server.Close]. opts are applied after these, so they override them: a
@@ -313,7 +463,10 @@ func (s *Server) Close() {
 // [cloudflare.WithAPIToken]), the client is built from the base URL and opts
 // alone. Either way credentials never come from the environment.
 func (s *Server) Client(opts ...cloudflare.Option) (*cloudflare.Client, error) {
-	base := []cloudflare.Option{cloudflare.WithBaseURL(s.URL)}
+	base := []cloudflare.Option{
+		cloudflare.WithBaseURL(s.URL),
+		cloudflare.WithRetryBackoff(FastRetryBackoffMin, FastRetryBackoffMax),
+	}
 	if s.hc != nil {
 		base = append(base, cloudflare.WithHTTPClient(s.hc))
 	}
@@ -334,15 +487,16 @@ type incoming struct {
 	r        *http.Request
 	body     []byte
 	tooLarge bool
+	rec      *Request // this request in the log, for its status
 }
 
 // serveHTTP reads and records the request, waits out any latency, and
-// answers it, with the next queued fault if there is one.
+// answers it, with the first queued fault that targets it if there is one.
 func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	in := readRequest(w, r)
-	s.record(in)
+	in.rec = s.record(in)
 	s.pause(r.Context(), s.cfg.latency)
-	if f, ok := s.nextFault(); ok {
+	if f, ok := s.nextFault(in.rec); ok {
 		s.serveFault(w, in, f)
 		return
 	}

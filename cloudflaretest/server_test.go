@@ -2,7 +2,10 @@ package cloudflaretest
 
 import (
 	"fmt"
+	"net"
 	"net/http"
+	"net/http/httptest"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -480,4 +483,165 @@ func TestLargeBodyIsRefused(t *testing.T) {
 	reqs := f.srv.Requests()
 	require.Len(t, reqs, 1)
 	assert.Len(t, reqs[0].Body, maxBodyBytes, "the recorded body is bounded")
+}
+
+func TestNewServerPanicsOnBadNewOptions(t *testing.T) {
+	t.Parallel()
+	unix, err := net.Listen("unix", filepath.Join(t.TempDir(), "sock"))
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = unix.Close() })
+	tests := []struct {
+		name string
+		opts []ServerOption
+		want string
+	}{
+		{"page size 0", []ServerOption{WithPageSize(0)}, "WithPageSize: n must be at least 1"},
+		{"negative page size", []ServerOption{WithPageSize(-3)}, "WithPageSize"},
+		{"not TCP", []ServerOption{WithListener(unix)}, "WithListener: not a TCP listener"},
+		{"seed too long", []ServerOption{WithSeed(Invite{OrganizationName: strings.Repeat("x", 101)})}, "WithSeed: invitation 0: OrganizationName is 101 characters"},
+		{"seed bad status", []ServerOption{WithSeed(Invite{}, Invite{Status: "cancelled"})}, `WithSeed: invitation 1: unknown Status "cancelled"`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			assert.Contains(t, newServerPanic(tt.opts), tt.want)
+		})
+	}
+}
+
+func TestWithListener(t *testing.T) {
+	t.Parallel()
+	ln, err := net.Listen("tcp", "0.0.0.0:0")
+	require.NoError(t, err)
+	f := setup(t, WithListener(ln))
+	port := ln.Addr().(*net.TCPAddr).Port
+	assert.Equal(t, fmt.Sprintf("http://127.0.0.1:%d/client/v4/", port), f.srv.URL, "an unspecified address is reached on loopback")
+	_, err = f.client.User.Invites.Get(ctx, SeedInviteID)
+	require.NoError(t, err)
+	f.srv.Close()
+	_, err = net.Dial("tcp", ln.Addr().String())
+	assert.Error(t, err, "Close closes the listener")
+}
+
+func TestHandlerServesTheSameState(t *testing.T) {
+	t.Parallel()
+	f := setup(t)
+	outer := httptest.NewServer(f.srv.Handler())
+	t.Cleanup(outer.Close)
+	client, err := f.srv.Client(cloudflare.WithBaseURL(outer.URL + "/client/v4/"))
+	require.NoError(t, err)
+
+	f.srv.FailNext(1, ServerError(503), OnMethod("PATCH"))
+	inv, err := client.User.Invites.Accept(ctx, SeedInviteID)
+	require.NoError(t, err)
+	assert.Equal(t, StatusAccepted, inv.Status)
+	stored, _ := f.srv.Invite(SeedInviteID)
+	assert.Equal(t, StatusAccepted, stored.Status, "the state is the Server's")
+	assert.Equal(t, []int{503, 200}, statuses(f.srv.Requests()), "faults and the log are shared")
+
+	_, _, err = f.client.User.Invites.List(ctx, nil)
+	require.NoError(t, err, "the Server's own listener still serves")
+}
+
+func TestRequestsCarryTheStatusAnswered(t *testing.T) {
+	t.Parallel()
+	f := setup(t)
+	f.do(t, "GET", "user/invites", keyAuth(), "")
+	f.do(t, "GET", "user/invites/"+SeedInviteID, nil, "")
+	f.srv.FailNext(1, RateLimited(0))
+	f.do(t, "GET", "user/invites", keyAuth(), "")
+	f.srv.FailNext(1, Redirect("https://example.com/", 0))
+	f.raw.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	f.do(t, "GET", "user/invites", keyAuth(), "")
+	f.srv.FailNext(1, DropConnection())
+	_, _, _, err := f.send("GET", "user/invites", keyAuth(), "")
+	require.Error(t, err)
+	f.do(t, "PATCH", "user/invites/"+SeedExpiredInviteID, jsonKeyAuth(), `{"status":"accepted"}`)
+	assert.Equal(t, []int{200, 400, 429, 307, 0, 400}, statuses(f.srv.Requests()))
+}
+
+func TestRequestInProgressHasNoStatus(t *testing.T) {
+	t.Parallel()
+	f := setup(t)
+	f.srv.FailNext(1, Slow(time.Hour))
+	done := make(chan error, 1)
+	go func() {
+		_, err := f.client.User.Invites.Get(ctx, SeedInviteID, cloudflare.WithMaxRetries(0), cloudflare.WithTimeout(200*time.Millisecond))
+		done <- err
+	}()
+	waitForRequests(t, f.srv, 1)
+	assert.Equal(t, []int{0}, statuses(f.srv.Requests()))
+	require.Error(t, <-done)
+	assert.Equal(t, []int{0}, statuses(f.srv.Requests()), "a delay the client gave up on sends nothing")
+}
+
+func TestRemoveInvite(t *testing.T) {
+	t.Parallel()
+	f := setup(t)
+	assert.True(t, f.srv.RemoveInvite(SeedPendingInviteID))
+	assert.False(t, f.srv.RemoveInvite(SeedPendingInviteID), "already gone")
+	_, ok := f.srv.Invite(SeedPendingInviteID)
+	assert.False(t, ok)
+	_, err := f.client.User.Invites.Accept(ctx, SeedPendingInviteID)
+	assert.ErrorIs(t, err, cloudflare.ErrNotFound)
+	var ids []string
+	for _, inv := range f.srv.Invites() {
+		ids = append(ids, inv.ID)
+	}
+	assert.Equal(t, []string{SeedInviteID, SeedAcceptedInviteID, SeedExpiredInviteID}, ids, "the order of the others is kept")
+	f.srv.AddInvite(Invite{ID: SeedPendingInviteID})
+	assert.Equal(t, SeedPendingInviteID, f.srv.Invites()[3].ID, "added again, it comes last")
+}
+
+func TestReset(t *testing.T) {
+	t.Parallel()
+	f := setup(t, WithSeed(Invite{OrganizationName: "Seeded"}, Invite{ID: "kept-id", Status: StatusAccepted}))
+	before := f.srv.Invites()
+	require.Len(t, before, 2)
+	assert.Regexp(t, `^[0-9a-f]{32}$`, before[0].ID, "a filled-in ID")
+
+	_, err := f.client.User.Invites.Accept(ctx, before[0].ID)
+	require.NoError(t, err)
+	f.srv.AddInvite(Invite{})
+	f.srv.RemoveInvite("kept-id")
+	f.srv.FailNext(3, ServerError(500))
+	f.srv.SetNow(time.Date(2199, 1, 1, 0, 0, 0, 0, time.UTC))
+
+	f.srv.Reset()
+	assert.Equal(t, before, f.srv.Invites(), "the seed exactly as first stored")
+	assert.Empty(t, f.srv.Requests())
+	assert.Zero(t, f.srv.PendingFaults())
+	inv, _ := f.srv.Invite(before[0].ID)
+	assert.Equal(t, StatusPending, inv.Status, "the clock is the real one again")
+}
+
+func TestSetNow(t *testing.T) {
+	t.Parallel()
+	f := setup(t, WithoutSeed())
+	inv := f.srv.AddInvite(Invite{InvitedOn: mustTime("2030-01-01T00:00:00Z")}) // expires 2030-01-08
+	f.srv.SetNow(mustTime("2030-01-07T23:59:59Z"))
+	got, _ := f.srv.Invite(inv.ID)
+	assert.Equal(t, StatusPending, got.Status)
+
+	f.srv.SetNow(mustTime("2030-01-08T00:00:00Z"))
+	got, _ = f.srv.Invite(inv.ID)
+	assert.Equal(t, StatusExpired, got.Status)
+	_, err := f.client.User.Invites.Accept(ctx, inv.ID)
+	assert.True(t, apiError(t, err).HasCode(CodeInviteExpired))
+
+	added := f.srv.AddInvite(Invite{})
+	assert.Equal(t, mustTime("2030-01-08T00:00:00Z"), added.InvitedOn, "the stopped clock is the default InvitedOn")
+}
+
+// TestInviteStatusIsTheSDKType: the fake's statuses compare with the SDK's
+// without conversion.
+func TestInviteStatusIsTheSDKType(t *testing.T) {
+	t.Parallel()
+	f := setup(t)
+	got, err := f.client.User.Invites.Accept(ctx, SeedInviteID)
+	require.NoError(t, err)
+	stored, _ := f.srv.Invite(SeedInviteID)
+	var status cloudflare.InviteStatus = stored.Status
+	assert.Equal(t, got.Status, status)
+	assert.Equal(t, cloudflare.InviteStatusAccepted, StatusAccepted)
 }

@@ -37,8 +37,24 @@ type fixture struct {
 // validates every answer the server wrote against the schema.
 func setup(t *testing.T, opts ...ServerOption) *fixture {
 	t.Helper()
-	f := &fixture{raw: &http.Client{Transport: &http.Transport{}}}
-	f.srv = NewServer(append([]ServerOption{withObserver(f.observe)}, opts...)...)
+	return start(t, NewServer, opts)
+}
+
+// setupTLS is setup with a server from NewTLSServer; the fixture's raw
+// client trusts its certificate and speaks HTTP/2.
+func setupTLS(t *testing.T, opts ...ServerOption) *fixture {
+	t.Helper()
+	return start(t, NewTLSServer, opts)
+}
+
+func start(t *testing.T, newServer func(...ServerOption) *Server, opts []ServerOption) *fixture {
+	t.Helper()
+	f := &fixture{}
+	f.srv = newServer(append([]ServerOption{withObserver(f.observe)}, opts...)...)
+	f.raw = &http.Client{Transport: &http.Transport{}}
+	if f.srv.Certificate() != nil {
+		f.raw = rawTLSClient(t, f.srv, true)
+	}
 	t.Cleanup(func() {
 		f.srv.Close()
 		f.raw.CloseIdleConnections()
@@ -54,10 +70,10 @@ func (f *fixture) observe(ex exchange) {
 	f.mu.Unlock()
 }
 
-// newClient returns a client of the fake with quick retries, and opts.
+// newClient returns a client of the fake (with its quick retries), and opts.
 func (f *fixture) newClient(t *testing.T, opts ...cloudflare.Option) *cloudflare.Client {
 	t.Helper()
-	c, err := f.srv.Client(append([]cloudflare.Option{cloudflare.WithRetryBackoff(time.Millisecond, 4*time.Millisecond)}, opts...)...)
+	c, err := f.srv.Client(opts...)
 	require.NoError(t, err)
 	return c
 }
@@ -205,3 +221,12 @@ func (c *fixedClock) Set(now time.Time) {
 }
 
 var ctx = context.Background()
+
+// statuses returns the status each recorded request was answered with.
+func statuses(reqs []Request) []int {
+	out := make([]int, len(reqs))
+	for i, r := range reqs {
+		out[i] = r.Status
+	}
+	return out
+}

@@ -28,9 +28,10 @@ import (
 // fault asked for. The client sees an ordinary TLS server that negotiates
 // "h2" or "http/1.1" with ALPN.
 
-// newCertificate makes a self-signed ECDSA certificate for 127.0.0.1, ::1
-// and localhost, valid from an hour ago for a year.
-func newCertificate() (tls.Certificate, *x509.Certificate, error) {
+// newCertificate makes a self-signed ECDSA certificate for 127.0.0.1, ::1,
+// localhost and ip (the listener's, when it is another specified one),
+// valid from an hour ago for a year.
+func newCertificate(ip net.IP) (tls.Certificate, *x509.Certificate, error) {
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
 		return tls.Certificate{}, nil, err
@@ -49,7 +50,7 @@ func newCertificate() (tls.Certificate, *x509.Certificate, error) {
 		ExtKeyUsage:           []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
 		BasicConstraintsValid: true,
 		IsCA:                  true,
-		IPAddresses:           []net.IP{net.IPv4(127, 0, 0, 1), net.IPv6loopback},
+		IPAddresses:           certIPs(ip),
 		DNSNames:              []string{"localhost"},
 	}
 	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
@@ -61,6 +62,16 @@ func newCertificate() (tls.Certificate, *x509.Certificate, error) {
 		return tls.Certificate{}, nil, err
 	}
 	return tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key, Leaf: leaf}, leaf, nil
+}
+
+// certIPs returns the IP addresses a certificate names: the loopback ones,
+// and ip when it is another specified one.
+func certIPs(ip net.IP) []net.IP {
+	ips := []net.IP{net.IPv4(127, 0, 0, 1), net.IPv6loopback}
+	if ip != nil && !ip.IsUnspecified() && !ip.Equal(ips[0]) && !ip.Equal(ips[1]) {
+		ips = append(ips, ip)
+	}
+	return ips
 }
 
 // tlsListener accepts TCP connections and wraps each in a TLS server

@@ -6,6 +6,7 @@ import (
 	"crypto/x509"
 	"errors"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptrace"
 	"sync"
@@ -269,4 +270,32 @@ func TestWithMaxConcurrentStreamsRefusesNegative(t *testing.T) {
 	assert.PanicsWithValue(t, "cloudflaretest: NewTLSServer: WithMaxConcurrentStreams: negative", func() {
 		NewTLSServer(WithMaxConcurrentStreams(-1))
 	})
+}
+
+func TestTLSServerOnAListener(t *testing.T) {
+	t.Parallel()
+	ln, err := net.Listen("tcp", "127.0.0.2:0")
+	if err != nil {
+		t.Skip("no 127.0.0.2 on this machine:", err)
+	}
+	f := setupTLS(t, WithListener(ln))
+	assert.Regexp(t, `^https://127\.0\.0\.2:\d+/client/v4/$`, f.srv.URL)
+	assert.NoError(t, f.srv.Certificate().VerifyHostname("127.0.0.2"), "the listener's IP is in the certificate")
+	assert.NoError(t, f.srv.Certificate().VerifyHostname("localhost"))
+	_, err = f.client.User.Invites.Get(ctx, SeedInviteID)
+	assert.NoError(t, err)
+}
+
+func TestTLSServerRecordsStatusesAndTargetsFaults(t *testing.T) {
+	t.Parallel()
+	f := setupTLS(t)
+	f.srv.FailNext(1, DropConnection())
+	_, err := f.client.User.Invites.Get(ctx, SeedInviteID, cloudflare.WithMaxRetries(0))
+	require.Error(t, err, "under HTTP/2 a drop resets the stream")
+
+	f.srv.FailNext(1, ServerError(503), OnMethod("PATCH"))
+	inv, err := f.client.User.Invites.Reject(ctx, SeedPendingInviteID)
+	require.NoError(t, err)
+	assert.Equal(t, StatusRejected, inv.Status)
+	assert.Equal(t, []int{0, 503, 200}, statuses(f.srv.Requests()))
 }

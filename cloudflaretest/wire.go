@@ -1,12 +1,16 @@
 package cloudflaretest
 
 import (
+	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"net/http"
 	"strconv"
 	"time"
+
+	cloudflare "github.com/seed-b6b9b3cb/cloudflare-go"
 )
 
 // The fake writes its JSON with these structs of its own, never with the
@@ -71,7 +75,7 @@ func toWire(inv Invite) *wireInvite {
 		OrganizationIsEnforcingTwofactor: inv.OrganizationIsEnforcingTwofactor,
 		OrganizationName:                 inv.OrganizationName,
 		Roles:                            append([]string{}, inv.Roles...),
-		Status:                           inv.Status,
+		Status:                           string(inv.Status),
 	}
 	if inv.InvitedMemberID != "" {
 		id := inv.InvitedMemberID
@@ -81,6 +85,59 @@ func toWire(inv Invite) *wireInvite {
 }
 
 func formatTime(t time.Time) string { return t.UTC().Format(time.RFC3339) }
+
+// MarshalJSON encodes inv as the API sends an invitation: snake_case
+// fields, an empty InvitedMemberID as null, times in RFC 3339 in UTC.
+func (inv Invite) MarshalJSON() ([]byte, error) {
+	return json.Marshal(toWire(inv))
+}
+
+// UnmarshalJSON decodes an invitation as the API sends it (see
+// [Invite.MarshalJSON]). Fields may be left out: [Server.AddInvite] fills
+// them in. It fails on a field the schema does not have, a time that is not
+// RFC 3339, an unknown status, and anything else AddInvite would refuse.
+func (inv *Invite) UnmarshalJSON(b []byte) error {
+	if bytes.Equal(bytes.TrimSpace(b), []byte("null")) {
+		return errors.New("cloudflaretest: an invitation is a JSON object, not null")
+	}
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	var w wireInvite
+	if err := dec.Decode(&w); err != nil {
+		return fmt.Errorf("cloudflaretest: decoding an invitation: %w", err)
+	}
+	out := Invite{
+		ID:                               w.ID,
+		OrganizationID:                   w.OrganizationID,
+		InvitedBy:                        w.InvitedBy,
+		InvitedMemberEmail:               w.InvitedMemberEmail,
+		OrganizationIsEnforcingTwofactor: w.OrganizationIsEnforcingTwofactor,
+		OrganizationName:                 w.OrganizationName,
+		Roles:                            w.Roles,
+		Status:                           cloudflare.InviteStatus(w.Status),
+	}
+	if w.InvitedMemberID != nil {
+		out.InvitedMemberID = *w.InvitedMemberID
+	}
+	for _, t := range []struct {
+		name, value string
+		to          *time.Time
+	}{{"expires_on", w.ExpiresOn, &out.ExpiresOn}, {"invited_on", w.InvitedOn, &out.InvitedOn}} {
+		if t.value == "" {
+			continue
+		}
+		parsed, err := time.Parse(time.RFC3339, t.value)
+		if err != nil {
+			return fmt.Errorf("cloudflaretest: decoding an invitation: %s %q is not an RFC 3339 time", t.name, t.value)
+		}
+		*t.to = parsed
+	}
+	if reason := checkInvite(out, true); reason != "" {
+		return errors.New("cloudflaretest: decoding an invitation: " + reason)
+	}
+	*inv = out
+	return nil
+}
 
 // response is an answer before it is written: handlers build one, and
 // faults may replace or cut it.
@@ -147,6 +204,7 @@ func (s *Server) send(w http.ResponseWriter, in *incoming, resp response, f *Fau
 	if s.cfg.observe != nil {
 		s.cfg.observe(exchange{method: in.r.Method, path: in.r.URL.Path, status: resp.status, header: h.Clone(), body: resp.body, fault: f})
 	}
+	s.answered(in.rec, resp.status)
 	w.WriteHeader(resp.status)
 	_, _ = w.Write(resp.body)
 }

@@ -121,7 +121,7 @@ func TestCLI(t *testing.T) {
 		assert.Contains(t, r.stdout, id+"\taccepted\t")
 		inv, ok := srv.Invite(id)
 		require.True(t, ok)
-		assert.Equal(t, "accepted", inv.Status)
+		assert.Equal(t, cloudflaretest.StatusAccepted, inv.Status)
 
 		r = runCLI(t, keyEnv(), base, "accept", id)
 		assert.Equal(t, 1, r.code)
@@ -201,7 +201,7 @@ func TestCLIDryRun(t *testing.T) {
 	assert.Empty(t, srv.Requests(), "a dry run sends nothing")
 	inv, ok := srv.Invite(id)
 	require.True(t, ok)
-	assert.Equal(t, "pending", inv.Status)
+	assert.Equal(t, cloudflaretest.StatusPending, inv.Status)
 
 	tokenEnv := []string{"CLOUDFLARE_API_TOKEN=" + cloudflaretest.DefaultToken}
 	r = runCLI(t, tokenEnv, "-base-url="+srv.URL, "-dry-run", "list")
