@@ -328,3 +328,42 @@ func BenchmarkParallelLoopback(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkNewClient measures making a client with the default settings:
+// credentials from an option or from the environment, nothing else. The
+// transport is shared, so no pool is built per client. With derives a
+// client with other credentials from an existing one.
+func BenchmarkNewClient(b *testing.B) {
+	b.Run("options=token", func(b *testing.B) {
+		b.ReportAllocs()
+		for i := 0; i < b.N; i++ {
+			if _, err := cloudflare.NewClient(cloudflare.WithAPIToken(benchKey)); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("options=none", func(b *testing.B) {
+		b.Setenv(cloudflare.EnvAPIToken, benchKey)
+		b.Setenv(cloudflare.EnvAPIEmail, "")
+		b.Setenv(cloudflare.EnvAPIKey, "")
+		b.Setenv(cloudflare.EnvBaseURL, "")
+		b.ReportAllocs()
+		for i := 0; i < b.N; i++ {
+			if _, err := cloudflare.NewClient(); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("With", func(b *testing.B) {
+		parent, err := cloudflare.NewClient(cloudflare.WithAPIToken(benchKey))
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.ReportAllocs()
+		for i := 0; i < b.N; i++ {
+			if _, err := parent.With(cloudflare.WithAPIToken(benchKey)); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}

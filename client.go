@@ -1,5 +1,6 @@
 // This file holds the Client: NewClient, which turns options into a ready
-// client, the services it carries, and its safe fmt output.
+// client, With, which derives one from another, the services it carries, and
+// its safe fmt output.
 
 package cloudflare
 
@@ -8,30 +9,36 @@ import (
 	"net/http"
 	"net/url"
 	"runtime"
-
-	"golang.org/x/time/rate"
 )
 
 // Version is the version of this SDK, sent in the User-Agent header.
 const Version = "0.2.0"
 
 // Client talks to the Cloudflare API. Create one with [NewClient] and share
-// it: it is safe for concurrent use and reuses connections.
+// it: it is safe for concurrent use and reuses connections. Clients that
+// bring no *http.Client share one transport, so creating many (one per
+// tenant, say, or one per request) costs no extra connections; [Client.With]
+// derives a client with other credentials or settings from an existing one.
 type Client struct {
 	// User holds the services under /user.
 	User *UserService
 
 	baseURL          *url.URL
-	origin           string
 	hc               *http.Client
 	auth             *credentials
 	userAgent        []string
-	accept           []string
-	contentType      []string
+	uaPrefix         string
 	defaults         callConfig
 	maxResponseBytes int64
 	logger           *slog.Logger
-	limiter          *rate.Limiter
+	limiter          Limiter
+}
+
+// clientBlock holds a client and its services in one allocation.
+type clientBlock struct {
+	c Client
+	u UserService
+	i InviteService
 }
 
 // String describes the client without its credentials.
@@ -66,6 +73,10 @@ type service struct{ client *Client }
 // [DefaultBaseURL]. NewClient fails with a [*ValidationError] when an option
 // is invalid, when no credentials are found, when an email comes without a
 // key (or the reverse), or when a token comes together with a key.
+//
+// Without [WithHTTPClient] or [WithMiddleware], the client sends through a
+// transport shared by all such clients, built on first use, so NewClient is
+// cheap and many clients do not mean many connection pools.
 func NewClient(opts ...Option) (*Client, error) {
 	cfg := clientConfig{
 		call: callConfig{
@@ -77,39 +88,87 @@ func NewClient(opts ...Option) (*Client, error) {
 		},
 		maxResponseBytes: DefaultMaxResponseBytes,
 	}
+	return newClient(&cfg, opts, nil)
+}
+
+// With returns a new client like c, changed by opts: other credentials (a
+// credential option replaces c's credentials as a whole), another base URL,
+// other defaults for calls, a logger. The new client shares c's transport,
+// and so its connections, and c's rate limiter, so both draw on one budget,
+// unless opts give it its own ([WithHTTPClient], [WithRateLimit],
+// [WithLimiter]); [WithMiddleware] wraps c's transport, middleware
+// included. A [WithHeader] given here replaces c's values of that header.
+// Nothing is read from the environment. c is not changed.
+func (c *Client) With(opts ...Option) (*Client, error) {
+	cfg := clientConfig{
+		userAgent:        c.uaPrefix,
+		call:             c.defaults,
+		maxResponseBytes: c.maxResponseBytes,
+		logger:           c.logger,
+		limiter:          c.limiter,
+	}
+	return newClient(&cfg, opts, c)
+}
+
+// newClient applies opts over cfg and builds the client; parent is the
+// client With derives from, or nil.
+func newClient(cfg *clientConfig, opts []Option, parent *Client) (*Client, error) {
 	for _, o := range opts {
 		if o == nil {
 			return nil, optionError("Option", "nil option")
 		}
-		if err := o.applyClient(&cfg); err != nil {
+		if err := o.applyClient(cfg); err != nil {
 			return nil, err
 		}
 	}
-	auth, err := cfg.credentials()
-	if err != nil {
+	cfg.call.settleHeaders()
+	var (
+		auth *credentials
+		base *url.URL
+		hc   *http.Client
+		err  error
+	)
+	if parent != nil && !cfg.explicitAuth {
+		auth = parent.auth
+	} else if auth, err = cfg.credentials(); err != nil {
 		return nil, err
 	}
-	base, err := cfg.base()
-	if err != nil {
+	if parent != nil && !cfg.baseURLSet {
+		base = parent.baseURL
+	} else if base, err = cfg.base(); err != nil {
 		return nil, err
 	}
-	c := &Client{
+	if parent != nil {
+		hc = parent.hc
+	}
+	b := &clientBlock{}
+	c := &b.c
+	*c = Client{
 		baseURL:          base,
-		origin:           origin(base),
+		hc:               httpClient(cfg, hc),
 		auth:             auth,
-		userAgent:        []string{userAgent(cfg.userAgent)},
-		accept:           []string{"application/json"},
-		contentType:      []string{"application/json"},
+		userAgent:        userAgentHeader(cfg.userAgent),
+		uaPrefix:         cfg.userAgent,
 		defaults:         cfg.call,
 		maxResponseBytes: cfg.maxResponseBytes,
 		logger:           cfg.logger,
+		limiter:          cfg.limiter,
+		User:             &b.u,
 	}
-	c.hc = c.httpClient(&cfg)
-	if cfg.rateLimit > 0 {
-		c.limiter = rate.NewLimiter(rate.Limit(cfg.rateLimit), cfg.rateBurst)
-	}
-	c.User = &UserService{Invites: &InviteService{client: c}}
+	b.i.client = c
+	b.u.Invites = &b.i
 	return c, nil
+}
+
+// defaultUserAgent is the User-Agent header of a client without
+// WithUserAgent, built once.
+var defaultUserAgent = []string{userAgent("")}
+
+func userAgentHeader(prefix string) []string {
+	if prefix == "" {
+		return defaultUserAgent
+	}
+	return []string{userAgent(prefix)}
 }
 
 func userAgent(prefix string) string {

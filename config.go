@@ -6,12 +6,16 @@
 package cloudflare
 
 import (
+	"context"
+	"errors"
 	"log/slog"
 	"net"
 	"net/http"
 	"net/url"
 	"os"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -27,9 +31,18 @@ const (
 // Client, a copy of one, or its fields can reach them, nor can a reflection
 // dumper.
 type credentials struct {
+	kind   string
+	static *credential                           // fixed credentials; nil with a source
+	source func(context.Context) (string, error) // WithAPITokenSource
+	last   atomic.Pointer[credential]            // the source's last token, built once
+}
+
+// credential is one credential value, inside closures: how to send it, and
+// how to redact it from text a server may have echoed it into.
+type credential struct {
 	set    func(h http.Header)   // sets the authentication headers, built once
 	redact func(s string) string // replaces the secret in text from the server
-	kind   string
+	is     func(token string) bool
 }
 
 // newRedactor returns a function that replaces every occurrence of the
@@ -43,11 +56,43 @@ func newRedactor(secret string) func(string) string {
 	}
 }
 
+// tokenCredential sends token as "Authorization: Bearer <token>".
+func tokenCredential(token string) *credential {
+	v := []string{"Bearer " + token}
+	return &credential{
+		set:    func(h http.Header) { h["Authorization"] = v },
+		redact: newRedactor(token),
+		is:     func(t string) bool { return t == token },
+	}
+}
+
 // String names the kind of credential, never its value.
 func (c *credentials) String() string { return "credentials(" + c.kind + ")" }
 
 // GoString is like String, for %#v.
 func (c *credentials) GoString() string { return c.String() }
+
+// forAttempt returns the credential to send an attempt with: the fixed one,
+// or the token the source gives now. A source's token is checked, and its
+// header and redactor built, only when it differs from the last one.
+func (c *credentials) forAttempt(ctx context.Context) (*credential, error) {
+	if c.source == nil {
+		return c.static, nil
+	}
+	token, err := c.source(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if last := c.last.Load(); last != nil && last.is(token) {
+		return last, nil
+	}
+	if reason := checkCredential(token); reason != "" {
+		return nil, errors.New("the token it returned is unusable: " + reason)
+	}
+	cred := tokenCredential(token)
+	c.last.Store(cred)
+	return cred, nil
+}
 
 func (cfg *clientConfig) credentials() (*credentials, error) {
 	email, key, token := cfg.email, cfg.key, cfg.token
@@ -65,21 +110,29 @@ func (cfg *clientConfig) credentials() (*credentials, error) {
 		}
 	}
 	fail := func(reason string) error { return optionError("credentials", reason+" (from "+source+")") }
+	if cfg.tokenSource != nil {
+		if email != "" || key != "" || token != "" {
+			return nil, fail("WithAPITokenSource was given with another credential; use one")
+		}
+		return &credentials{source: cfg.tokenSource, kind: "api token source"}, nil
+	}
 	switch {
 	case token != "" && key != "":
 		return nil, fail("an API token and an API key were both given; use one")
 	case token != "" && email != "":
 		return nil, fail("an API email was given with an API token; a token needs no email")
 	case token != "":
-		v := []string{"Bearer " + token}
-		return &credentials{set: func(h http.Header) { h["Authorization"] = v }, redact: newRedactor(token), kind: "api token"}, nil
+		return &credentials{static: tokenCredential(token), kind: "api token"}, nil
 	case email != "" && key == "":
 		return nil, fail("an API email was given without an API key")
 	case key != "" && email == "":
 		return nil, fail("an API key was given without an API email")
 	case key != "":
 		e, k := []string{email}, []string{key}
-		return &credentials{set: func(h http.Header) { h["X-Auth-Email"], h["X-Auth-Key"] = e, k }, redact: newRedactor(key), kind: "api key"}, nil
+		return &credentials{static: &credential{
+			set:    func(h http.Header) { h["X-Auth-Email"], h["X-Auth-Key"] = e, k },
+			redact: newRedactor(key),
+		}, kind: "api key"}, nil
 	}
 	return nil, fail("no credentials: set an API token, or an API email and key")
 }
@@ -92,6 +145,9 @@ func (cfg *clientConfig) base() (*url.URL, error) {
 			raw = DefaultBaseURL
 		}
 	}
+	if raw == DefaultBaseURL {
+		return defaultBaseURL(), nil
+	}
 	u, reason := parseBaseURL(raw)
 	if reason != "" {
 		return nil, optionError(field, reason)
@@ -101,6 +157,12 @@ func (cfg *clientConfig) base() (*url.URL, error) {
 	}
 	return u, nil
 }
+
+// defaultBaseURL is DefaultBaseURL parsed, once: clients only read it.
+var defaultBaseURL = sync.OnceValue(func() *url.URL {
+	u, _ := parseBaseURL(DefaultBaseURL)
+	return u
+})
 
 // parseBaseURL checks an API root and returns it with a trailing slash, or
 // the reason it is unusable.
@@ -146,6 +208,38 @@ type callConfig struct {
 	// are kept inside a closure, as the credentials are, so that no fmt
 	// verb on a Client value can print a header value a user holds secret.
 	headers func() http.Header
+	// extra returns the headers WithHeader added at this level (a call, or
+	// a client made by NewClient or With), or is nil. They replace values
+	// of the same name in headers, the level above: settleHeaders merges
+	// them for a client; a call's are merged as its requests are built.
+	extra func() http.Header
+}
+
+// settleHeaders merges extra into headers, replacing values of the same
+// name.
+func (c *callConfig) settleHeaders() {
+	if c.extra == nil {
+		return
+	}
+	h := mergeHeaders(c.headers, c.extra())
+	c.headers, c.extra = func() http.Header { return h }, nil
+}
+
+// mergeHeaders returns a copy of the headers base returns (base may be nil)
+// with the names in over replaced by their values there.
+func mergeHeaders(base func() http.Header, over http.Header) http.Header {
+	var old http.Header
+	if base != nil {
+		old = base()
+	}
+	h := make(http.Header, len(old)+len(over))
+	for k, v := range old {
+		h[k] = v
+	}
+	for k, v := range over {
+		h[k] = v
+	}
+	return h
 }
 
 // clientConfig collects the options of NewClient before the Client is built.
@@ -159,8 +253,8 @@ type clientConfig struct {
 	call              callConfig
 	maxResponseBytes  int64
 	logger            *slog.Logger
-	rateLimit         float64
-	rateBurst         int
+	limiter           Limiter
+	tokenSource       func(context.Context) (string, error)
 	insecureHTTP      bool
 	middleware        []func(http.RoundTripper) http.RoundTripper
 }

@@ -36,9 +36,9 @@ func (c *Client) readResponse(ctx context.Context, k *call, resp *http.Response,
 	if resp.StatusCode >= 300 && resp.StatusCode < 400 {
 		e := respErr("redirect not followed", nil).(*ResponseError)
 		if loc, err := resp.Location(); err == nil {
-			e.Location = c.auth.redact(loc.Scheme + "://" + loc.Host + loc.EscapedPath())
-			e.Reason = "redirect to " + e.Location + " not followed: credentials are only sent to " + c.origin
-			if origin(loc) == c.origin {
+			e.Location = k.cred.redact(loc.Scheme + "://" + loc.Host + loc.EscapedPath())
+			e.Reason = "redirect to " + e.Location + " not followed: credentials are only sent to " + origin(c.baseURL)
+			if origin(loc) == origin(c.baseURL) {
 				e.Reason = "redirect to " + e.Location + " not followed: it would change the method or loop"
 			}
 		}
@@ -100,10 +100,10 @@ func (c *Client) apiError(k *call, resp *http.Response, res *attemptResult, h *e
 	e := &APIError{Method: k.method, Path: k.path, StatusCode: resp.StatusCode, RayID: res.rayID, Attempts: k.attempts}
 	if h != nil {
 		e.Errors, e.Messages = h.Errors, h.Messages
-		redactInfos(e.Errors, c.auth.redact)
-		redactInfos(e.Messages, c.auth.redact)
+		redactInfos(e.Errors, k.cred.redact)
+		redactInfos(e.Messages, k.cred.redact)
 	} else {
-		e.Body = excerpt(c.auth.redact(string(raw)))
+		e.Body = excerpt(k.cred.redact(string(raw)))
 	}
 	if d, ok := retry.ParseRetryAfter(res.retryAfter, time.Now()); ok {
 		e.RetryAfter = d

@@ -23,6 +23,18 @@
 // replace those of the environment as a whole; mixing a token with a key, or
 // giving half of a key pair, is an error. Credentials never appear in an
 // error, a log record, or the fmt output of any value of this package.
+// [WithAPITokenSource] asks a function for the token before every attempt,
+// for tokens that rotate; its failure is a [*CredentialError].
+//
+// # Many clients
+//
+// Clients that bring no *http.Client share one transport, so [NewClient] is
+// cheap and a client per tenant or per request costs no connection pool;
+// [Client.With] derives a client with other credentials or settings that
+// shares its parent's transport and rate limiter. [WithLimiter] lets clients
+// of one user share one budget. Idle connections are closed after 90 s, or
+// at once by [Client.CloseIdleConnections]; [WithHTTPClient] gives a client
+// a private pool.
 //
 // # Errors
 //
@@ -39,7 +51,9 @@
 //     not use, such as HTML on a 200, a body over the size limit, or a
 //     redirect away from the API.
 //   - [*RequestError]: no response; it wraps the cause, such as
-//     [context.DeadlineExceeded].
+//     [context.DeadlineExceeded], or a refusal of the [Limiter].
+//   - [*CredentialError]: the [WithAPITokenSource] source failed; nothing
+//     was sent for that attempt.
 //
 // # Retries
 //

@@ -250,3 +250,39 @@ func writeAttempts(b *strings.Builder, n int) {
 		b.WriteString(" attempts)")
 	}
 }
+
+// CredentialError reports a call that failed because the credential source
+// given with [WithAPITokenSource] returned an error or an unusable token.
+// Nothing was sent for the attempt that asked, and the call was not retried.
+// Unwrap gives the source's error.
+type CredentialError struct {
+	// Method and Path name the request.
+	Method string
+	Path   string
+	// Attempts is how many attempts were sent before the source failed.
+	Attempts int
+	// Err is what the source returned, or why its token is unusable (the
+	// token itself is never kept).
+	Err error
+}
+
+// Error implements the error interface.
+func (e *CredentialError) Error() string {
+	var b strings.Builder
+	writeHead(&b, e.Method, e.Path)
+	b.WriteString("credential source: ")
+	if e.Err != nil {
+		b.WriteString(e.Err.Error())
+	} else {
+		b.WriteString("failed")
+	}
+	if e.Attempts > 0 {
+		b.WriteString(" (after ")
+		b.WriteString(strconv.Itoa(e.Attempts))
+		b.WriteString(" attempts sent)")
+	}
+	return b.String()
+}
+
+// Unwrap returns the source's error.
+func (e *CredentialError) Unwrap() error { return e.Err }

@@ -4,11 +4,14 @@
 package cloudflare
 
 import (
+	"context"
 	"log/slog"
 	"net/http"
 	"net/textproto"
 	"strings"
 	"time"
+
+	"golang.org/x/time/rate"
 )
 
 // Default values of the client's settings; each has an option to change it.
@@ -155,9 +158,13 @@ func WithUserAgent(ua string) Option {
 	})
 }
 
-// WithHeader adds a header to every request (given to [NewClient]) or to one
-// call (given to a method). It cannot set the headers the client owns:
-// authentication, Content-Type, Accept and User-Agent.
+// WithHeader adds a header to every request (given to [NewClient] or
+// [Client.With]) or to one call (given to a method). Given several times
+// with one name at one level, it sends every value. A value given for one
+// call replaces the client's values of that header for that call, and one
+// given to [Client.With] replaces the parent client's. It cannot set the
+// headers the client owns: authentication, Content-Type, Accept and
+// User-Agent.
 func WithHeader(key, value string) RequestOption {
 	return requestOption(func(c *callConfig) error {
 		if !validHeaderName(key) {
@@ -172,15 +179,15 @@ func WithHeader(key, value string) RequestOption {
 			return optionError("WithHeader", reason)
 		}
 		var old http.Header
-		if c.headers != nil {
-			old = c.headers()
+		if c.extra != nil {
+			old = c.extra()
 		}
 		h := make(http.Header, len(old)+1)
 		for k, v := range old {
 			h[k] = v
 		}
 		h[ck] = append(h[ck][:len(h[ck]):len(h[ck])], value)
-		c.headers = func() http.Header { return h }
+		c.extra = func() http.Header { return h }
 		return nil
 	})
 }
@@ -305,16 +312,69 @@ func WithMiddleware(mw func(http.RoundTripper) http.RoundTripper) Option {
 	})
 }
 
+// Limiter holds calls back to a budget of requests: Wait blocks until the
+// next request may be sent, or returns an error (such as the context's) if
+// it may not. A *rate.Limiter of golang.org/x/time/rate is one. It must be
+// safe for concurrent use.
+type Limiter interface {
+	Wait(ctx context.Context) error
+}
+
+// WithLimiter makes the client wait on l before each attempt. Cloudflare's
+// rate limit (1200 requests per five minutes) is per user, not per client:
+// give every client of one user the same limiter (clients made with
+// [Client.With] share their parent's), or a limiter backed by a store that
+// several processes share. A wait is not an attempt: when l refuses, the
+// call fails with a [*RequestError] wrapping l's error, with nothing sent for
+// that attempt.
+func WithLimiter(l Limiter) Option {
+	return clientOption(func(c *clientConfig) error {
+		if l == nil {
+			return optionError("WithLimiter", "nil Limiter")
+		}
+		if rl, ok := l.(*rate.Limiter); ok {
+			if rl == nil {
+				return optionError("WithLimiter", "nil *rate.Limiter")
+			}
+			l = &rateLimiter{rl}
+		}
+		c.limiter = l
+		return nil
+	})
+}
+
 // WithRateLimit makes the client wait, before each attempt, until a token
 // bucket of burst tokens refilled at requestsPerSecond allows it. The wait
 // ends early with the context. Cloudflare's documented global limit is 1200
-// requests per five minutes (4 per second).
+// requests per five minutes (4 per second). It is [WithLimiter] with a
+// *rate.Limiter of the client's own; to share one budget among clients, use
+// WithLimiter or [Client.With].
 func WithRateLimit(requestsPerSecond float64, burst int) Option {
 	return clientOption(func(c *clientConfig) error {
 		if !(requestsPerSecond > 0) || burst < 1 {
 			return optionError("WithRateLimit", "need requestsPerSecond > 0 and burst >= 1")
 		}
-		c.rateLimit, c.rateBurst = requestsPerSecond, burst
+		c.limiter = &rateLimiter{rate.NewLimiter(rate.Limit(requestsPerSecond), burst)}
+		return nil
+	})
+}
+
+// WithAPITokenSource makes the client ask source for the API token before
+// each attempt, and send it as "Authorization: Bearer <token>": for tokens
+// that rotate (a secret store, short-lived tokens) without rebuilding the
+// client. source must be safe for concurrent use and should be fast (cache
+// the token); it gets the call's context. When it returns an error, or a
+// token that cannot be sent in a header, the call fails at once with a
+// [*CredentialError] and nothing is sent for that attempt; it is not
+// retried. Its tokens are never printed, and one a server echoes into a
+// response is redacted like any credential. It replaces every other
+// credential, and cannot be combined with one.
+func WithAPITokenSource(source func(ctx context.Context) (string, error)) Option {
+	return clientOption(func(c *clientConfig) error {
+		if source == nil {
+			return optionError("WithAPITokenSource", "nil source")
+		}
+		c.tokenSource, c.explicitAuth = source, true
 		return nil
 	})
 }

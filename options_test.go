@@ -136,7 +136,7 @@ func TestOptions_ValidValuesAreAccepted(t *testing.T) {
 func TestWithHeader(t *testing.T) {
 	t.Parallel()
 
-	t.Run("client and call headers are sent; call headers do not leak", func(t *testing.T) {
+	t.Run("client and call headers are sent; a call's value replaces the client's; call headers do not leak", func(t *testing.T) {
 		t.Parallel()
 		client, srv := setup(t, WithHeader("X-Source", "tests"), WithHeader("X-Tag", "a"))
 		body := fixture(t, "invite-response.json")
@@ -153,7 +153,7 @@ func TestWithHeader(t *testing.T) {
 		require.Len(t, reqs, 2)
 		assert.Equal(t, []string{"tests"}, reqs[0].Header.Values("X-Source"))
 		assert.Equal(t, []string{"1"}, reqs[0].Header.Values("X-Trace"))
-		assert.Equal(t, []string{"a", "b"}, reqs[0].Header.Values("X-Tag"))
+		assert.Equal(t, []string{"b"}, reqs[0].Header.Values("X-Tag"), "the call's value replaces the client's")
 		assert.Equal(t, []string{"tests"}, reqs[1].Header.Values("X-Source"))
 		assert.Empty(t, reqs[1].Header.Values("X-Trace"), "a call's header leaked into the next call")
 		assert.Equal(t, []string{"a"}, reqs[1].Header.Values("X-Tag"), "a call's header leaked into the client's")

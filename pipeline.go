@@ -14,7 +14,10 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"net/url"
+	"strings"
 	"time"
+
+	"golang.org/x/time/rate"
 
 	"github.com/seed-b6b9b3cb/cloudflare-go/internal/retry"
 )
@@ -26,6 +29,7 @@ type call struct {
 	path      string // the escaped path, for errors and logs
 	body      *staticBody
 	cfg       callConfig
+	cred      *credential // the credential of the current attempt
 	attempts  int
 	uncertain bool // an attempt may have acted on the server without our seeing it
 }
@@ -68,16 +72,22 @@ func (c *Client) newCall(k *call, method, path, rawQuery string, body *staticBod
 
 // newRequest builds the HTTP request of one attempt.
 func (c *Client) newRequest(ctx context.Context, k *call) *http.Request {
-	var extra http.Header
+	var extra, callExtra http.Header
 	if k.cfg.headers != nil {
 		extra = k.cfg.headers()
 	}
-	h := make(http.Header, 6+len(extra))
+	if k.cfg.extra != nil {
+		callExtra = k.cfg.extra()
+	}
+	h := make(http.Header, 6+len(extra)+len(callExtra))
 	for key, v := range extra {
 		h[key] = v
 	}
-	c.auth.set(h)
-	h["Accept"] = c.accept
+	for key, v := range callExtra {
+		h[key] = v // a call's value replaces the client's
+	}
+	k.cred.set(h)
+	h["Accept"] = acceptJSON
 	h["User-Agent"] = c.userAgent
 	req := &http.Request{
 		Method:     k.method,
@@ -89,13 +99,19 @@ func (c *Client) newRequest(ctx context.Context, k *call) *http.Request {
 		Host:       k.url.Host,
 	}
 	if k.body != nil {
-		h["Content-Type"] = c.contentType
+		h["Content-Type"] = contentTypeJSON
 		req.ContentLength = int64(len(k.body.data))
 		req.Body, _ = k.body.open()
 		req.GetBody = k.body.getBody
 	}
 	return req.WithContext(ctx)
 }
+
+// Header values every request shares.
+var (
+	acceptJSON      = []string{"application/json"}
+	contentTypeJSON = []string{"application/json"}
+)
 
 // staticBody is a request body fixed at compile time; its GetBody function
 // is built once, so a request with it allocates only its reader.
@@ -131,17 +147,19 @@ type attemptResult struct {
 func (c *Client) do(ctx context.Context, k *call, out decodable) error {
 	var wait time.Duration
 	for {
-		k.attempts++
+		// Neither the limiter's wait nor the credential source is an
+		// attempt: nothing is sent when they fail.
 		if c.limiter != nil {
 			if err := c.limiter.Wait(ctx); err != nil {
-				if ctx.Err() == nil {
-					// The limiter refuses at once a wait that would outlast
-					// the context's deadline; report it as that deadline.
-					err = errLimiterDeadline{}
-				}
 				return &RequestError{Method: k.method, Path: k.path, Attempts: k.attempts, Err: err}
 			}
 		}
+		cred, err := c.auth.forAttempt(ctx)
+		if err != nil {
+			return &CredentialError{Method: k.method, Path: k.path, Attempts: k.attempts, Err: err}
+		}
+		k.cred = cred
+		k.attempts++
 		start := time.Now()
 		res := c.attempt(ctx, k, out)
 		if c.logger != nil {
@@ -244,6 +262,19 @@ func (e errAttemptTimeout) Error() string { return "attempt timed out after " + 
 
 // Timeout reports true, as net.Error does for timeouts.
 func (e errAttemptTimeout) Timeout() bool { return true }
+
+// rateLimiter adapts a *rate.Limiter: a wait it refuses at once because it
+// would outlast the context's deadline fails with errLimiterDeadline, which
+// matches context.DeadlineExceeded, instead of rate's own error.
+type rateLimiter struct{ l *rate.Limiter }
+
+func (r *rateLimiter) Wait(ctx context.Context) error {
+	err := r.l.Wait(ctx)
+	if err != nil && ctx.Err() == nil && strings.Contains(err.Error(), "would exceed context deadline") {
+		return errLimiterDeadline{}
+	}
+	return err
+}
 
 // errLimiterDeadline is the cause of a call the rate limiter would have held
 // past the context's deadline. It matches [context.DeadlineExceeded].

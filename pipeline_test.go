@@ -11,12 +11,14 @@ import (
 	"net"
 	"net/http"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"golang.org/x/time/rate"
 )
 
 // The tests in this file prove what the request pipeline (pipeline.go)
@@ -775,5 +777,199 @@ func TestPipeline_RateLimitWaits(t *testing.T) {
 
 		assert.ErrorIs(t, err, context.Canceled)
 		assert.Zero(t, srv.count())
+	})
+}
+
+// countingLimiter counts waits and refuses those after the first allow.
+type countingLimiter struct {
+	allow int64
+	waits atomic.Int64
+}
+
+var errLimiterRefused = errors.New("budget exhausted")
+
+func (l *countingLimiter) Wait(context.Context) error {
+	if l.waits.Add(1) > l.allow {
+		return errLimiterRefused
+	}
+	return nil
+}
+
+func TestPipeline_Limiter(t *testing.T) {
+	t.Parallel()
+
+	t.Run("one limiter, two clients, one budget", func(t *testing.T) {
+		t.Parallel()
+		l := &countingLimiter{allow: 3}
+		a, srv := setup(t, WithLimiter(l))
+		srv.mux.HandleFunc("GET /user/invites/{id}", func(w http.ResponseWriter, _ *http.Request) { writeStatus(w, 200) })
+		b := newTestClient(t, srv, WithAPIToken(testAPIToken), WithLimiter(l))
+		derived, err := a.With(WithAPIToken(testAPIToken))
+		require.NoError(t, err)
+
+		for _, c := range []*Client{a, b, derived} {
+			_, err := c.User.Invites.Get(context.Background(), testInviteID)
+			require.NoError(t, err)
+		}
+		_, err = b.User.Invites.Get(context.Background(), testInviteID)
+		assert.ErrorIs(t, err, errLimiterRefused, "the fourth call of the shared budget is refused")
+		assert.EqualValues(t, 4, l.waits.Load())
+		assert.EqualValues(t, 3, srv.count())
+	})
+
+	t.Run("a refused wait is not an attempt", func(t *testing.T) {
+		t.Parallel()
+		l := &countingLimiter{allow: 2}
+		client, srv := setup(t, WithLimiter(l))
+		srv.mux.HandleFunc("GET /user/invites/{id}", func(w http.ResponseWriter, _ *http.Request) { writeStatus(w, 503) })
+
+		_, err := client.User.Invites.Get(context.Background(), testInviteID)
+
+		var re *RequestError
+		require.ErrorAs(t, err, &re)
+		assert.ErrorIs(t, err, errLimiterRefused)
+		assert.Equal(t, 2, re.Attempts, "two attempts were sent; the refused wait is not counted")
+		assert.EqualValues(t, 2, srv.count())
+		assert.Contains(t, err.Error(), "(after 2 attempts)")
+	})
+
+	t.Run("refused before any attempt", func(t *testing.T) {
+		t.Parallel()
+		client, srv := setup(t, WithLimiter(&countingLimiter{allow: 0}))
+		_, err := client.User.Invites.Accept(context.Background(), testInviteID)
+		var re *RequestError
+		require.ErrorAs(t, err, &re)
+		assert.Zero(t, re.Attempts)
+		assert.Zero(t, srv.count())
+	})
+
+	t.Run("a *rate.Limiter fits and keeps the deadline rule", func(t *testing.T) {
+		t.Parallel()
+		l := rate.NewLimiter(0.001, 1)
+		a, srv := setup(t, WithLimiter(l))
+		srv.mux.HandleFunc("GET /user/invites/{id}", func(w http.ResponseWriter, _ *http.Request) { writeStatus(w, 200) })
+		b, err := a.With()
+		require.NoError(t, err)
+		_, err = a.User.Invites.Get(context.Background(), testInviteID)
+		require.NoError(t, err)
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		_, err = b.User.Invites.Get(ctx, testInviteID)
+		assert.ErrorIs(t, err, context.DeadlineExceeded, "the derived client shares the bucket the first call emptied")
+		assert.EqualValues(t, 1, srv.count())
+	})
+}
+
+// rotatingSource hands out a new token on each call and remembers them.
+type rotatingSource struct {
+	mu     sync.Mutex
+	tokens []string
+	fail   error // returned instead of a token when set
+}
+
+func (s *rotatingSource) token(ctx context.Context) (string, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.fail != nil {
+		return "", s.fail
+	}
+	tok := fmt.Sprintf("SECRET-ROTATING-%d", len(s.tokens)+1)
+	s.tokens = append(s.tokens, tok)
+	return tok, nil
+}
+
+func (s *rotatingSource) given() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]string(nil), s.tokens...)
+}
+
+func TestPipeline_TokenSource(t *testing.T) {
+	t.Parallel()
+
+	t.Run("consulted before every attempt", func(t *testing.T) {
+		t.Parallel()
+		var src rotatingSource
+		srv := newTestServer(t, func(w http.ResponseWriter, _ *http.Request, req recordedRequest) {
+			writeStatus(w, map[bool]int{true: 503, false: 200}[req.N == 1])
+		})
+		client := newTestClient(t, srv, WithAPITokenSource(src.token))
+
+		_, err := client.User.Invites.Get(context.Background(), testInviteID)
+		require.NoError(t, err)
+
+		reqs := srv.requests()
+		require.Len(t, reqs, 2)
+		assert.Equal(t, "Bearer SECRET-ROTATING-1", reqs[0].Header.Get("Authorization"))
+		assert.Equal(t, "Bearer SECRET-ROTATING-2", reqs[1].Header.Get("Authorization"), "the retry asked the source again")
+		assert.Equal(t, []string{"SECRET-ROTATING-1", "SECRET-ROTATING-2"}, src.given())
+	})
+
+	t.Run("its error fails the call: typed, nothing sent, no retry", func(t *testing.T) {
+		t.Parallel()
+		sourceErr := errors.New("vault sealed")
+		src := rotatingSource{fail: sourceErr}
+		client, srv := setup(t)
+		client, err := client.With(WithAPITokenSource(src.token))
+		require.NoError(t, err)
+
+		_, err = client.User.Invites.Accept(context.Background(), testInviteID)
+
+		var ce *CredentialError
+		require.ErrorAs(t, err, &ce)
+		assert.ErrorIs(t, err, sourceErr)
+		assert.Zero(t, ce.Attempts)
+		assert.Zero(t, srv.count(), "nothing was sent")
+		assertErrorNames(t, err, http.MethodPatch, invitePath)
+		assert.Contains(t, err.Error(), "credential source: vault sealed")
+	})
+
+	t.Run("an unusable token fails the call without naming it", func(t *testing.T) {
+		t.Parallel()
+		client, srv := setup(t)
+		client, err := client.With(WithAPITokenSource(func(context.Context) (string, error) { return "SECRET bad\ntoken", nil }))
+		require.NoError(t, err)
+
+		_, err = client.User.Invites.Get(context.Background(), testInviteID)
+
+		var ce *CredentialError
+		require.ErrorAs(t, err, &ce)
+		assert.Contains(t, err.Error(), "unusable")
+		assertNoSecrets(t, err, "SECRET", "bad")
+		assert.Zero(t, srv.count())
+	})
+
+	t.Run("its tokens are never printed and an echo is redacted", func(t *testing.T) {
+		t.Parallel()
+		var src rotatingSource
+		srv := newTestServer(t, func(w http.ResponseWriter, r *http.Request, _ recordedRequest) {
+			echo := strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer ")
+			replyString(w, http.StatusForbidden, errorBody(10000, "token "+echo+" is not valid"))
+		})
+		var logs syncBuffer
+		client := newTestClient(t, srv, WithAPITokenSource(src.token), WithLogger(slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))))
+
+		_, err := client.User.Invites.Get(context.Background(), testInviteID)
+
+		var ae *APIError
+		require.ErrorAs(t, err, &ae)
+		assert.Contains(t, ae.Errors[0].Message, "[redacted]")
+		tokens := src.given()
+		require.Len(t, tokens, 1)
+		assertNoSecrets(t, err, tokens...)
+		assert.NotContains(t, logs.String(), tokens[0])
+		for _, verb := range []string{"%v", "%+v", "%#v"} {
+			for _, v := range []any{client, *client, client.auth} {
+				assert.NotContains(t, fmt.Sprintf(verb, v), "SECRET-ROTATING", "fmt %s of %T", verb, v)
+			}
+		}
+	})
+
+	t.Run("refused with another credential", func(t *testing.T) {
+		t.Parallel()
+		_, err := NewClient(WithAPIToken(testAPIToken), WithAPITokenSource(func(context.Context) (string, error) { return "", nil }))
+		var ve *ValidationError
+		require.ErrorAs(t, err, &ve)
+		assert.Contains(t, ve.Reason, "WithAPITokenSource")
 	})
 }

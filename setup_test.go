@@ -200,10 +200,13 @@ func setup(t *testing.T, opts ...Option) (*Client, *testServer) {
 }
 
 // closeIdleAtEnd closes the client's idle connections when the test ends,
-// unless its transport is http.DefaultTransport, whose idle connections
-// belong to every test running alongside.
+// unless its transport is shared (http.DefaultTransport, or the transport of
+// every client that brings none), whose idle connections belong to every
+// test running alongside: closing them would make tests that count
+// connections see churn. Servers closing at the end of their tests close
+// those connections.
 func closeIdleAtEnd(t *testing.T, c *Client) {
-	if c.hc.Transport != http.DefaultTransport {
+	if c.hc.Transport != http.DefaultTransport && c.hc != sharedClient() {
 		t.Cleanup(c.hc.CloseIdleConnections)
 	}
 }

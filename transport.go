@@ -1,13 +1,15 @@
-// This file holds the HTTP layer under the pipeline: the tuned transport, the
-// *http.Client with the caller's middleware, and the redirect rule that keeps
-// credentials on the base URL's origin.
+// This file holds the HTTP layer under the pipeline: the tuned transport that
+// clients share, the *http.Client with the caller's middleware, and the
+// redirect rule that keeps credentials on the base URL's origin.
 
 package cloudflare
 
 import (
+	"net"
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -15,29 +17,52 @@ func origin(u *url.URL) string {
 	return strings.ToLower(u.Scheme) + "://" + strings.ToLower(u.Host)
 }
 
-// httpClient returns the *http.Client the client sends with: a copy of the
-// one given, or a new one with a transport tuned for many concurrent calls
-// to one host. Either way it gets the redirect policy and the middleware.
-func (c *Client) httpClient(cfg *clientConfig) *http.Client {
+// sharedClient is the *http.Client of every client that brings none and has
+// no middleware: one transport, so one pool of connections, for all of them.
+// It is built on first use.
+var sharedClient = sync.OnceValue(func() *http.Client {
+	return &http.Client{Transport: newTransport(), CheckRedirect: checkRedirect}
+})
+
+// httpClient returns the *http.Client a client sends with: the shared one
+// when it brings no client and no middleware; otherwise a copy of the one
+// given (or of base, the one a derived client inherits), with a transport
+// tuned for many concurrent calls when it has none, wrapped in the
+// middleware, with the redirect rule in front of its own.
+func httpClient(cfg *clientConfig, base *http.Client) *http.Client {
+	given := cfg.httpClient
+	if given == nil {
+		given = base
+	}
+	if cfg.httpClient == nil && len(cfg.middleware) == 0 {
+		if base != nil {
+			return base
+		}
+		return sharedClient()
+	}
 	var hc http.Client
-	if cfg.httpClient != nil {
-		hc = *cfg.httpClient
+	if given != nil {
+		hc = *given
 	} else {
-		hc.Transport = newTransport()
+		hc = *sharedClient()
 	}
 	rt := hc.Transport
 	if rt == nil {
 		// Not http.DefaultTransport: its 2 idle connections per host
 		// would churn under concurrent callers.
-		rt = newTransport()
+		rt = sharedClient().Transport
 	}
 	for i := len(cfg.middleware) - 1; i >= 0; i-- {
 		rt = cfg.middleware[i](rt)
 	}
 	hc.Transport = rt
+	if given == nil || given == base {
+		// Ours, or a derived client's parent's: its rule is in place.
+		return &hc
+	}
 	userCheck := hc.CheckRedirect
 	hc.CheckRedirect = func(req *http.Request, via []*http.Request) error {
-		if err := c.checkRedirect(req, via); err != nil {
+		if err := checkRedirect(req, via); err != nil {
 			return err
 		}
 		if userCheck != nil && userCheck(req, via) != nil {
@@ -52,24 +77,40 @@ func (c *Client) httpClient(cfg *clientConfig) *http.Client {
 
 // newTransport returns the default transport: http.DefaultTransport's
 // settings, with enough idle connections per host that 64 concurrent
-// callers reuse connections instead of opening new ones.
+// callers reuse connections instead of opening new ones, and no cap on idle
+// connections over all hosts (http.DefaultTransport's 100), which would
+// make clients of different base URLs sharing the pool evict each other's.
+// Idle connections are closed after 90 s.
 func newTransport() *http.Transport {
-	t := http.DefaultTransport.(*http.Transport).Clone()
-	t.MaxIdleConns = 256
-	t.MaxIdleConnsPerHost = 128
-	t.IdleConnTimeout = 90 * time.Second
-	t.ForceAttemptHTTP2 = true
-	return t
+	return &http.Transport{
+		Proxy:                 http.ProxyFromEnvironment,
+		DialContext:           (&net.Dialer{Timeout: 30 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
+		ForceAttemptHTTP2:     true,
+		MaxIdleConns:          0,
+		MaxIdleConnsPerHost:   128,
+		IdleConnTimeout:       90 * time.Second,
+		TLSHandshakeTimeout:   10 * time.Second,
+		ExpectContinueTimeout: time.Second,
+	}
 }
 
-// checkRedirect follows a redirect only to the base URL's origin, at most
-// five times, and never when it would change the method (a 301, 302 or 303
-// turns a PATCH into a GET). Otherwise the redirect response itself comes back
-// to the pipeline, which reports it as a [*ResponseError]: credentials never
-// leave the configured origin.
-func (c *Client) checkRedirect(req *http.Request, via []*http.Request) error {
-	if len(via) >= 5 || origin(req.URL) != c.origin || req.Method != via[0].Method {
+// checkRedirect follows a redirect only to the origin of the first request
+// (the base URL's, as every request goes there), at most five times, and
+// never when it would change the method (a 301, 302 or 303 turns a PATCH
+// into a GET). Otherwise the redirect response itself comes back to the
+// pipeline, which reports it as a [*ResponseError]: credentials never leave
+// the configured origin. It depends on no client, so clients share it.
+func checkRedirect(req *http.Request, via []*http.Request) error {
+	if len(via) >= 5 || origin(req.URL) != origin(via[0].URL) || req.Method != via[0].Method {
 		return http.ErrUseLastResponse
 	}
 	return nil
 }
+
+// CloseIdleConnections closes the idle connections of the client's
+// transport; connections in use are not interrupted. Clients that bring no
+// *http.Client share one transport (see [WithHTTPClient]), so this closes
+// the idle connections of all of them; they open new ones when they need
+// them. The shared transport closes a connection by itself once it has been
+// idle for 90 seconds.
+func (c *Client) CloseIdleConnections() { c.hc.CloseIdleConnections() }

@@ -156,12 +156,14 @@ func TestTransport_DefaultTransport(t *testing.T) {
 	require.True(t, ok, "default transport is %T", c.hc.Transport)
 	assert.NotSame(t, http.DefaultTransport, tr)
 	assert.GreaterOrEqual(t, tr.MaxIdleConnsPerHost, 64)
-	assert.GreaterOrEqual(t, tr.MaxIdleConns, tr.MaxIdleConnsPerHost)
+	assert.Zero(t, tr.MaxIdleConns, "no cap over all hosts: clients of several base URLs share the pool")
+	assert.Equal(t, 90*time.Second, tr.IdleConnTimeout, "idle connections are closed after 90 s")
 	assert.NotNil(t, c.hc.CheckRedirect)
-	// Two clients do not share a transport.
+	// Two clients share one transport, so one pool of connections.
 	c2, err := NewClient(WithAPIToken(testAPIToken))
 	require.NoError(t, err)
-	assert.NotSame(t, c.hc.Transport, c2.hc.Transport)
+	assert.Same(t, c.hc, c2.hc)
+	assert.Same(t, c.hc.Transport, c2.hc.Transport)
 	// http.DefaultTransport itself was not retuned.
 	assert.NotEqual(t, 128, http.DefaultTransport.(*http.Transport).MaxIdleConnsPerHost)
 }
@@ -562,4 +564,35 @@ func TestTransport_UserCheckRedirectRefuses(t *testing.T) {
 	assert.Equal(t, http.StatusTemporaryRedirect, re.StatusCode)
 	assert.Contains(t, re.Reason, "not followed")
 	assert.EqualValues(t, 1, srv.count(), "the PATCH was sent once")
+}
+
+// TestTransport_SharedAndPrivatePools is not parallel: it closes the idle
+// connections of the shared transport, which tests running alongside use.
+func TestTransport_SharedAndPrivatePools(t *testing.T) {
+	srv := newTestServer(t, func(w http.ResponseWriter, _ *http.Request, _ recordedRequest) { writeStatus(w, 200) })
+	a, err := NewClient(WithBaseURL(srv.apiURL()), WithAPIToken(testAPIToken))
+	require.NoError(t, err)
+	b, err := NewClient(WithBaseURL(srv.apiURL()), WithAPIEmail(testEmail), WithAPIKey(testAPIKey))
+	require.NoError(t, err)
+	own := &http.Transport{}
+	t.Cleanup(own.CloseIdleConnections)
+	private, err := NewClient(WithBaseURL(srv.apiURL()), WithAPIToken(testAPIToken), WithHTTPClient(&http.Client{Transport: own}))
+	require.NoError(t, err)
+	assert.Same(t, sharedClient(), a.hc)
+	assert.Same(t, a.hc, b.hc)
+	assert.NotSame(t, a.hc, private.hc)
+
+	for _, c := range []*Client{a, b, a, b} {
+		_, err := c.User.Invites.Get(context.Background(), testInviteID)
+		require.NoError(t, err)
+	}
+	assert.EqualValues(t, 1, srv.conns.Load(), "sequential calls of two clients reuse one connection")
+	_, err = private.User.Invites.Get(context.Background(), testInviteID)
+	require.NoError(t, err)
+	assert.EqualValues(t, 2, srv.conns.Load(), "a client with its own *http.Client has its own pool")
+
+	private.CloseIdleConnections()
+	require.Eventually(t, func() bool { return srv.closed.Load() == 1 }, 5*time.Second, time.Millisecond, "the private pool's idle connection is closed")
+	a.CloseIdleConnections()
+	require.Eventually(t, func() bool { return srv.closed.Load() == 2 }, 5*time.Second, time.Millisecond, "the shared pool's idle connection is closed")
 }
