@@ -29,7 +29,9 @@
 //	PATCH /client/v4/user/invites/{invite_id}   {"status":"accepted"|"rejected"}
 //
 // [WithListener] serves on a listener of your choosing, and
-// [Server.Handler] serves the same fake from a server of your own.
+// [Server.Handler] serves the same fake from a server of your own. The
+// program cloudflare-fake (cmd/cloudflare-fake) runs it as a process, for
+// tests of scripts and programs in any language.
 //
 // Every answer is the Cloudflare envelope (success, errors, messages, result,
 // and result_info on a list) with Content-Type application/json and a CF-Ray

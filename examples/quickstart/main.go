@@ -11,7 +11,9 @@
 //
 // With credentials set (CLOUDFLARE_API_TOKEN, or CLOUDFLARE_EMAIL with
 // CLOUDFLARE_API_KEY) it talks to the real API and only lists your pending
-// invitations. It answers one only when told to by -accept ID or -reject ID.
+// invitations. It answers one only when told to by -accept ID or -reject ID;
+// without credentials those are refused (exit status 2), since the demo
+// runs on the fake. For scripts, use cmd/cfinvites.
 package main
 
 import (
@@ -52,6 +54,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	defer cancel()
 
 	if !haveCredentials() {
+		if *accept != "" || *reject != "" {
+			fmt.Fprintln(stderr, "quickstart: -accept and -reject answer a real invitation and need credentials "+
+				"(CLOUDFLARE_API_TOKEN, or CLOUDFLARE_EMAIL and CLOUDFLARE_API_KEY); without them the demo runs on the embedded fake API")
+			return 2
+		}
 		return demo(ctx, stdout, stderr)
 	}
 	client, err := cloudflare.NewClient(cloudflare.WithUserAgent("quickstart"))

@@ -80,6 +80,19 @@ func TestUsage(t *testing.T) {
 	}
 }
 
+// Without credentials, -accept and -reject are refused: the demo would
+// silently ignore them.
+func TestAnswerWithoutCredentialsIsRefused(t *testing.T) {
+	clearCredentials(t)
+	for _, args := range [][]string{{"-accept", cloudflaretest.SeedInviteID}, {"-reject", cloudflaretest.SeedInviteID}} {
+		var stdout, stderr bytes.Buffer
+		assert.Equal(t, 2, run(context.Background(), args, &stdout, &stderr), "args %q", args)
+		assert.Empty(t, stdout.String(), "the demo does not run")
+		assert.Contains(t, stderr.String(), "need credentials")
+		assert.Contains(t, stderr.String(), "the demo runs on the embedded fake API")
+	}
+}
+
 // An email alone is not a credential: the demo runs.
 func TestEmailAloneRunsTheDemo(t *testing.T) {
 	clearCredentials(t)
