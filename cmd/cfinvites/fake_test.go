@@ -1,7 +1,10 @@
+//go:build unix
+
 package main
 
 import (
 	"crypto/x509"
+	"encoding/json"
 	"encoding/pem"
 	"os"
 	"path/filepath"
@@ -67,7 +70,21 @@ func TestFakePageSize(t *testing.T) {
 	assert.Len(t, lines(r.stdout), 4, "and cfinvites reads every page")
 
 	unpaged := startFake(t)
-	assert.Len(t, unpaged.apiList(t), 4, "by default the list comes in one answer")
+	all := unpaged.apiList(t)
+	assert.Len(t, all, 4, "by default the list comes in one answer")
+	r = cli(t, f.env(t), "list", "--json")
+	assert.Equal(t, exitOK, r.code, r.stderr)
+	allJSON, err := json.Marshal(all)
+	require.NoError(t, err)
+	assert.JSONEq(t, string(allJSON), r.stdout, "the raw objects of every page, in order")
+}
+
+func TestFakeAddr(t *testing.T) {
+	t.Parallel()
+	f := startFake(t, "--addr", "localhost:0")
+	assert.Regexp(t, `^http://127\.0\.0\.1:\d+/client/v4/$`, f.exports["CLOUDFLARE_BASE_URL"])
+	r := cli(t, f.env(t), "get", cloudflaretest.SeedInviteID)
+	assert.Equal(t, exitOK, r.code, r.stderr)
 }
 
 func TestFakeTLS(t *testing.T) {

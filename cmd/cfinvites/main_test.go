@@ -1,3 +1,7 @@
+//go:build unix
+
+// The tests that run the built programs send them signals: Unix only.
+
 package main
 
 import (
