@@ -10,6 +10,8 @@ package cloudflare_test
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"math/rand/v2"
@@ -96,6 +98,9 @@ const (
 	chaosUnavailableAfterCommit
 	chaosDropAfterCommit
 	chaosSlowAfterCommit
+	chaosRefusedStream
+	chaosResetAfterCommit
+	chaosGoAway
 	chaosFaultKinds
 )
 
@@ -110,11 +115,16 @@ var chaosFaultNames = [chaosFaultKinds]string{
 	chaosUnavailableAfterCommit: "503 after commit",
 	chaosDropAfterCommit:        "dropped after commit",
 	chaosSlowAfterCommit:        "slow after commit",
+	chaosRefusedStream:          "stream refused",
+	chaosResetAfterCommit:       "stream reset (CANCEL) after commit",
+	chaosGoAway:                 "GOAWAY",
 }
 
 // chaosFaultWeights is how often each kind is chosen, out of their sum.
 // The Commit kinds apply the request before failing, so a PATCH takes effect
-// while its caller sees a failure: they exercise Edit's reconciliation.
+// while its caller sees a failure: they exercise Edit's reconciliation. The
+// last three are HTTP/2's own; over HTTP/1.1 a reset drops the connection
+// and a GOAWAY is "Connection: close".
 var chaosFaultWeights = [chaosFaultKinds]int{
 	chaosRateLimited:            22,
 	chaosRateLimitedLong:        3,
@@ -124,6 +134,9 @@ var chaosFaultWeights = [chaosFaultKinds]int{
 	chaosUnavailableAfterCommit: 10,
 	chaosDropAfterCommit:        10,
 	chaosSlowAfterCommit:        5,
+	chaosRefusedStream:          5,
+	chaosResetAfterCommit:       5,
+	chaosGoAway:                 5,
 }
 
 // fault returns the fake's fault of the kind.
@@ -140,10 +153,16 @@ func (k chaosFault) fault() cloudflaretest.Fault {
 		f = cloudflaretest.DropConnection()
 	case chaosSlow, chaosSlowAfterCommit:
 		f = cloudflaretest.Slow(chaosSlowDelay)
+	case chaosRefusedStream:
+		f = cloudflaretest.ResetStream(cloudflaretest.ResetRefusedStream)
+	case chaosResetAfterCommit:
+		f = cloudflaretest.ResetStream(cloudflaretest.ResetCancel)
+	case chaosGoAway:
+		f = cloudflaretest.GoAway()
 	default:
 		panic(fmt.Sprintf("chaos: no fault for kind %d", k))
 	}
-	f.Commit = k == chaosUnavailableAfterCommit || k == chaosDropAfterCommit || k == chaosSlowAfterCommit
+	f.Commit = k == chaosUnavailableAfterCommit || k == chaosDropAfterCommit || k == chaosSlowAfterCommit || k == chaosResetAfterCommit
 	return f
 }
 
@@ -339,14 +358,30 @@ func chaosAttemptsOf(err error) int {
 	return 0
 }
 
-// TestChaos is the chaos test of the resilience issue. It is not parallel:
-// its goroutine-leak check counts every goroutine started while it runs,
-// and parallel tests stay paused until the sequential ones have finished.
+// TestChaos is the chaos test of the resilience issue, over plain HTTP/1.1
+// and over TLS with HTTP/2. It is not parallel: its goroutine-leak check
+// counts every goroutine started while it runs, and parallel tests stay
+// paused until the sequential ones have finished.
 func TestChaos(t *testing.T) {
+	for _, w := range []struct {
+		name string
+		tls  bool
+	}{{"http1", false}, {"h2", true}} {
+		t.Run("wire="+w.name, func(t *testing.T) { chaos(t, w.tls) })
+	}
+}
+
+// chaos is one run of the chaos test, over TLS with HTTP/2 when useTLS is
+// set.
+func chaos(t *testing.T, useTLS bool) {
 	ignore := goleak.IgnoreCurrent()
 
 	// List asks for pages, so the fake pages.
-	srv := cloudflaretest.NewServer(cloudflaretest.WithPageSize(chaosPerPage))
+	newServer, wantProto := cloudflaretest.NewServer, "HTTP/1.1"
+	if useTLS {
+		newServer, wantProto = cloudflaretest.NewTLSServer, "HTTP/2.0"
+	}
+	srv := newServer(cloudflaretest.WithPageSize(chaosPerPage))
 	t.Cleanup(srv.Close) // in case the test stops early; Close is idempotent
 	readIDs := make([]string, chaosReadInvites)
 	for i := range readIDs {
@@ -380,6 +415,11 @@ func TestChaos(t *testing.T) {
 	tr := http.DefaultTransport.(*http.Transport).Clone()
 	tr.MaxIdleConns = 2 * chaosWorkers
 	tr.MaxIdleConnsPerHost = 2 * chaosWorkers
+	if useTLS {
+		roots := x509.NewCertPool()
+		roots.AddCert(srv.Certificate())
+		tr.TLSClientConfig = &tls.Config{RootCAs: roots}
+	}
 	t.Cleanup(tr.CloseIdleConnections)
 	var attempts chaosAttempts
 	client, err := srv.Client(
@@ -429,7 +469,13 @@ func TestChaos(t *testing.T) {
 	// waiting out a Slow fault (it sends nothing and changes nothing), so
 	// the state read below is final.
 	pending := srv.PendingFaults()
-	requests := len(srv.Requests())
+	recorded := srv.Requests()
+	requests := len(recorded)
+	for _, r := range recorded {
+		if r.Proto != wantProto {
+			t.Fatalf("a request came over %s, not %s", r.Proto, wantProto)
+		}
+	}
 	srv.Close()
 	tr.CloseIdleConnections()
 	final := make(map[string]cloudflaretest.Invite)

@@ -45,6 +45,7 @@ const (
 type recordedRequest struct {
 	N             int // 1 for the first request
 	Method        string
+	Proto         string // "HTTP/1.1", or "HTTP/2.0" on the h2 wire
 	Path          string // escaped path as received, prefix included
 	RawQuery      string
 	Header        http.Header
@@ -83,7 +84,8 @@ func newTestServer(t *testing.T, handle testHandler) *testServer {
 }
 
 // startTestServer starts a test server, over TLS with httptest's
-// certificate when useTLS is set. It is closed when the test ends.
+// certificate and HTTP/2 when useTLS is set. It is closed when the test
+// ends.
 func startTestServer(t *testing.T, useTLS bool, handle testHandler) *testServer {
 	t.Helper()
 	s := &testServer{mux: http.NewServeMux(), lostPrefix: t.Errorf}
@@ -107,7 +109,7 @@ func startTestServer(t *testing.T, useTLS bool, handle testHandler) *testServer 
 		}
 		s.mu.Lock()
 		req := recordedRequest{
-			N: len(s.reqs) + 1, Method: r.Method, Path: r.URL.EscapedPath(), RawQuery: r.URL.RawQuery,
+			N: len(s.reqs) + 1, Method: r.Method, Proto: r.Proto, Path: r.URL.EscapedPath(), RawQuery: r.URL.RawQuery,
 			Header: r.Header.Clone(), Body: string(body), ContentLength: r.ContentLength, At: time.Now(),
 		}
 		s.reqs = append(s.reqs, req)
@@ -124,6 +126,7 @@ func startTestServer(t *testing.T, useTLS bool, handle testHandler) *testServer 
 		}
 	}
 	if useTLS {
+		s.EnableHTTP2 = true
 		s.StartTLS()
 	} else {
 		s.Start()
@@ -176,13 +179,18 @@ func (s *testServer) only(t *testing.T) recordedRequest {
 }
 
 // newTestClient returns a client of srv's API root with retry waits of a
-// few milliseconds. It sets no credentials: opts must, and they come last,
-// so they win. Its idle connections are closed when the test ends.
+// few milliseconds; for a TLS server, it sends with the server's own
+// *http.Client, which trusts its certificate and speaks HTTP/2. It sets no
+// credentials: opts must, and they come last, so they win. Its idle
+// connections are closed when the test ends.
 func newTestClient(t *testing.T, srv *testServer, opts ...Option) *Client {
 	t.Helper()
 	base := []Option{
 		WithBaseURL(srv.apiURL()),
 		WithRetryBackoff(time.Millisecond, 5*time.Millisecond),
+	}
+	if srv.TLS != nil {
+		base = append(base, WithHTTPClient(srv.Client()))
 	}
 	c, err := NewClient(append(base, opts...)...)
 	require.NoError(t, err)
@@ -197,6 +205,49 @@ func setup(t *testing.T, opts ...Option) (*Client, *testServer) {
 	t.Helper()
 	srv := newTestServer(t, nil)
 	return newTestClient(t, srv, append([]Option{WithAPIEmail(testEmail), WithAPIKey(testAPIKey)}, opts...)...), srv
+}
+
+// wire is a protocol the core tests and the chaos test run over.
+type wire struct {
+	name string
+	tls  bool // TLS with HTTP/2; otherwise plain HTTP/1.1
+}
+
+// wires are plain HTTP/1.1 on loopback, and TLS with HTTP/2, as
+// api.cloudflare.com is reached.
+var wires = []wire{{"http1", false}, {"h2", true}}
+
+// onWires runs f once per wire, as parallel subtests named
+// name+"/wire=http1" and name+"/wire=h2".
+func onWires(t *testing.T, name string, f func(t *testing.T, w wire)) {
+	t.Helper()
+	for _, w := range wires {
+		t.Run(name+"/wire="+w.name, func(t *testing.T) {
+			t.Parallel()
+			f(t, w)
+		})
+	}
+}
+
+// setup is the package's setup (see [setup]) on the wire. On the h2 wire
+// it checks, when the test ends, that every request came over HTTP/2.
+func (w wire) setup(t *testing.T, opts ...Option) (*Client, *testServer) {
+	t.Helper()
+	srv := w.server(t, nil)
+	return newTestClient(t, srv, append([]Option{WithAPIEmail(testEmail), WithAPIKey(testAPIKey)}, opts...)...), srv
+}
+
+// server starts a test server (see [newTestServer]) on the wire.
+func (w wire) server(t *testing.T, handle testHandler) *testServer {
+	t.Helper()
+	srv := startTestServer(t, w.tls, handle)
+	t.Cleanup(func() {
+		want := map[bool]string{false: "HTTP/1.1", true: "HTTP/2.0"}[w.tls]
+		for _, r := range srv.requests() {
+			assert.Equal(t, want, r.Proto, "request %d came over the wrong protocol", r.N)
+		}
+	})
+	return srv
 }
 
 // closeIdleAtEnd closes the client's idle connections when the test ends,
@@ -457,12 +508,15 @@ func writeStatus(w http.ResponseWriter, status int) {
 	}
 }
 
-// dropConn closes the connection without a response.
+// dropConn closes the connection without a response. An HTTP/2 connection
+// cannot be hijacked: there the stream is reset (INTERNAL_ERROR), which the
+// client sees as a connection lost after the request was sent.
 func dropConn(w http.ResponseWriter) {
 	conn, _, err := http.NewResponseController(w).Hijack()
-	if err == nil {
-		_ = conn.Close()
+	if err != nil {
+		panic(http.ErrAbortHandler)
 	}
+	_ = conn.Close()
 }
 
 // blockUntilGone waits until the client goes away (or a safety bound).

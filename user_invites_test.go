@@ -110,9 +110,8 @@ func TestInviteService_Edit(t *testing.T) {
 		},
 	}
 	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			t.Parallel()
-			client, srv := setup(t)
+		onWires(t, tt.name, func(t *testing.T, w wire) {
+			client, srv := w.setup(t)
 			want := referenceInvite()
 			want.Status = tt.wantStatus
 			body := inviteEnvelope(t, want)
@@ -150,9 +149,8 @@ func TestInviteService_Get(t *testing.T) {
 		}},
 	}
 	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			t.Parallel()
-			client, srv := setup(t)
+		onWires(t, tt.name, func(t *testing.T, w wire) {
+			client, srv := w.setup(t)
 			body := fixture(t, tt.fixture)
 			srv.mux.HandleFunc("GET /user/invites/{id}", func(w http.ResponseWriter, r *http.Request) {
 				reply(w, http.StatusOK, body)
@@ -244,9 +242,8 @@ func TestInviteService_List(t *testing.T) {
 		},
 	}
 	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			t.Parallel()
-			client, srv := setup(t)
+		onWires(t, tt.name, func(t *testing.T, w wire) {
+			client, srv := w.setup(t)
 			body := successJSON(t, tt.answer)
 			srv.mux.HandleFunc("GET /user/invites", func(w http.ResponseWriter, r *http.Request) {
 				reply(w, http.StatusOK, body)
@@ -370,9 +367,8 @@ func TestInviteService_All_Paging(t *testing.T) {
 		},
 	}
 	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			t.Parallel()
-			client, srv := setup(t)
+		onWires(t, tt.name, func(t *testing.T, w wire) {
+			client, srv := w.setup(t)
 			all, bodies := pagedInvites(t, tt.pages)
 			servePages(t, srv, bodies)
 
@@ -443,9 +439,8 @@ func TestInviteService_All_ServerDoesNotPage(t *testing.T) {
 		{"echoes the page but repeats the invitations", &ResultInfo{PerPage: 1, Count: 1}},
 	}
 	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			t.Parallel()
-			client, srv := setup(t)
+		onWires(t, tt.name, func(t *testing.T, w wire) {
+			client, srv := w.setup(t)
 			srv.mux.HandleFunc("GET /user/invites", func(w http.ResponseWriter, r *http.Request) {
 				fields := map[string]any{"result": []Invite{referenceInvite()}}
 				if tt.info != nil {
@@ -524,9 +519,8 @@ func TestInviteService_All_StopsWhenTheLoopBreaks(t *testing.T) {
 		{breakAfter: 6, wantPages: 3},
 	}
 	for _, tt := range tests {
-		t.Run("after "+strconv.Itoa(tt.breakAfter), func(t *testing.T) {
-			t.Parallel()
-			client, srv := setup(t)
+		onWires(t, "after "+strconv.Itoa(tt.breakAfter), func(t *testing.T, w wire) {
+			client, srv := w.setup(t)
 			all, bodies := pagedInvites(t, pages)
 			servePages(t, srv, bodies)
 
@@ -645,9 +639,8 @@ func TestInviteService_APIErrors(t *testing.T) {
 	sentinels := []error{ErrNotFound, ErrUnauthorized, ErrForbidden, ErrRateLimited}
 	for _, m := range inviteMethods() {
 		for _, ec := range apiErrorCases() {
-			t.Run(m.name+"/"+ec.name, func(t *testing.T) {
-				t.Parallel()
-				client, srv := setup(t)
+			onWires(t, m.name+"/"+ec.name, func(t *testing.T, w wire) {
+				client, srv := w.setup(t)
 				body := fixture(t, ec.fixture)
 				srv.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 					if ec.retryAfter != "" {
@@ -849,9 +842,8 @@ func TestInviteService_TransportFailure(t *testing.T) {
 func TestInviteService_ContextFailure(t *testing.T) {
 	t.Parallel()
 	for _, m := range inviteMethods() {
-		t.Run(m.name+"/canceled", func(t *testing.T) {
-			t.Parallel()
-			client, srv := setup(t)
+		onWires(t, m.name+"/canceled", func(t *testing.T, w wire) {
+			client, srv := w.setup(t)
 			ctx, cancel := context.WithCancel(context.Background())
 			cancel()
 
@@ -865,9 +857,8 @@ func TestInviteService_ContextFailure(t *testing.T) {
 			assertErrorNames(t, err, m.method, m.path)
 			assert.Zero(t, srv.count(), "a request was sent with a canceled context")
 		})
-		t.Run(m.name+"/deadline", func(t *testing.T) {
-			t.Parallel()
-			client, srv := setup(t)
+		onWires(t, m.name+"/deadline", func(t *testing.T, w wire) {
+			client, srv := w.setup(t)
 			release := make(chan struct{})
 			t.Cleanup(func() { close(release) })
 			srv.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
@@ -933,9 +924,8 @@ func TestInviteService_Edit_ReconcilesAnUncertainResponse(t *testing.T) {
 		},
 	}
 	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			t.Parallel()
-			client, srv := setup(t)
+		onWires(t, tt.name, func(t *testing.T, w wire) {
+			client, srv := w.setup(t)
 			read := referenceInvite()
 			read.Status = tt.readStatus
 			readBody := inviteEnvelope(t, read)
@@ -1110,10 +1100,9 @@ func TestInviteService_Edit_ReconcilesAfterAnUncertainAttempt(t *testing.T) {
 		{"attempt timeout after accept", "slow", InviteStatusAccepted, []RequestOption{WithTimeout(200 * time.Millisecond)}},
 	}
 	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			t.Parallel()
+		onWires(t, tt.name, func(t *testing.T, w wire) {
 			fake := &inviteStore{status: InviteStatusPending, faults: []string{tt.fault}}
-			srv := newTestServer(t, fake.handle)
+			srv := w.server(t, fake.handle)
 			c := newTestClient(t, srv, WithAPIToken(testAPIToken))
 			inv, err := c.User.Invites.Edit(context.Background(), testInviteID, InviteEditParams{Status: tt.status}, tt.opts...)
 			require.NoError(t, err)
@@ -1151,10 +1140,9 @@ func TestInviteService_Edit_ReconcileRefusesAMismatch(t *testing.T) {
 		{"read 404: original error", []string{"drop"}, 404, []string{"PATCH", "PATCH", "GET"}, 400, 2},
 	}
 	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			t.Parallel()
+		onWires(t, tt.name, func(t *testing.T, w wire) {
 			fake := &inviteStore{status: InviteStatusPending, faults: tt.faults, getStatus: tt.getStatus}
-			srv := newTestServer(t, fake.handle)
+			srv := w.server(t, fake.handle)
 			c := newTestClient(t, srv, WithAPIToken(testAPIToken))
 			inv, err := c.User.Invites.Accept(context.Background(), testInviteID, WithTimeout(200*time.Millisecond))
 			assert.Nil(t, inv)
