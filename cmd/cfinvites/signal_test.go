@@ -107,3 +107,29 @@ func TestTimeout(t *testing.T) {
 		"cfinvites: reject " + cloudflaretest.SeedPendingInviteID + ": not sent: timed out (--timeout)",
 	}, lines(r.stderr))
 }
+
+// TestJSONAfterAnUncertainAnswer: when the answer to a PATCH is lost after
+// it took effect, the SDK reads the invitation to confirm it; --json then
+// prints the object of that read, the last the SDK decoded.
+func TestJSONAfterAnUncertainAnswer(t *testing.T) {
+	t.Parallel()
+	srv := cloudflaretest.NewServer()
+	t.Cleanup(srv.Close)
+	lost := cloudflaretest.ServerError(503)
+	lost.Commit = true
+	srv.FailNext(1, lost, cloudflaretest.OnMethod("PATCH"))
+	env := append(baseEnv(t), "CLOUDFLARE_BASE_URL="+srv.URL, "CLOUDFLARE_API_TOKEN="+cloudflaretest.DefaultToken)
+	r := cli(t, env, "accept", "--json", cloudflaretest.SeedPendingInviteID)
+	require.Equal(t, exitOK, r.code, r.stderr)
+	var got []map[string]any
+	require.NoError(t, json.Unmarshal([]byte(r.stdout), &got), r.stdout)
+	require.Len(t, got, 1)
+	assert.Equal(t, cloudflaretest.SeedPendingInviteID, got[0]["id"])
+	assert.Equal(t, "accepted", got[0]["status"])
+	assert.Nil(t, got[0]["invited_member_id"])
+	var seen []string
+	for _, req := range srv.Requests() {
+		seen = append(seen, fmt.Sprintf("%s %d", req.Method, req.Status))
+	}
+	assert.Equal(t, []string{"PATCH 503", "PATCH 400", "GET 200"}, seen)
+}
