@@ -58,7 +58,9 @@
 // # Retries
 //
 // A failed call is retried up to [DefaultMaxRetries] times
-// ([WithMaxRetries]), with exponential backoff and jitter, or after the wait
+// ([WithMaxRetries]), with exponential backoff and jitter (the first wait
+// from 500 ms up to 750 ms, never less than its minimum nor more than its
+// maximum; see [WithRetryBackoff]), or after the wait
 // a Retry-After header asks for, up to [DefaultMaxRetryWait]
 // ([WithMaxRetryWait]); a longer requested wait returns the [*APIError] at
 // once, with the wait in RetryAfter, as does any wait that would outlast the

@@ -244,8 +244,10 @@ func WithMaxRetryWait(d time.Duration) RequestOption {
 }
 
 // WithRetryBackoff sets the wait between retries when the server gives no
-// Retry-After: min before the first retry, doubling up to max, with jitter
-// (defaults 500ms and 8s).
+// Retry-After (defaults 500ms and 8s). min is the shortest wait and max the
+// longest: the first retry waits a random time in [min, 1.5·min), and each
+// later one doubles that range, never going above max; once the doubled min
+// reaches max, every wait is max. WithRetryBackoff(d, d) waits d every time.
 func WithRetryBackoff(min, max time.Duration) RequestOption {
 	return requestOption(func(c *callConfig) error {
 		if min <= 0 || max < min {

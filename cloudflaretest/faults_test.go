@@ -576,8 +576,9 @@ func TestClientRetriesInMilliseconds(t *testing.T) {
 		opts     []cloudflare.Option
 		min, max time.Duration
 	}{
-		{"default", nil, FastRetryBackoffMin / 2, FastRetryBackoffMax},
-		{"overridden", []cloudflare.Option{cloudflare.WithRetryBackoff(100*time.Millisecond, time.Second)}, 50 * time.Millisecond, 200 * time.Millisecond},
+		// Two retries: the first waits [min, 1.5·min), the second [2·min, 3·min).
+		{"default", nil, FastRetryBackoffMin, FastRetryBackoffMax},
+		{"overridden", []cloudflare.Option{cloudflare.WithRetryBackoff(100*time.Millisecond, time.Second)}, 100 * time.Millisecond, 300 * time.Millisecond},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -441,7 +441,8 @@ func (s *Server) Close() {
 // retried runs in milliseconds. A Retry-After header (see [RateLimited]) is
 // still waited for as the server asks.
 const (
-	// FastRetryBackoffMin is the first wait before a retry.
+	// FastRetryBackoffMin is the shortest wait before a retry (the first
+	// retry waits 1 to 1.5 ms).
 	FastRetryBackoffMin = time.Millisecond
 	// FastRetryBackoffMax is the longest wait before a retry.
 	FastRetryBackoffMax = 16 * time.Millisecond

@@ -92,9 +92,11 @@ func notSent(err error) bool {
 }
 
 // Backoff returns the wait before retry number attempt (1 for the first
-// retry): min doubled for each earlier retry, capped at max, then jittered
-// into [d/2, d) by r, a number in [0, 1). Equal jitter keeps a floor under
-// the wait while spreading out callers that failed together.
+// retry): d = min doubled for each earlier retry, jittered by r, a number in
+// [0, 1), into [d, 1.5·d), and never more than max. So min is the shortest
+// wait and max the longest: the first retry waits between min and 1.5·min,
+// and once d reaches max every wait is max. The jitter spreads out callers
+// that failed together without ever waiting less than asked.
 func Backoff(attempt int, min, max time.Duration, r float64) time.Duration {
 	if attempt < 1 {
 		attempt = 1
@@ -104,7 +106,7 @@ func Backoff(attempt int, min, max time.Duration, r float64) time.Duration {
 		d *= 2
 	}
 	if d > max || d <= 0 {
-		d = max
+		return max
 	}
 	if r < 0 {
 		r = 0
@@ -112,8 +114,10 @@ func Backoff(attempt int, min, max time.Duration, r float64) time.Duration {
 	if r >= 1 {
 		r = 0.999999
 	}
-	half := d / 2
-	return half + time.Duration(r*float64(d-half))
+	if w := d + time.Duration(r*float64(d/2)); w < max {
+		return w
+	}
+	return max
 }
 
 // ParseRetryAfter reads a Retry-After header value, either a number of

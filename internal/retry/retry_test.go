@@ -141,22 +141,29 @@ func TestBackoff(t *testing.T) {
 		r        float64
 		lo, hi   time.Duration
 	}{
-		{"first retry r=0", 1, min, max, 0, 50 * ms, 50 * ms},
-		{"first retry r~1", 1, min, max, one, 100*ms - ms/1000, 100*ms - 1},
-		{"first retry r=0.5", 1, min, max, 0.5, 75 * ms, 75 * ms},
-		{"second retry doubles", 2, min, max, 0, 100 * ms, 100 * ms},
-		{"third retry doubles again", 3, min, max, 0, 200 * ms, 200 * ms},
-		{"fourth retry r~1", 4, min, max, one, 800*ms - ms/1000, 800*ms - 1},
-		{"capped at max", 5, min, max, 0, 500 * ms, 500 * ms},
-		{"capped at max r~1", 5, min, max, one, time.Second - ms/1000, time.Second - 1},
-		{"far beyond the cap", 1000, min, max, 0, 500 * ms, 500 * ms},
-		{"attempt 0 is the first retry", 0, min, max, 0, 50 * ms, 50 * ms},
-		{"negative attempt is the first retry", -7, min, max, 0, 50 * ms, 50 * ms},
-		{"r below 0 is 0", 1, min, max, -3, 50 * ms, 50 * ms},
-		{"r of 1 stays below d", 1, min, max, 1, 100*ms - ms/1000, 100*ms - 1},
-		{"r above 1 stays below d", 1, min, max, 42, 100*ms - ms/1000, 100*ms - 1},
-		{"min equals max", 9, time.Second, time.Second, 0, 500 * ms, 500 * ms},
-		{"overflow while doubling is capped", 3, 1 << 62, math.MaxInt64, 0, math.MaxInt64 / 2, math.MaxInt64 / 2},
+		{"first retry r=0 waits min", 1, min, max, 0, 100 * ms, 100 * ms},
+		{"first retry r~1 stays below 1.5 min", 1, min, max, one, 150*ms - ms/1000, 150*ms - 1},
+		{"first retry r=0.5", 1, min, max, 0.5, 125 * ms, 125 * ms},
+		{"second retry doubles", 2, min, max, 0, 200 * ms, 200 * ms},
+		{"third retry doubles again", 3, min, max, 0, 400 * ms, 400 * ms},
+		{"fourth retry r=0", 4, min, max, 0, 800 * ms, 800 * ms},
+		{"fourth retry r~1 is capped at max", 4, min, max, one, time.Second, time.Second},
+		{"capped at max", 5, min, max, 0, time.Second, time.Second},
+		{"capped at max r~1", 5, min, max, one, time.Second, time.Second},
+		{"far beyond the cap", 1000, min, max, 0, time.Second, time.Second},
+		{"attempt 0 is the first retry", 0, min, max, 0, 100 * ms, 100 * ms},
+		{"negative attempt is the first retry", -7, min, max, 0, 100 * ms, 100 * ms},
+		{"r below 0 is 0", 1, min, max, -3, 100 * ms, 100 * ms},
+		{"r of 1 stays below 1.5 min", 1, min, max, 1, 150*ms - ms/1000, 150*ms - 1},
+		{"r above 1 stays below 1.5 min", 1, min, max, 42, 150*ms - ms/1000, 150*ms - 1},
+		// The report: with min == max every wait is exactly that.
+		{"min equal to max r=0", 1, 200 * ms, 200 * ms, 0, 200 * ms, 200 * ms},
+		{"min equal to max r~1", 1, 200 * ms, 200 * ms, one, 200 * ms, 200 * ms},
+		{"min equal to max, later retry", 3, 200 * ms, 200 * ms, 0.5, 200 * ms, 200 * ms},
+		// The defaults the README states: from 500 ms, at most 8 s.
+		{"default first retry r=0", 1, 500 * ms, 8 * time.Second, 0, 500 * ms, 500 * ms},
+		{"default first retry r~1", 1, 500 * ms, 8 * time.Second, one, 750*ms - ms/1000, 750*ms - 1},
+		{"default second retry", 2, 500 * ms, 8 * time.Second, 0, time.Second, time.Second},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -168,19 +175,33 @@ func TestBackoff(t *testing.T) {
 	}
 }
 
-func TestBackoffJitterBounds(t *testing.T) {
+// TestBackoffDocumentedBounds checks what Backoff's doc, WithRetryBackoff's
+// doc and the README promise, over a grid of r: never below min nor above
+// max, and the n-th retry within [d, 1.5·d) for d = min·2^(n-1), or exactly
+// max once d reaches it.
+func TestBackoffDocumentedBounds(t *testing.T) {
 	t.Parallel()
-	const min, max = 10 * time.Millisecond, 80 * time.Millisecond
-	for attempt := 1; attempt <= 6; attempt++ {
-		d := min << (attempt - 1)
-		if d > max {
-			d = max
-		}
-		for i := 0; i <= 100; i++ {
-			r := float64(i) / 100
-			got := retry.Backoff(attempt, min, max, r)
-			assert.GreaterOrEqual(t, got, d/2, "attempt %d r %v", attempt, r)
-			assert.Less(t, got, d, "attempt %d r %v", attempt, r)
+	for _, bounds := range []struct{ min, max time.Duration }{
+		{10 * time.Millisecond, 80 * time.Millisecond},
+		{500 * time.Millisecond, 8 * time.Second}, // the defaults
+		{200 * time.Millisecond, 200 * time.Millisecond},
+		{300 * time.Millisecond, time.Second}, // a max that is not min·2^n
+	} {
+		for attempt := 1; attempt <= 8; attempt++ {
+			d := bounds.min << (attempt - 1)
+			for i := 0; i <= 100; i++ {
+				r := float64(i) / 100
+				got := retry.Backoff(attempt, bounds.min, bounds.max, r)
+				msg := fmt.Sprintf("min %v max %v attempt %d r %v", bounds.min, bounds.max, attempt, r)
+				assert.GreaterOrEqual(t, got, bounds.min, msg)
+				assert.LessOrEqual(t, got, bounds.max, msg)
+				if d >= bounds.max {
+					assert.Equal(t, bounds.max, got, msg)
+					continue
+				}
+				assert.GreaterOrEqual(t, got, d, msg)
+				assert.Less(t, got, d+d/2, msg)
+			}
 		}
 	}
 }
@@ -247,8 +268,8 @@ func TestDelay(t *testing.T) {
 		{"retry-after zero", 3, 0, true, 5 * time.Second, 0, false},
 		{"retry-after with maxWait zero", 1, time.Second, true, 0, time.Second, true},
 		{"retry-after overrides backoff on a later retry", 4, 10 * time.Millisecond, true, time.Minute, 10 * time.Millisecond, false},
-		{"no retry-after uses backoff", 1, 0, false, 5 * time.Second, 50 * time.Millisecond, false},
-		{"no retry-after ignores maxWait", 3, time.Hour, false, 0, 200 * time.Millisecond, false},
+		{"no retry-after uses backoff", 1, 0, false, 5 * time.Second, 100 * time.Millisecond, false},
+		{"no retry-after ignores maxWait", 3, time.Hour, false, 0, 400 * time.Millisecond, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
