@@ -27,7 +27,8 @@ type Fault struct {
 	// Body is the answer's body, sent as it is. When empty, an error Status
 	// (400 or more) gets a Cloudflare error envelope with [CodeFault].
 	Body string
-	// Delay is waited before anything else is done; it ends early, with no
+	// Delay is waited after Commit (so a committed change is made at once)
+	// and before the rest of the fault is sent; it ends early, with no
 	// answer, when the client goes away or the server closes.
 	Delay time.Duration
 	// Drop closes the connection without answering, after the start of an
