@@ -60,8 +60,8 @@ func TestNewClient_Defaults(t *testing.T) {
 	assert.Nil(t, client.logger)
 	assert.NotSame(t, http.DefaultClient, client.hc)
 	assert.NotNil(t, client.hc.CheckRedirect)
-	tr, ok := client.hc.Transport.(*http.Transport)
-	require.True(t, ok, "transport %T", client.hc.Transport)
+	tr, ok := transportOf(client).(*http.Transport)
+	require.True(t, ok, "transport %T", transportOf(client))
 	assert.NotSame(t, http.DefaultTransport, tr)
 	assert.GreaterOrEqual(t, tr.MaxIdleConnsPerHost, 64, "enough idle connections for 64 concurrent callers")
 	require.NotNil(t, client.User)
@@ -118,14 +118,14 @@ func TestClient_WithOwnSettings(t *testing.T) {
 	child, err := parent.With(WithHTTPClient(own), WithRateLimit(2, 1), WithBaseURL("https://api.example.com/v4"))
 	require.NoError(t, err)
 	assert.NotSame(t, parent.hc, child.hc)
-	assert.Same(t, own.Transport, child.hc.Transport)
+	assert.Same(t, own.Transport, transportOf(child))
 	assert.NotSame(t, parent.limiter, child.limiter)
 	assert.Equal(t, "https://api.example.com/v4/", child.BaseURL())
 
 	wrapped, err := parent.With(WithMiddleware(func(rt http.RoundTripper) http.RoundTripper { return rt }))
 	require.NoError(t, err)
 	assert.NotSame(t, parent.hc, wrapped.hc)
-	assert.Same(t, parent.hc.Transport, wrapped.hc.Transport, "the middleware wraps the parent's transport")
+	assert.Same(t, transportOf(parent), transportOf(wrapped), "the middleware wraps the parent's transport")
 
 	for _, tt := range []struct {
 		name  string

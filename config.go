@@ -1,7 +1,6 @@
 // This file holds a client's settings and their resolution: the option values
 // collected by NewClient, credentials from options or the environment, the
-// base URL, and the redactor that keeps a credential out of text from the
-// server.
+// base URL. The redactor the credentials carry is in redact.go.
 
 package cloudflare
 
@@ -42,26 +41,18 @@ type credentials struct {
 type credential struct {
 	set    func(h http.Header)   // sets the authentication headers, built once
 	redact func(s string) string // replaces the secret in text from the server
+	own    func(s string) string // replaces this credential's secret only
 	is     func(token string) bool
-}
-
-// newRedactor returns a function that replaces every occurrence of the
-// secret in a text, for text a server may have echoed it into.
-func newRedactor(secret string) func(string) string {
-	return func(s string) string {
-		if !strings.Contains(s, secret) {
-			return s
-		}
-		return strings.ReplaceAll(s, secret, "[redacted]")
-	}
 }
 
 // tokenCredential sends token as "Authorization: Bearer <token>".
 func tokenCredential(token string) *credential {
 	v := []string{"Bearer " + token}
+	redact := newRedactor(token)
 	return &credential{
 		set:    func(h http.Header) { h["Authorization"] = v },
-		redact: newRedactor(token),
+		redact: redact,
+		own:    redact,
 		is:     func(t string) bool { return t == token },
 	}
 }
@@ -90,6 +81,11 @@ func (c *credentials) forAttempt(ctx context.Context) (*credential, error) {
 		return nil, errors.New("the token it returned is unusable: " + reason)
 	}
 	cred := tokenCredential(token)
+	if last := c.last.Load(); last != nil {
+		// A server may still echo the token it was sent before this one.
+		mine, before := cred.own, last.own
+		cred.redact = func(s string) string { return before(mine(s)) }
+	}
 	c.last.Store(cred)
 	return cred, nil
 }

@@ -25,6 +25,10 @@ const (
 	maxErrorBodyBytes = 64 << 10
 	drainBytes        = 64 << 10
 	excerptBytes      = 256
+	// bodyWindow is how much of a non-envelope error body reaches seal,
+	// which redacts it and keeps an excerpt of excerptBytes: far more than
+	// the excerpt's 4*excerptBytes of input, even after redaction shrinks it.
+	bodyWindow = 16 << 10
 )
 
 // readResponse turns a response into nil (out holds the result) or the error
@@ -36,11 +40,15 @@ func (c *Client) readResponse(ctx context.Context, k *call, resp *http.Response,
 	if resp.StatusCode >= 300 && resp.StatusCode < 400 {
 		e := respErr("redirect not followed", nil).(*ResponseError)
 		if loc, err := resp.Location(); err == nil {
-			e.Location = k.cred.redact(loc.Scheme + "://" + loc.Host + loc.EscapedPath())
+			e.Location = loc.Scheme + "://" + loc.Host + loc.EscapedPath()
 			e.Reason = "redirect to " + e.Location + " not followed: credentials are only sent to " + origin(c.baseURL)
 			if origin(loc) == origin(c.baseURL) {
 				e.Reason = "redirect to " + e.Location + " not followed: it would change the method or loop"
 			}
+		} else if bad := resp.Header.Get(unparsableLocation); bad != "" {
+			e.Location, _, _ = strings.Cut(bad, "?")
+			e.Location, _, _ = strings.Cut(e.Location, "#")
+			e.Reason = "redirect to " + strconv.Quote(e.Location) + " not followed: its Location is not a valid URL"
 		}
 		return e
 	}
@@ -100,10 +108,10 @@ func (c *Client) apiError(k *call, resp *http.Response, res *attemptResult, h *e
 	e := &APIError{Method: k.method, Path: k.path, StatusCode: resp.StatusCode, RayID: res.rayID, Attempts: k.attempts}
 	if h != nil {
 		e.Errors, e.Messages = h.Errors, h.Messages
-		redactInfos(e.Errors, k.cred.redact)
-		redactInfos(e.Messages, k.cred.redact)
 	} else {
-		e.Body = excerpt(k.cred.redact(string(raw)))
+		// The body as read, up to bodyWindow: seal redacts it, then cuts
+		// the excerpt, so no cut can leave part of a secret behind.
+		e.Body = string(raw[:min(len(raw), bodyWindow)])
 	}
 	if d, ok := retry.ParseRetryAfter(res.retryAfter, time.Now()); ok {
 		e.RetryAfter = d
@@ -123,16 +131,6 @@ func excerpt(b string) string {
 		cut--
 	}
 	return s[:cut] + "…"
-}
-
-// redactInfos replaces a credential a server echoed into its messages.
-func redactInfos(infos []ResponseInfo, redact func(string) string) {
-	for i := range infos {
-		infos[i].Message = redact(infos[i].Message)
-		infos[i].DocumentationURL = redact(infos[i].DocumentationURL)
-		infos[i].Source.Pointer = redact(infos[i].Source.Pointer)
-		redactInfos(infos[i].ErrorChain, redact)
-	}
 }
 
 func contentType(resp *http.Response) string {

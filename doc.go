@@ -85,8 +85,12 @@
 // origin and never when they would change the method; credentials never
 // leave that origin. A plain-http base URL is refused unless its host is
 // loopback or [WithInsecureHTTP] is given. A credential that a server or
-// proxy echoes into an error response is replaced by "[redacted]" before it
-// reaches an error or a log record.
+// proxy echoes anywhere in a response (a header, the status line, the body,
+// a value that fails to decode) is replaced by "[redacted]" before it
+// reaches an error, a field of an error or a log record; so is any run of 8
+// or more of its characters, in any letter case, and its percent-encoded,
+// JSON- or JavaScript-escaped, Go-quoted and HTML-escaped forms, up to three
+// layers deep. A successful result is returned as the server sent it.
 //
 // # Source map
 //
@@ -102,6 +106,9 @@
 //   - transport.go: the tuned transport and the redirect rule.
 //   - decode.go and envelope.go: reading the response within its size cap,
 //     decoding the envelope, building an [*APIError] or [*ResponseError].
+//   - seal.go and redact.go: the boundary every attempt's result passes
+//     before anything reads it, and the redactor it applies, which removes
+//     a credential the server echoed.
 //   - errors.go: the error types and sentinels a caller matches.
 //
 // # Testing

@@ -163,7 +163,9 @@ type ResponseError struct {
 	StatusCode int
 	// RayID is the CF-Ray header of the response, if any.
 	RayID string
-	// Location is where a refused redirect pointed, without its query.
+	// Location is where a refused redirect pointed, without its query or
+	// fragment; for a Location that is not a valid URL, its text up to any
+	// '?' or '#'. A credential the server echoed into it is redacted.
 	Location string
 	// Reason says what was wrong with the response.
 	Reason string

@@ -288,9 +288,10 @@ func WithMaxResponseBytes(n int64) Option {
 
 // WithLogger makes the client log one debug record per attempt: method,
 // path, status, attempt number, wait before it, duration and Ray ID, and
-// the attempt's error message if it failed. No header is ever logged; the
-// error message may quote the server's error text, with any credential the
-// server echoed replaced by "[redacted]".
+// the attempt's error message if it failed. No request header is ever
+// logged; the Ray ID and the error message come from the server, with any
+// credential it echoed replaced by "[redacted]" (see the package's Security
+// section).
 func WithLogger(l *slog.Logger) Option {
 	return clientOption(func(c *clientConfig) error {
 		if l == nil {

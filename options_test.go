@@ -315,7 +315,7 @@ func TestWithHTTPClient(t *testing.T) {
 		assert.NotSame(t, http.DefaultClient, client.hc)
 		assert.Nil(t, http.DefaultClient.CheckRedirect)
 		assert.Nil(t, http.DefaultClient.Transport)
-		tr, ok := client.hc.Transport.(*http.Transport)
+		tr, ok := transportOf(client).(*http.Transport)
 		require.True(t, ok)
 		assert.NotSame(t, http.DefaultTransport, tr, "a nil Transport gets the SDK's tuned transport")
 		assert.GreaterOrEqual(t, tr.MaxIdleConnsPerHost, 64)

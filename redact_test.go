@@ -9,7 +9,9 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"path"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -439,4 +441,83 @@ func TestSecretsInExtraHeaders(t *testing.T) {
 	sink.addValue(*c)
 	sink.check(t)
 	require.NotEmpty(t, sink.out)
+}
+
+func TestRedactor(t *testing.T) {
+	t.Parallel()
+	const secret = `Ab3/x+Y"z\q<9>&k%m`
+	redact := newRedactor(secret)
+	pct := func(s string, upper bool) string {
+		var b strings.Builder
+		for i := 0; i < len(s); i++ {
+			f := "%%%02x"
+			if upper {
+				f = "%%%02X"
+			}
+			fmt.Fprintf(&b, f, s[i])
+		}
+		return b.String()
+	}
+	each := func(s, format string) string {
+		var b strings.Builder
+		for i := 0; i < len(s); i++ {
+			fmt.Fprintf(&b, format, s[i])
+		}
+		return b.String()
+	}
+	jsonInner := func(s string) string { // Go's encoding/json escapes <, > and & too
+		q := strconv.Quote(s)
+		q = strings.NewReplacer("<", `\u003c`, ">", `\u003e`, "&", `\u0026`).Replace(q)
+		return q[1 : len(q)-1]
+	}
+	tests := []struct {
+		name, in, want string
+	}{
+		{"raw", "token " + secret + " bad", "token [redacted] bad"},
+		{"twice", secret + "," + secret, "[redacted],[redacted]"},
+		{"upper case", "x" + strings.ToUpper(secret) + "y", "x[redacted]y"},
+		{"lower case", strings.ToLower(secret), "[redacted]"},
+		{"query escaped", "https://evil.example/?t=" + url.QueryEscape(secret), "https://evil.example/?t=[redacted]"},
+		{"path escaped", "https://evil.example/" + url.PathEscape(secret), "https://evil.example/[redacted]"},
+		{"every byte percent-encoded, upper hex", "a" + pct(secret, true) + "b", "a[redacted]b"},
+		{"every byte percent-encoded, lower hex", pct(secret, false), "[redacted]"},
+		{"JSON escaped", `{"m":"` + jsonInner(secret) + `"}`, `{"m":"[redacted]"}`},
+		{"JSON unicode escapes", each(secret, `\u%04x`), "[redacted]"},
+		{"JavaScript hex escapes", each(secret, `\x%02X`), "[redacted]"},
+		{"Go quoted", strconv.Quote(secret), `"[redacted]"`},
+		{"Go quoted JSON (a time.Parse error quoting expires_on)", strconv.Quote(`"` + jsonInner(secret) + `"`), `"\"[redacted]\""`},
+		{"percent-encoded then quoted", strconv.Quote(url.QueryEscape(secret)), `"[redacted]"`},
+		{"HTML decimal references", each(secret, "&#%d;"), "[redacted]"},
+		{"HTML hex references", each(secret, "&#x%X;"), "[redacted]"},
+		{"HTML named references", strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;", `"`, "&quot;").Replace(secret), "[redacted]"},
+		{"mixed escapes", "Ab3%2Fx\\u002bY&quot;z\\\\q&lt;9&GT;&amp;k%25m", "[redacted]"},
+		{"cut short by a cap", "body ends with " + secret[:9], "body ends with [redacted]"},
+		{"split in two", secret[:9] + " ... " + secret[9:], "[redacted] ... [redacted]"},
+		{"a run of 8 characters", "x" + secret[4:12] + "x", "x[redacted]x"},
+		{"a run of 7 characters is left", "x" + secret[4:11] + "x", "x" + secret[4:11] + "x"},
+		{"nothing to redact", "Invalid request headers (6003)", "Invalid request headers (6003)"},
+		{"empty", "", ""},
+		{"escapes of other text are kept", "100%25 &amp; \\u0041", "100%25 &amp; \\u0041"},
+		{"broken escapes are kept", "%zz \\u00 &#; &#x; &bogus; %4", "%zz \\u00 &#; &#x; &bogus; %4"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			assert.Equal(t, tt.want, redact(tt.in))
+		})
+	}
+}
+
+func TestRedactor_ShortSecretOnlyWhole(t *testing.T) {
+	t.Parallel()
+	redact := newRedactor("k3y")
+	assert.Equal(t, "a [redacted] k3", redact("a k3y k3"))
+	assert.Equal(t, "x", newRedactor("")("x"), "no secret, nothing to redact")
+}
+
+func TestRedactor_NoAllocationWithoutEscapes(t *testing.T) {
+	redact := newRedactor(testAPIToken)
+	ray := testRayID
+	allocs := testing.AllocsPerRun(100, func() { _ = redact(ray) })
+	assert.Zero(t, allocs, "redacting a Ray ID on every attempt must cost no allocation")
 }

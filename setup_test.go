@@ -1,6 +1,7 @@
 package cloudflare
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -257,7 +258,7 @@ func (w wire) server(t *testing.T, handle testHandler) *testServer {
 // connections see churn. Servers closing at the end of their tests close
 // those connections.
 func closeIdleAtEnd(t *testing.T, c *Client) {
-	if c.hc.Transport != http.DefaultTransport && c.hc != sharedClient() {
+	if transportOf(c) != http.DefaultTransport && c.hc != sharedClient() {
 		t.Cleanup(c.hc.CloseIdleConnections)
 	}
 }
@@ -549,4 +550,59 @@ func (b *syncBuffer) String() string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.buf.String()
+}
+
+// transportOf returns the transport a client sends with, under the guard
+// that NewClient puts between it and the http.Client (see locationGuard).
+func transportOf(c *Client) http.RoundTripper {
+	if g, ok := c.hc.Transport.(*locationGuard); ok {
+		return g.next
+	}
+	return c.hc.Transport
+}
+
+// newRawServer starts a loopback TCP server that answers each connection's
+// one request with the raw bytes respond returns (n counts requests from 1),
+// then closes it: for responses net/http's server cannot write, such as a
+// status line or a header that does not parse. It returns the API root on
+// the server and the request counter.
+func newRawServer(t *testing.T, respond func(n int, req *http.Request) string) (string, *atomic.Int32) {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	count := new(atomic.Int32)
+	var wg sync.WaitGroup
+	t.Cleanup(func() {
+		_ = ln.Close()
+		wg.Wait()
+	})
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		for {
+			conn, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				serveRaw(conn, count, respond)
+			}()
+		}
+	}()
+	return "http://" + ln.Addr().String() + apiPrefix + "/", count
+}
+
+// serveRaw reads one request from conn, writes the raw response respond
+// returns for it, and closes conn. The fuzz targets run it on one end of a
+// net.Pipe, so net/http's own HTTP/1.1 parsing runs without sockets.
+func serveRaw(conn net.Conn, count *atomic.Int32, respond func(n int, req *http.Request) string) {
+	defer conn.Close()
+	req, err := http.ReadRequest(bufio.NewReader(conn))
+	if err != nil {
+		return
+	}
+	_, _ = io.Copy(io.Discard, req.Body)
+	_, _ = io.WriteString(conn, respond(int(count.Add(1)), req))
 }

@@ -17,18 +17,23 @@ func origin(u *url.URL) string {
 	return strings.ToLower(u.Scheme) + "://" + strings.ToLower(u.Host)
 }
 
+// sharedTransport is the transport of every client that brings no
+// *http.Client: one pool of connections for all of them. It is built on
+// first use.
+var sharedTransport = sync.OnceValue(newTransport)
+
 // sharedClient is the *http.Client of every client that brings none and has
-// no middleware: one transport, so one pool of connections, for all of them.
-// It is built on first use.
+// no middleware.
 var sharedClient = sync.OnceValue(func() *http.Client {
-	return &http.Client{Transport: newTransport(), CheckRedirect: checkRedirect}
+	return &http.Client{Transport: &locationGuard{sharedTransport()}, CheckRedirect: checkRedirect}
 })
 
 // httpClient returns the *http.Client a client sends with: the shared one
 // when it brings no client and no middleware; otherwise a copy of the one
 // given (or of base, the one a derived client inherits), with a transport
 // tuned for many concurrent calls when it has none, wrapped in the
-// middleware, with the redirect rule in front of its own.
+// middleware and then in locationGuard, with the redirect rule in front of
+// its own.
 func httpClient(cfg *clientConfig, base *http.Client) *http.Client {
 	given := cfg.httpClient
 	if given == nil {
@@ -47,15 +52,20 @@ func httpClient(cfg *clientConfig, base *http.Client) *http.Client {
 		hc = *sharedClient()
 	}
 	rt := hc.Transport
+	if g, ok := rt.(*locationGuard); ok {
+		// Ours (shared, or a derived client's parent's): the guard goes
+		// back in front of the middleware below.
+		rt = g.next
+	}
 	if rt == nil {
 		// Not http.DefaultTransport: its 2 idle connections per host
 		// would churn under concurrent callers.
-		rt = sharedClient().Transport
+		rt = sharedTransport()
 	}
 	for i := len(cfg.middleware) - 1; i >= 0; i-- {
 		rt = cfg.middleware[i](rt)
 	}
-	hc.Transport = rt
+	hc.Transport = &locationGuard{rt}
 	if given == nil || given == base {
 		// Ours, or a derived client's parent's: its rule is in place.
 		return &hc
@@ -114,3 +124,38 @@ func checkRedirect(req *http.Request, via []*http.Request) error {
 // them. The shared transport closes a connection by itself once it has been
 // idle for 90 seconds.
 func (c *Client) CloseIdleConnections() { c.hc.CloseIdleConnections() }
+
+// unparsableLocation is the header key under which locationGuard keeps a
+// Location that is not a URL. It is not a valid header name, so no server
+// can send it.
+const unparsableLocation = "Location (unparsable)"
+
+// locationGuard moves aside the Location header of a redirect when it is
+// not a valid URL, so that http.Client returns the redirect response (which
+// the pipeline reports as a refused redirect) instead of an error quoting
+// the header (which would be retried as a lost connection).
+type locationGuard struct{ next http.RoundTripper }
+
+// RoundTrip implements http.RoundTripper.
+func (g *locationGuard) RoundTrip(req *http.Request) (*http.Response, error) {
+	resp, err := g.next.RoundTrip(req)
+	if err != nil || resp == nil || resp.StatusCode < 300 || resp.StatusCode >= 400 {
+		return resp, err
+	}
+	if loc := resp.Header.Get("Location"); loc != "" {
+		if _, perr := req.URL.Parse(loc); perr != nil {
+			resp.Header = resp.Header.Clone()
+			resp.Header[unparsableLocation] = []string{loc}
+			delete(resp.Header, "Location")
+		}
+	}
+	return resp, nil
+}
+
+// CloseIdleConnections closes the idle connections of the transport under
+// the guard, so that http.Client.CloseIdleConnections still reaches it.
+func (g *locationGuard) CloseIdleConnections() {
+	if c, ok := g.next.(interface{ CloseIdleConnections() }); ok {
+		c.CloseIdleConnections()
+	}
+}

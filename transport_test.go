@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"reflect"
 	"strconv"
@@ -152,8 +153,8 @@ func TestTransport_DefaultTransport(t *testing.T) {
 	c, err := NewClient(WithAPIToken(testAPIToken))
 	require.NoError(t, err)
 	assert.NotSame(t, http.DefaultClient, c.hc)
-	tr, ok := c.hc.Transport.(*http.Transport)
-	require.True(t, ok, "default transport is %T", c.hc.Transport)
+	tr, ok := transportOf(c).(*http.Transport)
+	require.True(t, ok, "default transport is %T", transportOf(c))
 	assert.NotSame(t, http.DefaultTransport, tr)
 	assert.GreaterOrEqual(t, tr.MaxIdleConnsPerHost, 64)
 	assert.Zero(t, tr.MaxIdleConns, "no cap over all hosts: clients of several base URLs share the pool")
@@ -407,7 +408,7 @@ func checkRedirectAway(t *testing.T, c *Client, srv *testServer, status int, wan
 		assert.Equal(t, 1, re.Attempts, "a redirect is not retried")
 	}
 	assert.EqualValues(t, 2, srv.count())
-	if c.hc.Transport != http.DefaultTransport {
+	if transportOf(c) != http.DefaultTransport {
 		// Not with http.DefaultTransport: tests running alongside may close
 		// its idle connections.
 		assert.Equal(t, int64(1), srv.conns.Load(), "no second connection to the main server (other scheme)")
@@ -595,4 +596,91 @@ func TestTransport_SharedAndPrivatePools(t *testing.T) {
 	require.Eventually(t, func() bool { return srv.closed.Load() == 1 }, 5*time.Second, time.Millisecond, "the private pool's idle connection is closed")
 	a.CloseIdleConnections()
 	require.Eventually(t, func() bool { return srv.closed.Load() == 2 }, 5*time.Second, time.Millisecond, "the shared pool's idle connection is closed")
+}
+
+// TestRedirect_UnparsableLocationIsRefused: a redirect whose Location is not
+// a URL is a refused redirect like any other (a *ResponseError naming its
+// target, redacted), never a transport error quoting the header, and it is
+// not retried.
+func TestRedirect_UnparsableLocationIsRefused(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		name, location, wantLocation string
+	}{
+		{"bad escape", "https://evil.example/%zz/" + testAPIToken, "https://evil.example/%zz/[redacted]"},
+		{"bad escape, query left out", "https://evil.example/%zz/x?token=" + testAPIToken, "https://evil.example/%zz/x"},
+		{"bad IPv6 host", "http://[" + testAPIToken + "]/", "http://[[redacted]]/"},
+		{"bad port", "https://evil.example:" + testAPIToken + "/", "https://evil.example:[redacted]/"},
+	} {
+		for _, status := range []int{301, 302, 303, 307, 308} {
+			for _, m := range []struct {
+				name, method string
+				call         func(c *Client) error
+			}{
+				{"Edit", http.MethodPatch, func(c *Client) error {
+					_, err := c.User.Invites.Accept(context.Background(), testInviteID)
+					return err
+				}},
+				{"Get", http.MethodGet, func(c *Client) error {
+					_, err := c.User.Invites.Get(context.Background(), testInviteID)
+					return err
+				}},
+			} {
+				t.Run(tt.name+"/"+http.StatusText(status)+"/"+m.name, func(t *testing.T) {
+					t.Parallel()
+					srv := newTestServer(t, func(w http.ResponseWriter, _ *http.Request, _ recordedRequest) {
+						w.Header()["Location"] = []string{tt.location}
+						w.WriteHeader(status)
+					})
+					var logBuf syncBuffer
+					c := newTestClient(t, srv, WithAPIToken(testAPIToken), WithLogger(secretLogger(&logBuf)))
+
+					err := m.call(c)
+
+					var re *ResponseError
+					require.ErrorAs(t, err, &re)
+					assert.ErrorIs(t, err, ErrUnexpectedResponse)
+					assert.Equal(t, status, re.StatusCode)
+					assert.Equal(t, tt.wantLocation, re.Location)
+					assert.Contains(t, re.Reason, "not followed")
+					assert.Equal(t, 1, re.Attempts)
+					assert.Equal(t, []string{m.method}, srv.methods(), "a refused redirect is not retried")
+					assertNoSecretIn(t, testAPIToken, err)
+					assert.NotContains(t, logBuf.String(), testAPIToken)
+				})
+			}
+		}
+	}
+}
+
+// TestLocationGuard_LeavesOthersAlone: the guard only touches a redirect
+// whose Location does not parse.
+func TestLocationGuard_LeavesOthersAlone(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		status   int
+		location string
+	}{
+		{307, "https://elsewhere.example/x"},
+		{307, "/relative/path"},
+		{307, ""},
+		{200, "%zz"}, // not a redirect: kept as sent
+	} {
+		next := roundTripFunc(func(r *http.Request) (*http.Response, error) {
+			h := http.Header{}
+			if tt.location != "" {
+				h.Set("Location", tt.location)
+			}
+			return &http.Response{StatusCode: tt.status, Header: h, Body: http.NoBody, Request: r}, nil
+		})
+		req := httptest.NewRequest(http.MethodGet, "https://api.example/client/v4/", nil)
+		resp, err := (&locationGuard{next}).RoundTrip(req)
+		require.NoError(t, err)
+		assert.Equal(t, tt.location, resp.Header.Get("Location"))
+		assert.Empty(t, resp.Header.Get(unparsableLocation))
+	}
+	_, err := (&locationGuard{roundTripFunc(func(*http.Request) (*http.Response, error) {
+		return nil, io.ErrUnexpectedEOF
+	})}).RoundTrip(httptest.NewRequest(http.MethodGet, "https://api.example/", nil))
+	assert.ErrorIs(t, err, io.ErrUnexpectedEOF)
 }

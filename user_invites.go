@@ -239,7 +239,8 @@ func (s *InviteService) All(ctx context.Context, opts ...RequestOption) iter.Seq
 	return func(yield func(Invite, error) bool) {
 		seen, firstID := 0, ""
 		stop := func(reason string) {
-			yield(Invite{}, &ResponseError{Method: http.MethodGet, Path: s.client.baseURL.EscapedPath() + "user/invites", StatusCode: http.StatusOK, Reason: reason})
+			// Through the redaction boundary: a reason may quote the server.
+			yield(Invite{}, s.client.sealError(&ResponseError{Method: http.MethodGet, Path: s.client.baseURL.EscapedPath() + "user/invites", StatusCode: http.StatusOK, Reason: reason}))
 		}
 		for page := 1; ; page++ {
 			if page > MaxListPages {
