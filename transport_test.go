@@ -684,3 +684,95 @@ func TestLocationGuard_LeavesOthersAlone(t *testing.T) {
 	})}).RoundTrip(httptest.NewRequest(http.MethodGet, "https://api.example/", nil))
 	assert.ErrorIs(t, err, io.ErrUnexpectedEOF)
 }
+
+// wrapperTransport is what a test suite might install as
+// http.DefaultTransport to observe traffic: not an *http.Transport.
+type wrapperTransport struct{ next http.RoundTripper }
+
+func (w wrapperTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	return w.next.RoundTrip(r)
+}
+
+// stubTransport is what httpmock or gock install as http.DefaultTransport:
+// it answers every request itself.
+type stubTransport struct{ calls atomic.Int32 }
+
+func (s *stubTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	s.calls.Add(1)
+	return &http.Response{StatusCode: http.StatusTeapot, Header: http.Header{}, Body: io.NopCloser(strings.NewReader("stub")), Request: r}, nil
+}
+
+// TestNewClient_WhateverDefaultTransport replaces http.DefaultTransport, as
+// httpmock and gock do in users' test suites: NewClient does not panic, and
+// the client still reaches the real server with a transport of Go's default
+// settings (and ours), never through the stub. It must not run in parallel
+// with anything: it changes a global, and puts it back when it ends.
+func TestNewClient_WhateverDefaultTransport(t *testing.T) {
+	orig := http.DefaultTransport
+	t.Cleanup(func() { http.DefaultTransport = orig })
+	goDefault, ok := orig.(*http.Transport)
+	require.True(t, ok, "the test starts from Go's own default transport")
+	stub := &stubTransport{}
+	custom := goDefault.Clone()
+	custom.TLSHandshakeTimeout = 3 * time.Second
+
+	srv := newTestServer(t, func(w http.ResponseWriter, _ *http.Request, _ recordedRequest) {
+		replyString(w, http.StatusOK, `{"success":true,"errors":[],"messages":[],"result":`+echoInvite("", "")+`}`)
+	})
+
+	for _, tt := range []struct {
+		name      string
+		transport http.RoundTripper
+	}{
+		{"a wrapper RoundTripper", wrapperTransport{orig}},
+		{"an httpmock-style stub", stub},
+		{"nil", nil},
+		{"a nil *http.Transport", (*http.Transport)(nil)},
+		{"a customised *http.Transport", custom},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			http.DefaultTransport = tt.transport
+			defer func() { http.DefaultTransport = orig }()
+
+			for _, opts := range [][]Option{
+				{WithAPIToken(testAPIToken)},                                 // the shared transport
+				{WithAPIToken(testAPIToken), WithHTTPClient(&http.Client{})}, // a client without a Transport
+				{WithAPIToken(testAPIToken), WithMiddleware(func(rt http.RoundTripper) http.RoundTripper { return rt })}, // a private copy
+			} {
+				var c *Client
+				require.NotPanics(t, func() { c = newTestClient(t, srv, opts...) })
+				tr, ok := transportOf(c).(*http.Transport)
+				require.True(t, ok, "transport %T", transportOf(c))
+				if given, ok := tt.transport.(*http.Transport); ok && given != nil {
+					assert.NotSame(t, given, tr, "never the global itself")
+				}
+				assertGoDefaultSettings(t, goDefault, tr)
+
+				inv, err := c.User.Invites.Get(context.Background(), testInviteID)
+				require.NoError(t, err, "the client reaches the real server")
+				assert.Equal(t, testInviteID, inv.ID)
+				assert.Zero(t, stub.calls.Load(), "the stub in http.DefaultTransport is not used")
+			}
+		})
+	}
+}
+
+// assertGoDefaultSettings checks that tr has the settings of Go's
+// http.DefaultTransport that the SDK keeps, and the SDK's own.
+func assertGoDefaultSettings(t *testing.T, goDefault, tr *http.Transport) {
+	t.Helper()
+	req := httptest.NewRequest(http.MethodGet, "https://api.cloudflare.com/", nil)
+	wantProxy, wantErr := goDefault.Proxy(req)
+	require.NotNil(t, tr.Proxy, "proxy from the environment")
+	gotProxy, gotErr := tr.Proxy(req)
+	assert.Equal(t, wantProxy, gotProxy)
+	assert.Equal(t, wantErr, gotErr)
+	assert.NotNil(t, tr.DialContext)
+	assert.Equal(t, goDefault.ForceAttemptHTTP2, tr.ForceAttemptHTTP2)
+	assert.Equal(t, goDefault.TLSHandshakeTimeout, tr.TLSHandshakeTimeout)
+	assert.Equal(t, goDefault.ExpectContinueTimeout, tr.ExpectContinueTimeout)
+	assert.Equal(t, goDefault.IdleConnTimeout, tr.IdleConnTimeout)
+	assert.Equal(t, goDefault.ResponseHeaderTimeout, tr.ResponseHeaderTimeout)
+	assert.Equal(t, goDefault.DisableCompression, tr.DisableCompression)
+	assert.Equal(t, 128, tr.MaxIdleConnsPerHost)
+}
