@@ -6,9 +6,7 @@ package cloudflare
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
-	"errors"
 	"io"
 	"net/http"
 	"strconv"
@@ -33,7 +31,7 @@ const (
 
 // readResponse turns a response into nil (out holds the result) or the error
 // to report.
-func (c *Client) readResponse(ctx context.Context, k *call, resp *http.Response, res *attemptResult, rb *readBuffer, out decodable) error {
+func (c *Client) readResponse(k *call, resp *http.Response, res *attemptResult, rb *readBuffer, out decodable) error {
 	respErr := func(reason string, err error) error {
 		return &ResponseError{Method: k.method, Path: k.path, StatusCode: resp.StatusCode, RayID: res.rayID, Reason: reason, Err: err, Attempts: k.attempts}
 	}
@@ -66,11 +64,8 @@ func (c *Client) readResponse(ctx context.Context, k *call, resp *http.Response,
 	n, err := rb.readFrom(resp.Body, limit+1)
 	buf := &rb.buf
 	if err != nil && success {
-		if ctx.Err() == nil && errors.Is(err, context.DeadlineExceeded) {
-			err = errAttemptTimeout{k.cfg.timeout}
-		}
-		res.transport = err
-		return &RequestError{Method: k.method, Path: k.path, Attempts: k.attempts, Err: err}
+		res.transport = err // attempt reports it as a transport failure
+		return err
 	}
 	// An error status was received: if its body broke off, what was read of
 	// it still makes the *APIError, and the status alone decides retries.

@@ -45,8 +45,9 @@
 //     request was sent.
 //   - [*APIError]: the API reported failure. [ErrNotFound],
 //     [ErrUnauthorized], [ErrForbidden] and [ErrRateLimited] match it by
-//     status, and [APIError.HasCode] finds a Cloudflare error code, the
-//     error_chain included.
+//     status; [ErrAuthentication] matches every response that refuses the
+//     credentials, by status or Cloudflare code; and [APIError.HasCode]
+//     finds a Cloudflare error code, the error_chain included.
 //   - [*ResponseError] ([ErrUnexpectedResponse]): a response the client could
 //     not use, such as HTML on a 200, a body over the size limit, or a
 //     redirect away from the API.
@@ -54,6 +55,10 @@
 //     [context.DeadlineExceeded], or a refusal of the [Limiter].
 //   - [*CredentialError]: the [WithAPITokenSource] source failed; nothing
 //     was sent for that attempt.
+//
+// An [InviteService.Edit] that may have answered the invitation although it
+// failed returns an error that also matches [ErrOutcomeUnknown]: read the
+// invitation to know.
 //
 // # Retries
 //
@@ -67,16 +72,22 @@
 // context's deadline. What is retried depends on the method:
 //
 //   - GET: connection failures, timeouts, 408, 429, 500, 502, 503 and 504.
-//   - PATCH: a connection that could not be made, 408 and 429 (the server
-//     did not act); and, because answering an invitation twice with the same
-//     status has the same effect as once, a connection lost mid-call, a
+//   - PATCH: a connection that could not be made (dial, DNS, a TLS
+//     handshake that did not complete), 408 and 429 (the server did not
+//     act); and, because answering an invitation twice with the same status
+//     has the same effect as once, a connection lost once it was ready, a
 //     timeout, 500, 502, 503 and 504. When such a retry is refused because
 //     the invitation is no longer pending, [InviteService.Edit] reads the
 //     invitation and reports success if its status is the one asked for.
 //
-// Other 4xx responses are never retried. Each attempt has its own timeout
-// ([DefaultTimeout], [WithTimeout]); the context bounds the whole call, and
-// its end stops a wait at once.
+// Other 4xx responses are never retried, nor are failures that retrying
+// cannot mend: a certificate that fails verification, a plain-HTTP server
+// on an https URL, an error returned by a middleware or by the caller's own
+// RoundTripper.
+//
+// Each attempt has its own timeout ([DefaultTimeout], [WithTimeout]), whose
+// error matches [context.DeadlineExceeded] and reports Timeout() == true;
+// the context bounds the whole call, and its end stops a wait at once.
 //
 // # Security
 //

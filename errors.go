@@ -6,6 +6,7 @@ package cloudflare
 import (
 	"errors"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -28,8 +29,52 @@ var (
 	// ErrNotFound matches an [*APIError] with HTTP status 404.
 	ErrNotFound = errors.New("cloudflare: not found")
 
-	// ErrUnauthorized matches an [*APIError] with HTTP status 401.
+	// ErrUnauthorized matches an [*APIError] with HTTP status 401. To learn
+	// whether the credentials were refused, whatever the status, use
+	// [ErrAuthentication].
 	ErrUnauthorized = errors.New("cloudflare: unauthorized")
+
+	// ErrAuthentication matches an [*APIError] that means "these
+	// credentials are not accepted": HTTP status 401, or one of the
+	// Cloudflare codes below in Errors or in any item's ErrorChain. The real
+	// API sends a missing, malformed or unknown key or token as a 400 or a
+	// 403, so [ErrUnauthorized] alone misses them. The codes, with where
+	// their meaning is documented:
+	//
+	//	6102   Invalid format for X-Auth-Email header   error_chain of 6003 "Invalid request headers", 400
+	//	6103   Invalid format for X-Auth-Key header     error_chain of 6003, 400 (a token sent as a key)
+	//	6111   Invalid format for Authorization header  error_chain of 6003, 400
+	//	9103   Unknown X-Auth-Key or X-Auth-Email       403
+	//	9106   Missing X-Auth-Key, X-Auth-Email or Authorization headers   400
+	//	9109   Invalid access token                     403
+	//	10000  Authentication error                     403 (token invalid, or lacking the permission)
+	//
+	// Sources: 6102, 6103, 9103 and 10000 are in the real responses quoted
+	// by cloudflare/cloudflare-typescript#161, acmesh-official/acme.sh#6435,
+	// openwrt/packages#15714 and rmbolger/Posh-ACME#126; 6111 by
+	// cloudflare/workers-sdk#5175 and jeessy2/ddns-go#916; 9106 by
+	// cloudflare/cloudflare-python#2678; 9109 by cert-manager/cert-manager#4465.
+	// 6003 alone ("Invalid request headers") is not in the list: it names no
+	// header, and its error_chain says which one was refused.
+	ErrAuthentication = errors.New("cloudflare: credentials not accepted")
+
+	// ErrOutcomeUnknown matches the error of an [InviteService.Edit] (and
+	// so of Accept and Reject) that may have changed the invitation even
+	// though it failed: an attempt was sent and its outcome was lost (the
+	// connection broke after the request was written, the attempt timed
+	// out, or the server replied 500, 502, 503 or 504), and the call then
+	// ended without a confirmed result, whatever ended it: the context
+	// during a wait, the retries running out, another error, or a
+	// reconciling read that failed. It never matches when no attempt could
+	// have reached the server (a dial or DNS failure, a TLS handshake that
+	// did not complete, a refused certificate, an error of a middleware).
+	//
+	// The error still wraps the final one, so [errors.As] finds the
+	// [*APIError] or [*RequestError] it was. What to do: read the
+	// invitation ([InviteService.Get]) before acting on the failure; its
+	// status says whether the answer was recorded. Answering again with the
+	// same status is also safe, as it has the same effect as once.
+	ErrOutcomeUnknown = errors.New("cloudflare: outcome unknown")
 
 	// ErrForbidden matches an [*APIError] with HTTP status 403.
 	ErrForbidden = errors.New("cloudflare: forbidden")
@@ -120,9 +165,12 @@ func (e *APIError) Error() string {
 }
 
 // Is lets [errors.Is] match the status sentinels: [ErrNotFound] (404),
-// [ErrUnauthorized] (401), [ErrForbidden] (403) and [ErrRateLimited] (429).
+// [ErrUnauthorized] (401), [ErrForbidden] (403) and [ErrRateLimited] (429);
+// and [ErrAuthentication], by status or by code.
 func (e *APIError) Is(target error) bool {
 	switch target {
+	case ErrAuthentication:
+		return e.StatusCode == http.StatusUnauthorized || hasCode(e.Errors, authenticationCodes...)
 	case ErrNotFound:
 		return e.StatusCode == http.StatusNotFound
 	case ErrUnauthorized:
@@ -141,14 +189,31 @@ func (e *APIError) HasCode(code int) bool {
 	return hasCode(e.Errors, code)
 }
 
-func hasCode(infos []ResponseInfo, code int) bool {
+// authenticationCodes are the Cloudflare codes that mean the credentials
+// were not accepted; [ErrAuthentication] lists them with their sources.
+var authenticationCodes = []int{6102, 6103, 6111, 9103, 9106, 9109, 10000}
+
+// hasCode reports whether any of codes is in infos or their chains.
+func hasCode(infos []ResponseInfo, codes ...int) bool {
 	for _, info := range infos {
-		if info.Code == code || hasCode(info.ErrorChain, code) {
+		if slices.Contains(codes, info.Code) || hasCode(info.ErrorChain, codes...) {
 			return true
 		}
 	}
 	return false
 }
+
+// outcomeUnknownError wraps the final error of an Edit whose outcome is
+// unknown; it matches [ErrOutcomeUnknown] and unwraps to that error.
+type outcomeUnknownError struct{ err error }
+
+func (e *outcomeUnknownError) Error() string {
+	return e.err.Error() + " (outcome unknown: an attempt may have changed the invitation; read it to know)"
+}
+
+func (e *outcomeUnknownError) Is(target error) bool { return target == ErrOutcomeUnknown }
+
+func (e *outcomeUnknownError) Unwrap() error { return e.err }
 
 // ResponseError reports a response that the client could not use: a 2xx whose
 // body is not a valid envelope or lacks the result (for a single invitation,

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -208,7 +209,7 @@ func TestValidationError(t *testing.T) {
 
 func TestSentinels_AreDistinctAndPrefixed(t *testing.T) {
 	t.Parallel()
-	sentinels := []error{ErrValidation, ErrUnexpectedResponse, ErrNotFound, ErrUnauthorized, ErrForbidden, ErrRateLimited}
+	sentinels := []error{ErrValidation, ErrUnexpectedResponse, ErrNotFound, ErrUnauthorized, ErrForbidden, ErrRateLimited, ErrAuthentication, ErrOutcomeUnknown}
 	seen := map[string]bool{}
 	for _, s := range sentinels {
 		assert.True(t, strings.HasPrefix(s.Error(), "cloudflare: "), "%q", s)
@@ -301,4 +302,78 @@ func TestZeroValuesPrint(t *testing.T) {
 	t.Parallel()
 	assert.Equal(t, "cloudflare.Client{}", (&Client{}).String())
 	assert.Equal(t, "cloudflare: GET /x: request failed", (&RequestError{Method: "GET", Path: "/x"}).Error())
+}
+
+// TestAPIError_IsAuthentication: ErrAuthentication matches a 401 and every
+// answer whose codes say the credentials were refused, wherever the code
+// is; ErrUnauthorized and ErrForbidden keep matching the status only.
+func TestAPIError_IsAuthentication(t *testing.T) {
+	t.Parallel()
+	info := func(code int, chain ...ResponseInfo) ResponseInfo {
+		return ResponseInfo{Code: code, Message: "m", ErrorChain: chain}
+	}
+	tests := []struct {
+		name   string
+		status int
+		errors []ResponseInfo
+		want   bool
+	}{
+		{"401 without a body", 401, nil, true},
+		{"401 with an unrelated code", 401, []ResponseInfo{info(1000)}, true},
+		{"400 6003 with a malformed key (6103)", 400, []ResponseInfo{info(6003, info(6103))}, true},
+		{"400 6003 with a malformed email and key", 400, []ResponseInfo{info(6003, info(6102), info(6103))}, true},
+		{"400 6003 with a malformed Authorization header", 400, []ResponseInfo{info(6003, info(6111))}, true},
+		{"400 missing credentials", 400, []ResponseInfo{info(9106)}, true},
+		{"403 unknown key or email", 403, []ResponseInfo{info(9103)}, true},
+		{"403 invalid access token", 403, []ResponseInfo{info(9109)}, true},
+		{"403 authentication error", 403, []ResponseInfo{info(10000)}, true},
+		{"auth code after another error", 400, []ResponseInfo{info(1001), info(10000)}, true},
+		{"auth code deep in a chain", 400, []ResponseInfo{info(6003, info(6000, info(6103)))}, true},
+		{"403 without codes", 403, nil, false},
+		{"400 6003 alone names no header", 400, []ResponseInfo{info(6003)}, false},
+		{"404 no route", 404, []ResponseInfo{info(7003)}, false},
+		{"429 rate limited", 429, []ResponseInfo{info(971)}, false},
+		{"400 some other refusal", 400, []ResponseInfo{info(1001)}, false},
+		{"500", 500, nil, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			err := error(&APIError{Method: "GET", Path: invitePath, StatusCode: tt.status, Errors: tt.errors})
+			assert.Equal(t, tt.want, errors.Is(err, ErrAuthentication))
+			assert.Equal(t, tt.status == 401, errors.Is(err, ErrUnauthorized), "ErrUnauthorized keeps its status meaning")
+			assert.Equal(t, tt.status == 403, errors.Is(err, ErrForbidden), "ErrForbidden keeps its status meaning")
+		})
+	}
+}
+
+// TestAPIError_AuthenticationFromTheWire serves the real answers of
+// ../shared/reference/cloudflare-errors.md (testdata/core-*.json) with their
+// real statuses: each matches ErrAuthentication.
+func TestAPIError_AuthenticationFromTheWire(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		fixture string
+		status  int
+	}{
+		{"core-error-chain.json", http.StatusBadRequest},
+		{"core-forbidden.json", http.StatusForbidden},
+		{"core-unauthorized.json", http.StatusForbidden},
+		{"core-unauthorized.json", http.StatusUnauthorized},
+	}
+	for _, tt := range tests {
+		t.Run(tt.fixture+"/"+strconv.Itoa(tt.status), func(t *testing.T) {
+			t.Parallel()
+			client, srv := setup(t)
+			body := fixture(t, tt.fixture)
+			srv.mux.HandleFunc("GET /user/invites", func(w http.ResponseWriter, r *http.Request) { reply(w, tt.status, body) })
+
+			_, _, err := client.User.Invites.List(context.Background(), nil)
+
+			assert.ErrorIs(t, err, ErrAuthentication)
+			var ae *APIError
+			require.ErrorAs(t, err, &ae)
+			assert.Equal(t, tt.status, ae.StatusCode)
+		})
+	}
 }

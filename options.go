@@ -260,7 +260,9 @@ func WithRetryBackoff(min, max time.Duration) RequestOption {
 
 // WithTimeout bounds each attempt, from sending the request to reading the
 // whole response (default [DefaultTimeout]). Waits between retries are not
-// counted; bound the whole call with the context.
+// counted; bound the whole call with the context. An attempt that runs out
+// of time fails with an error that matches [context.DeadlineExceeded] and
+// reports Timeout() == true, as net/http's own timeouts do.
 func WithTimeout(d time.Duration) RequestOption {
 	return requestOption(func(c *callConfig) error {
 		if d <= 0 {

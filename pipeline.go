@@ -13,8 +13,11 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"net/http"
+	"net/http/httptrace"
 	"net/url"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"golang.org/x/time/rate"
@@ -139,8 +142,9 @@ type attemptResult struct {
 	status     int
 	rayID      string
 	retryAfter string
-	err        error // the error to return if this is the last attempt
-	transport  error // the transport failure, if no response arrived
+	err        error       // the error to return if this is the last attempt
+	transport  error       // the transport failure, if no usable response arrived
+	stage      retry.Stage // how far a failed attempt got in the transport
 }
 
 // do runs a call with retries and decodes a successful response into out.
@@ -169,6 +173,8 @@ func (c *Client) do(ctx context.Context, k *call, out decodable) error {
 		if res.err == nil {
 			return nil
 		}
+		d := retry.Decide(k.method, res.status, res.transport, res.stage)
+		k.uncertain = k.uncertain || d.Uncertain
 		if ctx.Err() != nil {
 			if res.transport == nil {
 				// The server replied: that response is the result.
@@ -176,8 +182,6 @@ func (c *Client) do(ctx context.Context, k *call, out decodable) error {
 			}
 			return &RequestError{Method: k.method, Path: k.path, Attempts: k.attempts, Err: ctx.Err()}
 		}
-		d := retry.Decide(k.method, res.status, res.transport)
-		k.uncertain = k.uncertain || d.Uncertain
 		if !d.Retry || k.attempts > k.cfg.maxRetries {
 			return res.err
 		}
@@ -236,33 +240,112 @@ func (c *Client) logAttempt(ctx context.Context, k *call, res *attemptResult, wa
 func (c *Client) attempt(ctx context.Context, k *call, out decodable) attemptResult {
 	actx, cancel := context.WithTimeout(ctx, k.cfg.timeout)
 	defer cancel()
-	resp, err := c.hc.Do(c.newRequest(actx, k))
+	st := getStageTrace(ctx)
+	defer putStageTrace(st)
+	resp, err := c.hc.Do(c.newRequest(httptrace.WithClientTrace(actx, &st.trace), k))
 	if err != nil {
 		var ue *url.Error
 		if errors.As(err, &ue) {
 			err = ue.Err
 		}
-		if ctx.Err() == nil && errors.Is(err, context.DeadlineExceeded) {
-			err = errAttemptTimeout{k.cfg.timeout}
-		}
-		return attemptResult{err: &RequestError{Method: k.method, Path: k.path, Attempts: k.attempts, Err: err}, transport: err}
+		return c.transportFailure(ctx, actx, k, err, st.stage())
 	}
 	rb := getReadBuffer()
 	defer putReadBuffer(rb)
 	defer closeBody(resp.Body, rb)
 	res := attemptResult{status: resp.StatusCode, rayID: resp.Header.Get("Cf-Ray"), retryAfter: resp.Header.Get("Retry-After")}
-	res.err = c.readResponse(ctx, k, resp, &res, rb, out)
+	res.err = c.readResponse(k, resp, &res, rb, out)
+	if res.transport != nil {
+		// The body of a success broke off.
+		return c.transportFailure(ctx, actx, k, res.transport, retry.StageConnected)
+	}
 	return res
 }
 
+// transportFailure is the result of an attempt that got no usable response.
+// An error of the attempt's own timeout (actx ended, ctx did not) becomes
+// [errAttemptTimeout]; a timeout of the caller's own http.Client keeps its
+// own error.
+func (c *Client) transportFailure(ctx, actx context.Context, k *call, err error, stage retry.Stage) attemptResult {
+	if ctx.Err() == nil && actx.Err() == context.DeadlineExceeded && errors.Is(err, context.DeadlineExceeded) {
+		err = errAttemptTimeout{k.cfg.timeout}
+	}
+	return attemptResult{err: &RequestError{Method: k.method, Path: k.path, Attempts: k.attempts, Err: err}, transport: err, stage: stage}
+}
+
 // errAttemptTimeout is the cause of an attempt cut short by the per-attempt
-// timeout (not by the caller's context).
+// timeout (not by the caller's context). It matches
+// [context.DeadlineExceeded] and is a [net.Error] whose Timeout is true.
 type errAttemptTimeout struct{ d time.Duration }
 
 func (e errAttemptTimeout) Error() string { return "attempt timed out after " + e.d.String() }
 
+// Is reports whether target is [context.DeadlineExceeded].
+func (errAttemptTimeout) Is(target error) bool { return target == context.DeadlineExceeded }
+
 // Timeout reports true, as net.Error does for timeouts.
-func (e errAttemptTimeout) Timeout() bool { return true }
+func (errAttemptTimeout) Timeout() bool { return true }
+
+// Temporary reports true; it completes [net.Error].
+func (errAttemptTimeout) Temporary() bool { return true }
+
+// stageTrace records how far an attempt got in the transport, through the
+// httptrace hooks net/http calls on the request's goroutine: GetConn when
+// the transport starts looking for a connection, GotConn when one is ready.
+// Hooks only ever raise the stage, and an attempt resets it before it
+// starts, so a hook that a stray goroutine runs late can only make a later
+// attempt look more uncertain, never less.
+type stageTrace struct {
+	trace httptrace.ClientTrace
+	s     atomic.Int32
+	owned bool // from the pool: its hooks are its own, not composed with the caller's
+}
+
+func newStageTrace() *stageTrace {
+	st := new(stageTrace)
+	st.trace.GetConn = st.getConn
+	st.trace.GotConn = st.gotConn
+	return st
+}
+
+func (st *stageTrace) getConn(string) { st.raise(retry.StageConnecting) }
+
+func (st *stageTrace) gotConn(httptrace.GotConnInfo) { st.raise(retry.StageConnected) }
+
+func (st *stageTrace) raise(to retry.Stage) {
+	for {
+		cur := st.s.Load()
+		if cur >= int32(to) || st.s.CompareAndSwap(cur, int32(to)) {
+			return
+		}
+	}
+}
+
+func (st *stageTrace) stage() retry.Stage { return retry.Stage(st.s.Load()) }
+
+var stageTracePool = sync.Pool{New: func() any {
+	st := newStageTrace()
+	st.owned = true
+	return st
+}}
+
+// getStageTrace returns a trace at stage none. When the caller's context
+// has a trace of its own, httptrace composes ours with it by changing ours,
+// so that one is not pooled.
+func getStageTrace(ctx context.Context) *stageTrace {
+	if httptrace.ContextClientTrace(ctx) != nil {
+		return newStageTrace()
+	}
+	st := stageTracePool.Get().(*stageTrace)
+	st.s.Store(int32(retry.StageNone))
+	return st
+}
+
+func putStageTrace(st *stageTrace) {
+	if st.owned {
+		stageTracePool.Put(st)
+	}
+}
 
 // rateLimiter adapts a *rate.Limiter: a wait it refuses at once because it
 // would outlast the context's deadline fails with errLimiterDeadline, which

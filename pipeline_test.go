@@ -3,6 +3,7 @@ package cloudflare
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -365,7 +366,7 @@ func TestPipeline_Timeouts(t *testing.T) {
 			var timeout interface{ Timeout() bool }
 			require.ErrorAs(t, err, &timeout)
 			assert.True(t, timeout.Timeout())
-			assert.NotErrorIs(t, err, context.DeadlineExceeded, "the caller's context did not end")
+			assert.ErrorIs(t, err, context.DeadlineExceeded, "a per-attempt timeout is a deadline, as net/http reports its own")
 		})
 	}
 }
@@ -635,7 +636,7 @@ func TestPipeline_AttemptTimeout(t *testing.T) {
 			var timeout interface{ Timeout() bool }
 			require.ErrorAs(t, err, &timeout)
 			assert.True(t, timeout.Timeout())
-			assert.NotErrorIs(t, err, context.DeadlineExceeded, "the caller's context did not end")
+			assert.ErrorIs(t, err, context.DeadlineExceeded, "a per-attempt timeout is a deadline, as net/http reports its own")
 			assert.Contains(t, err.Error(), "attempt timed out after 250ms")
 			assertErrorNames(t, err, http.MethodGet, invitePath)
 			// On a loaded machine a retry may time out before it reaches the
@@ -972,4 +973,175 @@ func TestPipeline_TokenSource(t *testing.T) {
 		require.ErrorAs(t, err, &ve)
 		assert.Contains(t, ve.Reason, "WithAPITokenSource")
 	})
+}
+
+// TestPipeline_TransportFailureClasses sends a GET and a PATCH into a real
+// failure of each class the retry policy knows, and checks how often each
+// was tried and whether the PATCH's outcome is reported as unknown.
+func TestPipeline_TransportFailureClasses(t *testing.T) {
+	t.Parallel()
+	errMiddleware := errors.New("policy: refused by middleware")
+	type target struct {
+		baseURL string
+		opts    []Option
+		reached func() int // requests or connections that reached the server
+	}
+	served := func(srv *testServer) func() int { return srv.count }
+	tests := []struct {
+		name          string
+		start         func(t *testing.T) target
+		wantAttempts  int
+		wantReached   int  // per call
+		wantUncertain bool // for the PATCH
+		evidence      func(t *testing.T, err error)
+	}{
+		{
+			name: "certificate from an unknown authority",
+			start: func(t *testing.T) target {
+				srv := startTestServer(t, true, nil)
+				return target{srv.apiURL(), nil, served(srv)}
+			},
+			wantAttempts: 1,
+			evidence: func(t *testing.T, err error) {
+				var cve *tls.CertificateVerificationError
+				assert.ErrorAs(t, err, &cve)
+			},
+		},
+		{
+			name: "plain-HTTP server given an https URL",
+			start: func(t *testing.T) target {
+				srv := newTestServer(t, nil)
+				return target{"https://" + srv.Listener.Addr().String() + apiPrefix + "/", nil, served(srv)}
+			},
+			wantAttempts: 1,
+			evidence:     func(t *testing.T, err error) { assert.ErrorIs(t, err, http.ErrSchemeMismatch) },
+		},
+		{
+			name: "middleware returning an error",
+			start: func(t *testing.T) target {
+				srv := newTestServer(t, nil)
+				mw := WithMiddleware(func(http.RoundTripper) http.RoundTripper {
+					return roundTripFunc(func(*http.Request) (*http.Response, error) { return nil, errMiddleware })
+				})
+				return target{srv.apiURL(), []Option{mw}, served(srv)}
+			},
+			wantAttempts: 1,
+			evidence:     func(t *testing.T, err error) { assert.ErrorIs(t, err, errMiddleware) },
+		},
+		{
+			name: "dial refused",
+			start: func(t *testing.T) target {
+				return target{closedServerURL(t), nil, func() int { return 0 }}
+			},
+			wantAttempts: 3,
+			evidence: func(t *testing.T, err error) {
+				var op *net.OpError
+				if assert.ErrorAs(t, err, &op) {
+					assert.Equal(t, "dial", op.Op)
+				}
+			},
+		},
+		{
+			name: "TLS handshake that did not complete",
+			start: func(t *testing.T) target {
+				u, accepted := newHandshakeDropper(t)
+				return target{u, nil, func() int { return int(accepted.Load()) }}
+			},
+			wantAttempts: 3,
+			wantReached:  3, // connections, none of which carried the request
+			evidence:     func(t *testing.T, err error) { assert.NotErrorIs(t, err, ErrUnexpectedResponse) },
+		},
+		{
+			name: "connection reset after the request was read",
+			start: func(t *testing.T) target {
+				srv := newTestServer(t, func(w http.ResponseWriter, _ *http.Request, _ recordedRequest) { resetConn(w) })
+				return target{srv.apiURL(), nil, served(srv)}
+			},
+			wantAttempts:  3,
+			wantReached:   3,
+			wantUncertain: true,
+			evidence: func(t *testing.T, err error) {
+				var re *RequestError
+				assert.ErrorAs(t, err, &re)
+			},
+		},
+	}
+	calls := []struct {
+		method string
+		call   func(c *Client) error
+	}{
+		{http.MethodGet, func(c *Client) error {
+			_, err := c.User.Invites.Get(context.Background(), testInviteID)
+			return err
+		}},
+		{http.MethodPatch, func(c *Client) error {
+			_, err := c.User.Invites.Accept(context.Background(), testInviteID)
+			return err
+		}},
+	}
+	for _, tt := range tests {
+		for _, call := range calls {
+			t.Run(tt.name+"/"+call.method, func(t *testing.T) {
+				t.Parallel()
+				tg := tt.start(t)
+				opts := append([]Option{WithAPIToken(testAPIToken), WithBaseURL(tg.baseURL),
+					WithRetryBackoff(time.Millisecond, 5*time.Millisecond), WithMaxRetries(2)}, tg.opts...)
+				c, err := NewClient(opts...)
+				require.NoError(t, err)
+				closeIdleAtEnd(t, c)
+
+				err = call.call(c)
+
+				var re *RequestError
+				require.ErrorAs(t, err, &re)
+				assert.Equal(t, tt.wantAttempts, re.Attempts, "attempts")
+				assert.Equal(t, tt.wantReached, tg.reached(), "requests or connections that reached the server")
+				assert.Equal(t, tt.wantUncertain && call.method == http.MethodPatch, errors.Is(err, ErrOutcomeUnknown), "outcome unknown")
+				tt.evidence(t, err)
+				assertNoSecrets(t, err, testAPIToken)
+			})
+		}
+	}
+}
+
+// TestPipeline_CallerHTTPClientTimeout: a timeout of the caller's own
+// http.Client is reported as that, not as the per-attempt timeout.
+func TestPipeline_CallerHTTPClientTimeout(t *testing.T) {
+	t.Parallel()
+	srv := newTestServer(t, func(_ http.ResponseWriter, r *http.Request, _ recordedRequest) { blockUntilGone(r) })
+	c := newTestClient(t, srv, WithAPIToken(testAPIToken), WithHTTPClient(&http.Client{Timeout: 50 * time.Millisecond}),
+		WithMaxRetries(0))
+
+	_, err := c.User.Invites.Get(context.Background(), testInviteID)
+
+	require.Error(t, err)
+	assert.NotContains(t, err.Error(), "attempt timed out", "the per-attempt timeout (30s) did not fire")
+	// net/http says "Client.Timeout exceeded" when its timer wins the race
+	// with the request's context deadline, and only the context's error
+	// when the deadline wins; either way it is net/http's error.
+	assert.ErrorIs(t, err, context.DeadlineExceeded)
+	var ae errAttemptTimeout
+	assert.False(t, errors.As(err, &ae), "not the SDK's per-attempt timeout")
+	var ne net.Error
+	require.ErrorAs(t, err, &ne)
+	assert.True(t, ne.Timeout())
+}
+
+// TestPipeline_AttemptTimeoutIsADeadline: the per-attempt timeout's error
+// matches context.DeadlineExceeded and is a net.Error that reports a
+// timeout, while the caller's context is still alive.
+func TestPipeline_AttemptTimeoutIsADeadline(t *testing.T) {
+	t.Parallel()
+	srv := newTestServer(t, func(_ http.ResponseWriter, r *http.Request, _ recordedRequest) { blockUntilGone(r) })
+	c := newTestClient(t, srv, WithAPIToken(testAPIToken), WithMaxRetries(0))
+	ctx := context.Background()
+
+	_, err := c.User.Invites.Get(ctx, testInviteID, WithTimeout(30*time.Millisecond))
+
+	require.NoError(t, ctx.Err())
+	assert.ErrorIs(t, err, context.DeadlineExceeded)
+	var ne net.Error
+	require.ErrorAs(t, err, &ne)
+	assert.True(t, ne.Timeout())
+	assert.Contains(t, err.Error(), "attempt timed out after 30ms")
 }

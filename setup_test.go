@@ -256,9 +256,10 @@ func (w wire) server(t *testing.T, handle testHandler) *testServer {
 // every client that brings none), whose idle connections belong to every
 // test running alongside: closing them would make tests that count
 // connections see churn. Servers closing at the end of their tests close
-// those connections.
+// those connections. A client given with WithHTTPClient but no Transport
+// has its own *http.Client over the shared transport: not closed either.
 func closeIdleAtEnd(t *testing.T, c *Client) {
-	if transportOf(c) != http.DefaultTransport && c.hc != sharedClient() {
+	if transportOf(c) != http.DefaultTransport && c.hc != sharedClient() && transportOf(c) != sharedTransport() {
 		t.Cleanup(c.hc.CloseIdleConnections)
 	}
 }
@@ -518,6 +519,46 @@ func dropConn(w http.ResponseWriter) {
 		panic(http.ErrAbortHandler)
 	}
 	_ = conn.Close()
+}
+
+// resetConn resets the connection without a response (TCP RST): what a
+// client sees when a server or proxy fails after reading the request.
+func resetConn(w http.ResponseWriter) {
+	conn, _, err := http.NewResponseController(w).Hijack()
+	if err != nil {
+		return
+	}
+	if tc, ok := conn.(*net.TCPConn); ok {
+		_ = tc.SetLinger(0)
+	}
+	_ = conn.Close()
+}
+
+// newHandshakeDropper listens on loopback and closes every connection as
+// soon as it is accepted, so a TLS handshake never completes. It returns an
+// https API root on it and the count of accepted connections.
+func newHandshakeDropper(t *testing.T) (string, *atomic.Int64) {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	var accepted atomic.Int64
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for {
+			conn, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			accepted.Add(1)
+			_ = conn.Close()
+		}
+	}()
+	t.Cleanup(func() {
+		_ = ln.Close()
+		<-done
+	})
+	return "https://" + ln.Addr().String() + apiPrefix + "/", &accepted
 }
 
 // blockUntilGone waits until the client goes away (or a safety bound).

@@ -99,12 +99,14 @@ const (
 // Edit responds to an invitation: it sets its status to accepted or
 // rejected, and returns the invitation as the server then has it.
 //
-// If an attempt's outcome was unknown (the connection was lost after the
-// request was sent, or the server replied 5xx) and the retry is refused
-// because the invitation was already answered, Edit reads the invitation
-// and returns it without error when its status is the one asked for. If
-// that read fails too, Edit returns the refusal: an [*APIError] whose
-// Attempts is above 1 means an earlier attempt may have taken effect.
+// If an attempt's outcome was lost (the connection broke after the request
+// was written, the attempt timed out, or the server replied 5xx), Edit
+// retries it, as answering twice with the same status has the effect of
+// answering once. When such a retry is refused because the invitation was
+// already answered, Edit reads the invitation and returns it without error
+// if its status is the one asked for. When the call ends otherwise without
+// a confirmed result, its error matches [ErrOutcomeUnknown]: read the
+// invitation to learn whether the answer was recorded.
 //
 // API reference: https://developers.cloudflare.com/api/resources/user/subresources/invites/methods/edit/
 //
@@ -128,12 +130,21 @@ func (s *InviteService) Edit(ctx context.Context, inviteID string, params Invite
 	}
 	var env envelope[Invite]
 	if err := s.client.do(ctx, &k, &env); err != nil {
-		if k.uncertain && alreadyAnswered(err) {
-			if inv, gerr := s.Get(ctx, inviteID, opts...); gerr == nil && inv.Status == params.Status {
+		if !k.uncertain {
+			return nil, err
+		}
+		if alreadyAnswered(err) {
+			inv, gerr := s.Get(ctx, inviteID, opts...)
+			if gerr == nil && inv.Status == params.Status {
 				return inv, nil
 			}
+			if gerr == nil {
+				// The read settles it: the invitation holds another
+				// status, which no attempt of this call asked for.
+				return nil, err
+			}
 		}
-		return nil, err
+		return nil, &outcomeUnknownError{err}
 	}
 	return env.Result, nil
 }

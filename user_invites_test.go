@@ -1028,6 +1028,15 @@ type inviteStore struct {
 	getStatus int // when not 0, GET answers this status
 }
 
+// newStoreClient serves a pending invitation from an inviteStore with the
+// faults and getStatus given, on the wire, and returns a token client of it.
+func newStoreClient(t *testing.T, w wire, faults []string, getStatus int) (*Client, *testServer) {
+	t.Helper()
+	fake := &inviteStore{status: InviteStatusPending, faults: faults, getStatus: getStatus}
+	srv := w.server(t, fake.handle)
+	return newTestClient(t, srv, WithAPIToken(testAPIToken)), srv
+}
+
 const notPendingCode = 1001 // this fake's choice: the API's code is undocumented
 
 func (f *inviteStore) handle(w http.ResponseWriter, r *http.Request, req recordedRequest) {
@@ -1052,7 +1061,7 @@ func (f *inviteStore) handle(w http.ResponseWriter, r *http.Request, req recorde
 	other := strings.HasSuffix(fault, "-other") // someone else answered the other way
 	fault = strings.TrimSuffix(fault, "-other")
 	switch fault {
-	case "400", "403", "404":
+	case "400", "403", "404", "429":
 		f.mu.Unlock()
 		code, _ := strconv.Atoi(fault)
 		writeStatus(w, code)
@@ -1152,6 +1161,80 @@ func TestInviteService_Edit_ReconcileRefusesAMismatch(t *testing.T) {
 			assert.Equal(t, http.MethodPatch, ae.Method, "the PATCH's error, not the read's")
 			assert.Equal(t, tt.wantAttempt, ae.Attempts)
 			assert.Equal(t, tt.wantMethods, srv.methods())
+		})
+	}
+}
+
+// TestInviteService_Edit_OutcomeUnknown: after an attempt whose outcome was
+// lost, a call that ends without a confirmed result says so, whatever ended
+// it; a call whose attempts could not have acted never does.
+func TestInviteService_Edit_OutcomeUnknown(t *testing.T) {
+	t.Parallel()
+	background := func(*testing.T) context.Context { return context.Background() }
+	withTimeout := func(d time.Duration) func(*testing.T) context.Context {
+		return func(t *testing.T) context.Context {
+			ctx, cancel := context.WithTimeout(context.Background(), d)
+			t.Cleanup(cancel)
+			return ctx
+		}
+	}
+	cancelAfter := func(d time.Duration) func(*testing.T) context.Context {
+		return func(t *testing.T) context.Context {
+			ctx, cancel := context.WithCancel(context.Background())
+			stop := time.AfterFunc(d, cancel)
+			t.Cleanup(func() { stop.Stop(); cancel() })
+			return ctx
+		}
+	}
+	cancelled := func(*testing.T) context.Context {
+		ctx, cancel := context.WithCancel(context.Background())
+		cancel()
+		return ctx
+	}
+	longWait := WithRetryBackoff(10*time.Second, 10*time.Second)
+	tests := []struct {
+		name        string
+		faults      []string
+		getStatus   int
+		ctx         func(*testing.T) context.Context
+		opts        []RequestOption
+		wantUnknown bool
+		wantErr     error // matched with errors.Is, besides ErrOutcomeUnknown
+		wantStatus  int   // of the *APIError the error wraps, or 0 for a *RequestError
+	}{
+		{"503 until the retries run out", []string{"503", "503", "503"}, 0, background, nil, true, nil, 503},
+		{"connection lost, then the reconciling read fails", []string{"drop"}, 500, background, nil, true, nil, 400},
+		{"connection lost, then a 403", []string{"drop", "403"}, 0, background, nil, true, ErrForbidden, 403},
+		{"the caller's deadline while the PATCH is in flight", []string{"slow"}, 0, withTimeout(150 * time.Millisecond), nil, true, context.DeadlineExceeded, 0},
+		{"cancelled during the wait after a 502", []string{"502"}, 0, cancelAfter(300 * time.Millisecond), []RequestOption{longWait}, true, context.Canceled, 0},
+		{"a wait that would outlast the deadline after a 500", []string{"500"}, 0, withTimeout(2 * time.Second), []RequestOption{longWait}, true, nil, 500},
+		{"429, then refused: the server never acted on the first", []string{"429", "400"}, 0, background, nil, false, nil, 400},
+		{"refused at once", []string{"400"}, 0, background, nil, false, nil, 400},
+		{"connection lost, and the read shows another answer", []string{"drop-other"}, 0, background, nil, false, nil, 400},
+		{"the caller's context ended before anything was sent", nil, 0, cancelled, nil, false, context.Canceled, 0},
+	}
+	for _, tt := range tests {
+		onWires(t, tt.name, func(t *testing.T, w wire) {
+			c, _ := newStoreClient(t, w, tt.faults, tt.getStatus)
+
+			inv, err := c.User.Invites.Accept(tt.ctx(t), testInviteID, tt.opts...)
+
+			assert.Nil(t, inv)
+			require.Error(t, err)
+			assert.Equal(t, tt.wantUnknown, errors.Is(err, ErrOutcomeUnknown), "outcome unknown: %v", err)
+			assert.Equal(t, tt.wantUnknown, strings.Contains(err.Error(), "outcome unknown"), err.Error())
+			if tt.wantErr != nil {
+				assert.ErrorIs(t, err, tt.wantErr)
+			}
+			if tt.wantStatus != 0 {
+				var ae *APIError
+				require.ErrorAs(t, err, &ae, "the concrete error is still reachable")
+				assert.Equal(t, tt.wantStatus, ae.StatusCode)
+				assert.Equal(t, http.MethodPatch, ae.Method)
+				return
+			}
+			var re *RequestError
+			require.ErrorAs(t, err, &re, "the concrete error is still reachable")
 		})
 	}
 }

@@ -5,9 +5,7 @@
 package retry
 
 import (
-	"context"
 	"errors"
-	"net"
 	"net/http"
 	"strconv"
 	"strings"
@@ -26,29 +24,35 @@ type Decision struct {
 }
 
 // Decide classifies an attempt of an HTTP method that ended with the HTTP
-// status (0 when no answer arrived) or the transport error err.
+// status (0 when no response arrived) or the transport error err, which
+// reached the transport stage stage (see [Classify]).
 //
 // The policy, by method:
 //
-//   - Nothing is retried after a status the server answered on purpose
+//   - Nothing is retried after a status the server sent on purpose
 //     (4xx other than 408 and 429; 501, 505 and other 5xx that do not mean
-//     "try later").
-//   - 408 and 429, and a connection that failed before the request was
-//     written (dial or DNS failure): the server did not act on the request,
-//     so every method is retried, and the outcome is certain.
-//   - 500, 502, 503, 504 and a connection lost after the request was
-//     written (reset, EOF, per-attempt timeout): the server may or may not
+//     "try later"), nor after a [Permanent] transport error (a certificate
+//     that fails verification, an HTTP response to an HTTPS request, an
+//     error from the caller's own RoundTripper or middleware).
+//   - 408 and 429, and a [NotSent] transport error (dial, DNS, a TLS
+//     handshake that did not complete): the server did not act on the
+//     request, so every method is retried, and the outcome is certain.
+//   - 500, 502, 503, 504 and a [Lost] transport error (reset, EOF or
+//     timeout once the connection was ready): the server may or may not
 //     have acted. GET and HEAD are safe to repeat and are retried. PATCH is
 //     retried and marked uncertain: the only PATCH this client sends sets an
 //     invitation to a final status, which is idempotent in effect, and the
-//     caller reconciles a "no longer pending" answer with a read. Other
+//     caller reconciles a "no longer pending" response with a read. Other
 //     methods (POST, PUT, DELETE) are not retried after an uncertain outcome.
-func Decide(method string, status int, err error) Decision {
+//
+// The caller's own cancellation is not a transport error: the pipeline
+// checks its context before asking.
+func Decide(method string, status int, err error, stage Stage) Decision {
 	if err != nil {
-		if isContextError(err) {
+		switch Classify(err, stage) {
+		case Permanent:
 			return Decision{}
-		}
-		if notSent(err) {
+		case NotSent:
 			return Decision{Retry: true}
 		}
 		return uncertain(method)
@@ -71,24 +75,6 @@ func uncertain(method string) Decision {
 		return Decision{Retry: true, Uncertain: true}
 	}
 	return Decision{Uncertain: true}
-}
-
-// isContextError reports whether err is the caller's own cancellation. A
-// per-attempt timeout is applied by the pipeline as its own error, so a
-// context error here means the caller gave up.
-func isContextError(err error) bool {
-	return errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)
-}
-
-// notSent reports whether err shows that no byte of the request reached the
-// server: the connection could not be made.
-func notSent(err error) bool {
-	var dnsErr *net.DNSError
-	if errors.As(err, &dnsErr) {
-		return true
-	}
-	var opErr *net.OpError
-	return errors.As(err, &opErr) && opErr.Op == "dial"
 }
 
 // Backoff returns the wait before retry number attempt (1 for the first

@@ -2,6 +2,8 @@ package retry_test
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"io"
@@ -35,35 +37,81 @@ var (
 	resetErr = &net.OpError{Op: "read", Net: "tcp", Err: os.NewSyscallError("read", syscall.ECONNRESET)}
 )
 
-// timeoutErr is what the pipeline passes for a per-attempt timeout: not a
-// context error, so it is not mistaken for the caller giving up.
+// timeoutErr is what the pipeline passes for a per-attempt timeout.
 type timeoutErr struct{}
 
 func (timeoutErr) Error() string { return "attempt timed out after 1s" }
 func (timeoutErr) Timeout() bool { return true }
 
+var (
+	unknownAuthority = &tls.CertificateVerificationError{Err: x509.UnknownAuthorityError{}}
+	errMiddleware    = errors.New("policy: request refused by middleware")
+)
+
+// TestClassify is the classification table, one real shape of each class
+// at the stages it can come from.
+func TestClassify(t *testing.T) {
+	t.Parallel()
+	const (
+		none       = retry.StageNone
+		connecting = retry.StageConnecting
+		connected  = retry.StageConnected
+	)
+	tests := []struct {
+		name  string
+		err   error
+		stage retry.Stage
+		want  retry.Class
+	}{
+		{"dial refused", dialErr, connecting, retry.NotSent},
+		{"dial refused wrapped", fmt.Errorf("send: %w", dialErr), connecting, retry.NotSent},
+		{"dial refused from a RoundTripper that does not trace", dialErr, none, retry.NotSent},
+		{"dns", dnsErr, connecting, retry.NotSent},
+		{"dns wrapped", fmt.Errorf("lookup: %w", dnsErr), connecting, retry.NotSent},
+		{"EOF during the TLS handshake", io.EOF, connecting, retry.NotSent},
+		{"reset during the TLS handshake", resetErr, connecting, retry.NotSent},
+		{"timeout while connecting", timeoutErr{}, connecting, retry.NotSent},
+		{"context error while connecting", context.DeadlineExceeded, connecting, retry.NotSent},
+		{"unknown authority", unknownAuthority, connecting, retry.Permanent},
+		{"unknown authority bare", x509.UnknownAuthorityError{}, connecting, retry.Permanent},
+		{"hostname mismatch", x509.HostnameError{Host: "api.example"}, connecting, retry.Permanent},
+		{"expired certificate", x509.CertificateInvalidError{Reason: x509.Expired}, connecting, retry.Permanent},
+		{"certificate error from a RoundTripper that does not trace", unknownAuthority, none, retry.Permanent},
+		{"HTTP response to HTTPS", http.ErrSchemeMismatch, connecting, retry.Permanent},
+		{"HTTP response to HTTPS wrapped", fmt.Errorf("get: %w", http.ErrSchemeMismatch), connecting, retry.Permanent},
+		{"middleware error", errMiddleware, none, retry.Permanent},
+		{"middleware returning EOF by itself", io.EOF, none, retry.Permanent},
+		{"unexpected EOF", io.ErrUnexpectedEOF, connected, retry.Lost},
+		{"EOF", io.EOF, connected, retry.Lost},
+		{"reset", resetErr, connected, retry.Lost},
+		{"reset wrapped twice", fmt.Errorf("read body: %w", fmt.Errorf("conn: %w", resetErr)), connected, retry.Lost},
+		{"bare ECONNRESET", syscall.ECONNRESET, connected, retry.Lost},
+		{"write op error", &net.OpError{Op: "write", Err: syscall.EPIPE}, connected, retry.Lost},
+		{"per-attempt timeout", timeoutErr{}, connected, retry.Lost},
+		{"inner context deadline once connected", context.DeadlineExceeded, connected, retry.Lost},
+		{"an error nobody knows, once connected", errors.New("something odd"), connected, retry.Lost},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			assert.Equal(t, tt.want, retry.Classify(tt.err, tt.stage))
+		})
+	}
+}
+
+// TestDecideTransportErrors maps each class to a decision per method.
 func TestDecideTransportErrors(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
-		name string
-		err  error
-		want byMethod
+		name  string
+		err   error
+		stage retry.Stage
+		want  byMethod
 	}{
-		{"dial refused", dialErr, always},
-		{"dial refused wrapped", fmt.Errorf("send: %w", dialErr), always},
-		{"dns", dnsErr, always},
-		{"dns wrapped", fmt.Errorf("lookup: %w", dnsErr), always},
-		{"unexpected EOF", io.ErrUnexpectedEOF, unsure},
-		{"EOF", io.EOF, unsure},
-		{"reset", resetErr, unsure},
-		{"reset wrapped twice", fmt.Errorf("read body: %w", fmt.Errorf("conn: %w", resetErr)), unsure},
-		{"bare ECONNRESET", syscall.ECONNRESET, unsure},
-		{"write op error", &net.OpError{Op: "write", Err: syscall.EPIPE}, unsure},
-		{"per-attempt timeout", timeoutErr{}, unsure},
-		{"context canceled", context.Canceled, never},
-		{"context canceled wrapped", fmt.Errorf("send: %w", context.Canceled), never},
-		{"deadline exceeded", context.DeadlineExceeded, never},
-		{"dial that ended with the caller's context", &net.OpError{Op: "dial", Err: context.Canceled}, never},
+		{"not sent", dialErr, retry.StageConnecting, always},
+		{"lost", resetErr, retry.StageConnected, unsure},
+		{"permanent certificate", unknownAuthority, retry.StageConnecting, never},
+		{"permanent middleware", errMiddleware, retry.StageNone, never},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -71,7 +119,7 @@ func TestDecideTransportErrors(t *testing.T) {
 			for i, m := range methods {
 				// The status is ignored when there is a transport error.
 				for _, status := range []int{0, http.StatusOK} {
-					assert.Equal(t, tt.want[i], retry.Decide(m, status, tt.err), "%s status %d", m, status)
+					assert.Equal(t, tt.want[i], retry.Decide(m, status, tt.err, tt.stage), "%s status %d", m, status)
 				}
 			}
 		})
@@ -106,7 +154,7 @@ func TestDecideStatuses(t *testing.T) {
 		t.Run(strconv.Itoa(tt.status), func(t *testing.T) {
 			t.Parallel()
 			for i, m := range methods {
-				assert.Equal(t, tt.want[i], retry.Decide(m, tt.status, nil), m)
+				assert.Equal(t, tt.want[i], retry.Decide(m, tt.status, nil, retry.StageConnected), m)
 			}
 		})
 	}
@@ -115,12 +163,12 @@ func TestDecideStatuses(t *testing.T) {
 func TestDecideOtherMethods(t *testing.T) {
 	t.Parallel()
 	// HEAD is as safe as GET; PUT and DELETE are as unsafe as POST.
-	assert.Equal(t, retry.Decision{Retry: true}, retry.Decide(http.MethodHead, 503, nil))
-	assert.Equal(t, retry.Decision{Retry: true}, retry.Decide(http.MethodHead, 0, io.ErrUnexpectedEOF))
+	assert.Equal(t, retry.Decision{Retry: true}, retry.Decide(http.MethodHead, 503, nil, retry.StageConnected))
+	assert.Equal(t, retry.Decision{Retry: true}, retry.Decide(http.MethodHead, 0, io.ErrUnexpectedEOF, retry.StageConnected))
 	for _, m := range []string{http.MethodPut, http.MethodDelete} {
-		assert.Equal(t, retry.Decision{Uncertain: true}, retry.Decide(m, 502, nil), m)
-		assert.Equal(t, retry.Decision{Retry: true}, retry.Decide(m, 429, nil), m)
-		assert.Equal(t, retry.Decision{Retry: true}, retry.Decide(m, 0, dialErr), m)
+		assert.Equal(t, retry.Decision{Uncertain: true}, retry.Decide(m, 502, nil, retry.StageConnected), m)
+		assert.Equal(t, retry.Decision{Retry: true}, retry.Decide(m, 429, nil, retry.StageConnected), m)
+		assert.Equal(t, retry.Decision{Retry: true}, retry.Decide(m, 0, dialErr, retry.StageConnecting), m)
 	}
 }
 
@@ -281,12 +329,13 @@ func TestDelay(t *testing.T) {
 	}
 }
 
-// An error the policy does not recognise may have come after the request
-// was sent, so it is uncertain, never a certain "not sent".
+// An error the policy does not recognise, once a connection was ready, may
+// have come after the request was sent, so it is uncertain, never a certain
+// "not sent".
 func TestDecideUnknownError(t *testing.T) {
 	t.Parallel()
 	err := errors.New("something odd")
 	for i, m := range methods {
-		assert.Equal(t, unsure[i], retry.Decide(m, 0, err), m)
+		assert.Equal(t, unsure[i], retry.Decide(m, 0, err, retry.StageConnected), m)
 	}
 }
