@@ -29,35 +29,134 @@ var badResponses = []struct {
 	{"truncated JSON", 200, "application/json", `{"success":true,"errors":[],"messages":[],"result":{"id":"4f5f0c`, "not a Cloudflare API envelope", true},
 	{"missing success", 200, "application/json", `{"errors":[],"messages":[],"result":%RESULT%}`, `no "success"`, false},
 	{"missing result", 200, "application/json", `{"success":true,"errors":[],"messages":[]}`, `no "result"`, false},
-	{"null result", 200, "application/json", `{"success":true,"errors":[],"messages":[],"result":null}`, `no "result"`, false},
 	{"result of the wrong type", 200, "application/json", `{"success":true,"errors":[],"messages":[],"result":"yes"}`, "not a Cloudflare API envelope", true},
 	{"empty body", 200, "", "", "no Content-Type", true},
 	{"204 No Content", 204, "", "", "not a Cloudflare API envelope", true},
 }
 
-// A single-invitation answer whose result is an empty object is refused:
-// a zero Invite never passes for success.
+// singleBadResponses are bad for a single invitation only: a list's null
+// result is an empty list (TestDecode_NullListResultIsEmpty).
+var singleBadResponses = []struct {
+	name, body, reason string
+}{
+	{"null result", `{"success":true,"errors":[],"messages":[],"result":null}`, `body has no "result"`},
+	{"empty object", `{"success":true,"errors":[],"messages":[],"result":{}}`, `body's "result" is an invitation without an "id"`},
+}
+
+// A single-invitation answer whose result is null or an empty object is
+// refused: a zero Invite never passes for success.
 func TestDecode_EmptyInviteResult(t *testing.T) {
 	t.Parallel()
 	for _, m := range inviteMethods() {
 		if m.path != invitePath {
 			continue
 		}
+		for _, ba := range singleBadResponses {
+			t.Run(m.name+"/"+ba.name, func(t *testing.T) {
+				t.Parallel()
+				client, srv := setup(t)
+				srv.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+					replyString(w, http.StatusOK, ba.body)
+				})
+
+				gotResult, err := m.call(context.Background(), client.User.Invites)
+
+				assert.False(t, gotResult)
+				var re *ResponseError
+				require.ErrorAs(t, err, &re)
+				assert.Equal(t, ba.reason, re.Reason)
+				assert.EqualValues(t, 1, srv.count())
+			})
+		}
+	}
+}
+
+// listMethods are the calls of GET /user/invites: List, and All collecting
+// everything it yields.
+func listMethods() []struct {
+	name string
+	call func(c *Client) ([]Invite, error)
+} {
+	return []struct {
+		name string
+		call func(c *Client) ([]Invite, error)
+	}{
+		{"List", func(c *Client) ([]Invite, error) {
+			invites, _, err := c.User.Invites.List(context.Background(), nil)
+			return invites, err
+		}},
+		{"All", func(c *Client) ([]Invite, error) {
+			var got []Invite
+			for inv, err := range c.User.Invites.All(context.Background()) {
+				if err != nil {
+					return got, err
+				}
+				got = append(got, inv)
+			}
+			return got, nil
+		}},
+	}
+}
+
+// A list's "result": null (the schema lets it be null) is an empty list.
+func TestDecode_NullListResultIsEmpty(t *testing.T) {
+	t.Parallel()
+	for _, m := range listMethods() {
 		t.Run(m.name, func(t *testing.T) {
 			t.Parallel()
 			client, srv := setup(t)
-			srv.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-				replyString(w, http.StatusOK, `{"success":true,"errors":[],"messages":[],"result":{}}`)
+			srv.mux.HandleFunc("GET /user/invites", func(w http.ResponseWriter, r *http.Request) {
+				replyString(w, http.StatusOK, `{"success":true,"errors":[],"messages":[],"result":null,"result_info":{"page":1,"per_page":20,"count":0,"total_count":0}}`)
 			})
 
-			gotResult, err := m.call(context.Background(), client.User.Invites)
+			invites, err := m.call(client)
 
-			assert.False(t, gotResult)
-			var re *ResponseError
-			require.ErrorAs(t, err, &re)
-			assert.Equal(t, `body's "result" is an invitation without an "id"`, re.Reason)
+			require.NoError(t, err)
+			assert.Empty(t, invites)
 			assert.EqualValues(t, 1, srv.count())
 		})
+	}
+	client, srv := setup(t)
+	srv.mux.HandleFunc("GET /user/invites", func(w http.ResponseWriter, r *http.Request) {
+		replyString(w, http.StatusOK, `{"success":true,"errors":[],"messages":[],"result":null}`)
+	})
+	invites, info, err := client.User.Invites.List(context.Background(), nil)
+	require.NoError(t, err)
+	assert.NotNil(t, invites, "an empty list, not nil")
+	assert.Empty(t, invites)
+	assert.Equal(t, &ResultInfo{}, info)
+}
+
+// A list whose result is absent, or holds an invitation without an ID, is
+// refused as Get refuses a result without one.
+func TestDecode_ListRefusesAnInvitationWithoutID(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name, result, reason string
+	}{
+		{"absent result", ``, `body has no "result"`},
+		{"only an empty object", `,"result":[{}]`, `body's "result" holds an invitation without an "id" (item 1)`},
+		{"an empty ID after a good one", `,"result":[` + inviteJSON(testInviteID, InviteStatusPending) + `,{"id":""}]`, `body's "result" holds an invitation without an "id" (item 2)`},
+	}
+	for _, m := range listMethods() {
+		for _, tt := range tests {
+			t.Run(m.name+"/"+tt.name, func(t *testing.T) {
+				t.Parallel()
+				client, srv := setup(t)
+				srv.mux.HandleFunc("GET /user/invites", func(w http.ResponseWriter, r *http.Request) {
+					replyString(w, http.StatusOK, `{"success":true,"errors":[],"messages":[]`+tt.result+`}`)
+				})
+
+				invites, err := m.call(client)
+
+				assert.Empty(t, invites, "nothing of a refused list is returned")
+				var re *ResponseError
+				require.ErrorAs(t, err, &re)
+				assert.Equal(t, tt.reason, re.Reason)
+				assert.Equal(t, http.StatusOK, re.StatusCode)
+				assertErrorNames(t, err, http.MethodGet, invitesPath)
+			})
+		}
 	}
 }
 

@@ -76,22 +76,73 @@ type envelopeHeader struct {
 
 func (h *envelopeHeader) header() *envelopeHeader { return h }
 
-// envelope is the JSON shape of every Cloudflare response, with the result typed.
-// A nil Result means the field was absent or null.
+// envelope is the JSON shape of a Cloudflare response with a single result,
+// typed. A nil Result means the field was absent or null.
 type envelope[T any] struct {
 	envelopeHeader
-	Result     *T          `json:"result"`
-	ResultInfo *ResultInfo `json:"result_info"`
+	Result *T `json:"result"`
 }
 
 // resultProblem says what makes the result unusable, or "" when it is fine:
-// absent or null, or, for a type that can tell (a single invitation), empty.
+// absent or null, or, for a type that can tell (an invitation), lacking.
 func (e *envelope[T]) resultProblem() string {
 	if e.Result == nil {
 		return `body has no "result"`
 	}
-	if r, ok := any(e.Result).(interface{ resultProblem() string }); ok {
-		return r.resultProblem()
+	if r, ok := any(e.Result).(interface{ lacks() string }); ok {
+		if what := r.lacks(); what != "" {
+			return `body's "result" is ` + what
+		}
+	}
+	return ""
+}
+
+// resultInfo is result_info as it comes: the schema's fields, and
+// total_pages, which the schema does not name but which Cloudflare's list
+// responses have been seen to carry. All reads it; ResultInfo keeps to the
+// schema.
+type resultInfo struct {
+	ResultInfo
+	TotalPages int `json:"total_pages"`
+}
+
+// listEnvelope is the JSON shape of a list response. Its result may be null,
+// which means no items, but not absent. Call init before decoding into it.
+type listEnvelope[T any] struct {
+	envelopeHeader
+	Result     *[]T        `json:"result"`
+	ResultInfo *resultInfo `json:"result_info"`
+	// items is where Result points before decoding: null sets Result to
+	// nil, an array fills items (non-nil even when empty), and an absent
+	// field leaves items nil behind a non-nil Result.
+	items []T
+}
+
+func (e *listEnvelope[T]) init() { e.Result = &e.items }
+
+// list returns the items; null is an empty list.
+func (e *listEnvelope[T]) list() []T {
+	if e.Result == nil {
+		return []T{}
+	}
+	return *e.Result
+}
+
+// resultProblem says what makes the result unusable, or "": absent, or an
+// item that lacks what it must have (an invitation without an ID).
+func (e *listEnvelope[T]) resultProblem() string {
+	if e.Result == nil {
+		return ""
+	}
+	if *e.Result == nil {
+		return `body has no "result"`
+	}
+	for i := range *e.Result {
+		if r, ok := any(&(*e.Result)[i]).(interface{ lacks() string }); ok {
+			if what := r.lacks(); what != "" {
+				return `body's "result" holds ` + what + ` (item ` + strconv.Itoa(i+1) + `)`
+			}
+		}
 	}
 	return ""
 }

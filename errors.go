@@ -216,10 +216,11 @@ func (e *outcomeUnknownError) Is(target error) bool { return target == ErrOutcom
 func (e *outcomeUnknownError) Unwrap() error { return e.err }
 
 // ResponseError reports a response that the client could not use: a 2xx whose
-// body is not a valid envelope or lacks the result (for a single invitation,
-// a result without an ID counts as lacking), a body larger than the
-// configured limit, or a redirect that was not followed. It matches
-// [ErrUnexpectedResponse].
+// body is not a valid envelope or lacks the result (an invitation without an
+// ID, alone or in a list, counts as lacking; a list's null result is an empty
+// list), a body larger than the configured limit, a redirect that was not
+// followed, or, from [InviteService.All], a page that repeats an invitation
+// already yielded. It matches [ErrUnexpectedResponse].
 type ResponseError struct {
 	// Method and Path name the request.
 	Method string

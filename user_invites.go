@@ -56,11 +56,12 @@ type Invite struct {
 	Status InviteStatus `json:"status"`
 }
 
-// resultProblem rejects an invitation without an ID as a result: a body
-// such as {"success":true,"result":{}} must not pass for a response.
-func (inv *Invite) resultProblem() string {
+// lacks says what makes an invitation unusable as a result, or "": a body
+// such as {"success":true,"result":{}}, or a list holding {}, must not pass
+// for a response.
+func (inv *Invite) lacks() string {
 	if inv.ID == "" {
-		return `body's "result" is an invitation without an "id"`
+		return `an invitation without an "id"`
 	}
 	return ""
 }
@@ -71,8 +72,11 @@ type InviteEditParams struct {
 	Status InviteStatus `json:"status"`
 }
 
-// InviteListParams selects one page of [InviteService.List]. Zero fields are
-// left out, so the server's defaults apply.
+// InviteListParams asks a server that pages for one page of
+// [InviteService.List]. The API reference lists no query parameters for
+// GET /user/invites, and the API answers with all invitations at once; these
+// are for servers that do page. Zero fields are left out, and a nil
+// *InviteListParams sends no query at all.
 type InviteListParams struct {
 	// Page is the page number, starting at 1.
 	Page int `url:"page,omitempty"`
@@ -198,8 +202,14 @@ func (s *InviteService) Get(ctx context.Context, inviteID string, opts ...Reques
 	return env.Result, nil
 }
 
-// List returns one page of the user's invitations and the paging
-// information. A nil params asks for the server's default page.
+// List returns the user's invitations as one response holds them, with its
+// paging information. With nil params it sends no query string, as the API
+// reference documents none, and returns every invitation of the response;
+// [InviteListParams] asks a server that pages for one page. A "result" of
+// null is an empty list. A response whose result is absent, or holds an
+// invitation without an ID, fails with a [*ResponseError], as for Get.
+// Without result_info in the response, the returned info only counts the
+// invitations.
 //
 // API reference: https://developers.cloudflare.com/api/resources/user/subresources/invites/methods/list/
 //
@@ -216,79 +226,103 @@ func (s *InviteService) List(ctx context.Context, params *InviteListParams, opts
 		}
 		rawQuery = v.Encode()
 	}
+	invites, info, err := s.list(ctx, rawQuery, opts)
+	if err != nil {
+		return nil, nil, err
+	}
+	return invites, &info.ResultInfo, nil
+}
+
+// list sends one list request with the query given and returns its
+// invitations and result_info (counting the invitations when absent).
+func (s *InviteService) list(ctx context.Context, rawQuery string, opts []RequestOption) ([]Invite, *resultInfo, error) {
 	var k call
 	if err := s.client.newCall(&k, http.MethodGet, "user/invites", rawQuery, nil, opts); err != nil {
 		return nil, nil, err
 	}
-	var env envelope[[]Invite]
+	var env listEnvelope[Invite]
+	env.init()
 	if err := s.client.do(ctx, &k, &env); err != nil {
 		return nil, nil, err
 	}
+	invites := env.list()
 	info := env.ResultInfo
 	if info == nil {
-		info = &ResultInfo{Count: len(*env.Result)}
+		info = &resultInfo{ResultInfo: ResultInfo{Count: len(invites)}}
 	}
-	return *env.Result, info, nil
+	return invites, info, nil
 }
 
 // MaxListPages bounds how many pages [InviteService.All] fetches, so a
 // server whose paging never ends cannot keep it looping.
 const MaxListPages = 1000
 
-// allPerPage is the page size All asks for.
-const allPerPage = 50
-
-// All returns an iterator over all the user's invitations, fetching page
-// after page as the loop needs them. It stops after the last page: when the
-// invitations seen reach result_info.total_count, or, without a total, when
-// a page comes back shorter than its per_page; an empty page always ends
-// it. An error ends the iteration after being yielded once. A server that
-// does not page (it returns another page than the one asked for, or the
-// same invitations again) or that still has more after [MaxListPages]
-// pages gets a [*ResponseError] rather than an endless loop.
+// All returns an iterator over all the user's invitations. It sends one
+// request with no query string, as [InviteService.List] with nil params
+// does, and asks for further pages (page=2, 3, …, with the per_page the
+// server reported, if any) only while the response's result_info says more
+// exist: total_pages above the page, or total_count above the invitations
+// seen. A server that ignores paging, and so sends no such result_info,
+// gets one request, and All never fails because of it. An empty page ends
+// the iteration.
+//
+// An error ends the iteration after being yielded once. All stops with a
+// [*ResponseError] when a later page is not the page asked for, when it
+// brings back an invitation ID already yielded (a server that repeats its
+// pages), or after [MaxListPages] pages, rather than yield an invitation
+// twice or loop without end.
 func (s *InviteService) All(ctx context.Context, opts ...RequestOption) iter.Seq2[Invite, error] {
 	return func(yield func(Invite, error) bool) {
-		seen, firstID := 0, ""
+		var yielded map[string]struct{} // IDs of earlier pages, once a second page is asked for
+		seen := 0
 		stop := func(reason string) {
 			// Through the redaction boundary: a reason may quote the server.
 			yield(Invite{}, s.client.sealError(&ResponseError{Method: http.MethodGet, Path: s.client.baseURL.EscapedPath() + "user/invites", StatusCode: http.StatusOK, Reason: reason}))
 		}
+		var rawQuery string
 		for page := 1; ; page++ {
 			if page > MaxListPages {
 				stop("more than " + strconv.Itoa(MaxListPages) + " pages of invitations; stopped")
 				return
 			}
-			invites, info, err := s.List(ctx, &InviteListParams{Page: page, PerPage: allPerPage}, opts...)
+			invites, info, err := s.list(ctx, rawQuery, opts)
 			if err != nil {
 				yield(Invite{}, err)
 				return
 			}
-			if len(invites) == 0 {
-				return
+			if page > 1 {
+				if info.Page != 0 && info.Page != page {
+					stop("asked for page " + strconv.Itoa(page) + ", got page " + strconv.Itoa(info.Page) + "; stopped")
+					return
+				}
+				for i := range invites {
+					if _, dup := yielded[invites[i].ID]; dup {
+						// The ID is the server's text: the reason names
+						// its place, not its value.
+						stop("page " + strconv.Itoa(page) + " brings back an invitation yielded on an earlier page (item " + strconv.Itoa(i+1) + "): the server repeats its pages; stopped")
+						return
+					}
+				}
 			}
-			if info.Page != 0 && info.Page != page || page > 1 && invites[0].ID == firstID {
-				stop("asked for page " + strconv.Itoa(page) + ", got page " + strconv.Itoa(info.Page) + " or a page already seen: the server does not page; stopped")
-				return
-			}
-			firstID = invites[0].ID
 			for _, inv := range invites {
 				if !yield(inv, nil) {
 					return
 				}
 			}
 			seen += len(invites)
-			if info.TotalCount > 0 {
-				if seen >= info.TotalCount {
-					return
-				}
-				continue
-			}
-			perPage := allPerPage
-			if info.PerPage > 0 {
-				perPage = info.PerPage
-			}
-			if len(invites) < perPage {
+			more := info.TotalPages > page || info.TotalCount > seen
+			if len(invites) == 0 || !more {
 				return
+			}
+			if yielded == nil {
+				yielded = make(map[string]struct{}, max(0, min(info.TotalCount, 1024)))
+			}
+			for i := range invites {
+				yielded[invites[i].ID] = struct{}{}
+			}
+			rawQuery = "page=" + strconv.Itoa(page+1)
+			if info.PerPage > 0 {
+				rawQuery += "&per_page=" + strconv.Itoa(info.PerPage)
 			}
 		}
 	}

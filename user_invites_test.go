@@ -30,8 +30,8 @@ type methodCase struct {
 	call func(ctx context.Context, s *InviteService, opts ...RequestOption) (gotResult bool, err error)
 }
 
-// allQuery is the query of All's first page.
-const allQuery = "page=1&per_page=50"
+// allQuery is the query of All's first request: none, as for List(ctx, nil).
+const allQuery = ""
 
 func inviteMethods() []methodCase {
 	return []methodCase{
@@ -265,12 +265,13 @@ func TestInviteService_List(t *testing.T) {
 
 // listPage is one page a test server hands out to All.
 type listPage struct {
-	n    int         // invitations on the page
-	info *ResultInfo // nil: the answer has no result_info
+	n          int         // invitations on the page
+	info       *ResultInfo // nil: the response has no result_info
+	totalPages int         // when not 0, result_info also has total_pages
 }
 
 // pagedInvites returns the invitations of pages, in order, with IDs that
-// name their page, and the answer for each page.
+// name their page, and the response for each page.
 func pagedInvites(t *testing.T, pages []listPage) ([]Invite, [][]byte) {
 	t.Helper()
 	var all []Invite
@@ -285,11 +286,35 @@ func pagedInvites(t *testing.T, pages []listPage) ([]Invite, [][]byte) {
 		all = append(all, invites...)
 		fields := map[string]any{"result": invites}
 		if pg.info != nil {
-			fields["result_info"] = pg.info
+			fields["result_info"] = resultInfoJSON(pg.info, pg.totalPages)
 		}
 		bodies[p] = successJSON(t, fields)
 	}
 	return all, bodies
+}
+
+// resultInfoJSON is info as a result_info object, with total_pages when
+// totalPages is not 0.
+func resultInfoJSON(info *ResultInfo, totalPages int) map[string]any {
+	m := map[string]any{"page": info.Page, "per_page": info.PerPage, "count": info.Count, "total_count": info.TotalCount}
+	if totalPages != 0 {
+		m["total_pages"] = totalPages
+	}
+	return m
+}
+
+// requestedPage is the page a list request asks for: 1 without a page
+// parameter, as the API answers a request without a query.
+func requestedPage(r *http.Request) int {
+	q := r.URL.Query().Get("page")
+	if q == "" {
+		return 1
+	}
+	p, err := strconv.Atoi(q)
+	if err != nil {
+		return 0
+	}
+	return p
 }
 
 // servePages answers GET /user/invites with bodies[page-1], and an empty
@@ -297,8 +322,8 @@ func pagedInvites(t *testing.T, pages []listPage) ([]Invite, [][]byte) {
 func servePages(t *testing.T, srv *testServer, bodies [][]byte) {
 	empty := successJSON(t, map[string]any{"result": []Invite{}})
 	srv.mux.HandleFunc("GET /user/invites", func(w http.ResponseWriter, r *http.Request) {
-		p, err := strconv.Atoi(r.URL.Query().Get("page"))
-		if err != nil || p < 1 || p > len(bodies) {
+		p := requestedPage(r)
+		if p < 1 || p > len(bodies) {
 			reply(w, http.StatusOK, empty)
 			return
 		}
@@ -306,64 +331,111 @@ func servePages(t *testing.T, srv *testServer, bodies [][]byte) {
 	})
 }
 
+// collectAll runs All to its end and returns what it yielded; an error
+// must come last and once.
+func collectAll(t *testing.T, c *Client) ([]Invite, []error) {
+	t.Helper()
+	var invites []Invite
+	var errs []error
+	for inv, err := range c.User.Invites.All(context.Background()) {
+		if err != nil {
+			assert.Zero(t, inv, "an error comes with a zero invitation")
+			errs = append(errs, err)
+			continue
+		}
+		assert.Empty(t, errs, "an invitation came after the error")
+		invites = append(invites, inv)
+	}
+	return invites, errs
+}
+
+// queries returns the query string of each request srv saw.
+func queries(srv *testServer) []string {
+	var q []string
+	for _, r := range srv.requests() {
+		q = append(q, r.RawQuery)
+	}
+	return q
+}
+
 func TestInviteService_All_Paging(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
-		name      string
-		pages     []listPage
-		wantCount int // invitations yielded
-		wantPages int // requests sent
+		name        string
+		pages       []listPage
+		wantCount   int      // invitations yielded
+		wantQueries []string // one per request
 	}{
 		{
-			name:      "one request when the first page holds everything",
-			pages:     []listPage{{3, &ResultInfo{Page: 1, PerPage: 50, Count: 3, TotalCount: 3}}},
-			wantCount: 3, wantPages: 1,
+			name:        "one request when the first page holds everything",
+			pages:       []listPage{{3, &ResultInfo{Page: 1, PerPage: 50, Count: 3, TotalCount: 3}, 0}},
+			wantCount:   3,
+			wantQueries: []string{""},
 		},
 		{
-			name: "follows result_info to the last, short page",
+			name: "follows total_count with the per_page the server reported",
 			pages: []listPage{
-				{2, &ResultInfo{Page: 1, PerPage: 2, Count: 2, TotalCount: 5}},
-				{2, &ResultInfo{Page: 2, PerPage: 2, Count: 2, TotalCount: 5}},
-				{1, &ResultInfo{Page: 3, PerPage: 2, Count: 1, TotalCount: 5}},
+				{2, &ResultInfo{Page: 1, PerPage: 2, Count: 2, TotalCount: 5}, 0},
+				{2, &ResultInfo{Page: 2, PerPage: 2, Count: 2, TotalCount: 5}, 0},
+				{1, &ResultInfo{Page: 3, PerPage: 2, Count: 1, TotalCount: 5}, 0},
 			},
-			wantCount: 5, wantPages: 3,
+			wantCount:   5,
+			wantQueries: []string{"", "page=2&per_page=2", "page=3&per_page=2"},
 		},
 		{
 			name: "stops at total_count even after a full page",
 			pages: []listPage{
-				{2, &ResultInfo{Page: 1, PerPage: 2, Count: 2, TotalCount: 4}},
-				{2, &ResultInfo{Page: 2, PerPage: 2, Count: 2, TotalCount: 4}},
-				{2, &ResultInfo{Page: 3, PerPage: 2, Count: 2, TotalCount: 4}}, // must not be fetched
+				{2, &ResultInfo{Page: 1, PerPage: 2, Count: 2, TotalCount: 4}, 0},
+				{2, &ResultInfo{Page: 2, PerPage: 2, Count: 2, TotalCount: 4}, 0},
+				{2, &ResultInfo{Page: 3, PerPage: 2, Count: 2, TotalCount: 4}, 0}, // must not be fetched
 			},
-			wantCount: 4, wantPages: 2,
+			wantCount:   4,
+			wantQueries: []string{"", "page=2&per_page=2"},
 		},
 		{
-			name: "stops on an empty page when total_count is unknown",
+			name: "follows total_pages without total_count",
 			pages: []listPage{
-				{2, &ResultInfo{Page: 1, PerPage: 2, Count: 2}},
-				{0, &ResultInfo{Page: 2, PerPage: 2}},
-				{2, &ResultInfo{Page: 3, PerPage: 2, Count: 2}}, // must not be fetched
+				{2, &ResultInfo{Page: 1, PerPage: 2, Count: 2}, 3},
+				{2, &ResultInfo{Page: 2, PerPage: 2, Count: 2}, 3},
+				{1, &ResultInfo{Page: 3, PerPage: 2, Count: 1}, 3},
+				{2, &ResultInfo{Page: 4, PerPage: 2, Count: 2}, 3}, // must not be fetched
 			},
-			wantCount: 2, wantPages: 2,
+			wantCount:   5,
+			wantQueries: []string{"", "page=2&per_page=2", "page=3&per_page=2"},
 		},
 		{
-			name: "stops on a short page when total_count is unknown",
+			name: "no per_page reported: the next page only",
 			pages: []listPage{
-				{2, &ResultInfo{Page: 1, PerPage: 2, Count: 2}},
-				{1, &ResultInfo{Page: 2, PerPage: 2, Count: 1}},
-				{2, &ResultInfo{Page: 3, PerPage: 2, Count: 2}}, // must not be fetched
+				{2, &ResultInfo{Page: 1, TotalCount: 3}, 0},
+				{1, &ResultInfo{Page: 2, TotalCount: 3}, 0},
 			},
-			wantCount: 3, wantPages: 2,
+			wantCount:   3,
+			wantQueries: []string{"", "page=2"},
 		},
 		{
-			name:      "without result_info a page shorter than 50 is the last",
-			pages:     []listPage{{3, nil}, {3, nil}},
-			wantCount: 3, wantPages: 1,
+			name: "result_info without totals: one request",
+			pages: []listPage{
+				{2, &ResultInfo{Page: 1, PerPage: 2, Count: 2}, 0},
+				{2, &ResultInfo{Page: 2, PerPage: 2, Count: 2}, 0}, // must not be fetched
+			},
+			wantCount:   2,
+			wantQueries: []string{""},
 		},
 		{
-			name:      "without result_info a page of 50 asks for the next",
-			pages:     []listPage{{50, nil}, {0, nil}},
-			wantCount: 50, wantPages: 2,
+			name:        "no result_info: one request, however many invitations",
+			pages:       []listPage{{120, nil, 0}, {3, nil, 0}},
+			wantCount:   120,
+			wantQueries: []string{""},
+		},
+		{
+			name: "an empty page ends it, even when total_count says more",
+			pages: []listPage{
+				{2, &ResultInfo{Page: 1, PerPage: 2, Count: 2, TotalCount: 10}, 0},
+				{0, &ResultInfo{Page: 2, PerPage: 2, TotalCount: 10}, 0},
+				{2, &ResultInfo{Page: 3, PerPage: 2, Count: 2, TotalCount: 10}, 0}, // must not be fetched
+			},
+			wantCount:   2,
+			wantQueries: []string{"", "page=2&per_page=2"},
 		},
 	}
 	for _, tt := range tests {
@@ -372,19 +444,14 @@ func TestInviteService_All_Paging(t *testing.T) {
 			all, bodies := pagedInvites(t, tt.pages)
 			servePages(t, srv, bodies)
 
-			var got []Invite
-			for inv, err := range client.User.Invites.All(context.Background()) {
-				require.NoError(t, err)
-				got = append(got, inv)
-			}
+			got, errs := collectAll(t, client)
 
+			assert.Empty(t, errs)
 			assert.Equal(t, all[:tt.wantCount], got)
-			reqs := srv.requests()
-			require.Len(t, reqs, tt.wantPages)
-			for i, r := range reqs {
+			assert.Equal(t, tt.wantQueries, queries(srv))
+			for _, r := range srv.requests() {
 				assert.Equal(t, http.MethodGet, r.Method)
 				assert.Equal(t, invitesPath, r.Path)
-				assert.Equal(t, "page="+strconv.Itoa(i+1)+"&per_page=50", r.RawQuery)
 			}
 		})
 	}
@@ -393,30 +460,21 @@ func TestInviteService_All_Paging(t *testing.T) {
 func TestInviteService_All_StopsAtMaxListPages(t *testing.T) {
 	t.Parallel()
 	client, srv := setup(t)
-	// A lying server: every page it is asked for is full, new, and
-	// total_count never comes.
+	// A lying server: every page it is asked for is full and new, and
+	// total_count always says more.
 	srv.mux.HandleFunc("GET /user/invites", func(w http.ResponseWriter, r *http.Request) {
-		page, _ := strconv.Atoi(r.URL.Query().Get("page"))
+		page := requestedPage(r)
 		inv := referenceInvite()
 		inv.ID = fmt.Sprintf("%032d", page)
 		reply(w, http.StatusOK, successJSON(t, map[string]any{
 			"result":      []Invite{inv},
-			"result_info": ResultInfo{Page: page, PerPage: 1, Count: 1},
+			"result_info": ResultInfo{Page: page, PerPage: 1, Count: 1, TotalCount: 1 << 30},
 		}))
 	})
 
-	var invites int
-	var errs []error
-	for _, err := range client.User.Invites.All(context.Background()) {
-		if err != nil {
-			errs = append(errs, err)
-			continue
-		}
-		assert.Empty(t, errs, "an invitation came after the error")
-		invites++
-	}
+	invites, errs := collectAll(t, client)
 
-	assert.Equal(t, MaxListPages, invites)
+	assert.Len(t, invites, MaxListPages)
 	assert.EqualValues(t, int64(MaxListPages), srv.count())
 	require.Len(t, errs, 1)
 	var re *ResponseError
@@ -426,56 +484,90 @@ func TestInviteService_All_StopsAtMaxListPages(t *testing.T) {
 	assertErrorNames(t, errs[0], http.MethodGet, invitesPath)
 }
 
-// A server that ignores paging is caught on the second page, not asked a
-// thousand times.
-func TestInviteService_All_ServerDoesNotPage(t *testing.T) {
+// A server that ignores paging but says more exist is caught on the page
+// that repeats, and no invitation is yielded twice.
+func TestInviteService_All_ServerRepeatsItsPages(t *testing.T) {
 	t.Parallel()
+	page := func(ids ...string) []Invite {
+		var invites []Invite
+		for _, id := range ids {
+			inv := referenceInvite()
+			inv.ID = id
+			invites = append(invites, inv)
+		}
+		return invites
+	}
 	tests := []struct {
-		name string
-		info *ResultInfo
+		name       string
+		pages      [][]Invite // by page asked for; the last repeats for any later page
+		pageNumber func(asked int) int
+		wantIDs    []string
+		wantReason string
+		wantReqs   int
 	}{
-		{"no result_info", nil},
-		{"always page 1", &ResultInfo{Page: 1, PerPage: 1, Count: 1}},
-		{"echoes the page but repeats the invitations", &ResultInfo{PerPage: 1, Count: 1}},
+		{
+			name:       "answers page 1 to every page",
+			pages:      [][]Invite{page("a", "b")},
+			pageNumber: func(int) int { return 1 },
+			wantIDs:    []string{"a", "b"}, wantReason: "asked for page 2, got page 1", wantReqs: 2,
+		},
+		{
+			name:       "echoes the page number but repeats the invitations",
+			pages:      [][]Invite{page("a", "b")},
+			pageNumber: func(asked int) int { return asked },
+			wantIDs:    []string{"a", "b"}, wantReason: "page 2 brings back an invitation yielded on an earlier page (item 1)", wantReqs: 2,
+		},
+		{
+			name:       "no page number, repeats the invitations",
+			pages:      [][]Invite{page("a", "b")},
+			pageNumber: func(int) int { return 0 },
+			wantIDs:    []string{"a", "b"}, wantReason: "page 2 brings back an invitation yielded on an earlier page (item 1)", wantReqs: 2,
+		},
+		{
+			name:       "page 3 brings back one invitation of page 1",
+			pages:      [][]Invite{page("a", "b"), page("c", "d"), page("e", "b"), page("f", "g")},
+			pageNumber: func(asked int) int { return asked },
+			wantIDs:    []string{"a", "b", "c", "d"}, wantReason: "page 3 brings back an invitation yielded on an earlier page (item 2)", wantReqs: 3,
+		},
+		{
+			name:       "a repeated ID that holds the key is not quoted",
+			pages:      [][]Invite{page(testAPIKey, "b")},
+			pageNumber: func(asked int) int { return asked },
+			wantIDs:    []string{testAPIKey, "b"}, wantReason: "page 2 brings back an invitation yielded on an earlier page (item 1)", wantReqs: 2,
+		},
+		{
+			name:       "page 4 repeats page 2",
+			pages:      [][]Invite{page("a", "b"), page("c", "d"), page("e", "f"), page("c", "d")},
+			pageNumber: func(asked int) int { return asked },
+			wantIDs:    []string{"a", "b", "c", "d", "e", "f"}, wantReason: "page 4 brings back an invitation yielded on an earlier page (item 1)", wantReqs: 4,
+		},
 	}
 	for _, tt := range tests {
 		onWires(t, tt.name, func(t *testing.T, w wire) {
 			client, srv := w.setup(t)
 			srv.mux.HandleFunc("GET /user/invites", func(w http.ResponseWriter, r *http.Request) {
-				fields := map[string]any{"result": []Invite{referenceInvite()}}
-				if tt.info != nil {
-					info := *tt.info
-					if info.Page == 0 {
-						info.Page, _ = strconv.Atoi(r.URL.Query().Get("page"))
-					}
-					fields["result_info"] = info
-				}
-				reply(w, http.StatusOK, successJSON(t, fields))
+				asked := requestedPage(r)
+				invites := tt.pages[min(asked, len(tt.pages))-1]
+				reply(w, http.StatusOK, successJSON(t, map[string]any{
+					"result":      invites,
+					"result_info": ResultInfo{Page: tt.pageNumber(asked), PerPage: 2, Count: len(invites), TotalCount: 100},
+				}))
 			})
 
-			var invites int
-			var errs []error
-			for _, err := range client.User.Invites.All(context.Background()) {
-				if err != nil {
-					errs = append(errs, err)
-					continue
-				}
-				invites++
-			}
+			invites, errs := collectAll(t, client)
 
-			if tt.info == nil {
-				// Without result_info, one invitation on a page of 50 is
-				// the last page.
-				assert.Equal(t, 1, invites)
-				assert.Empty(t, errs)
-				assert.EqualValues(t, 1, srv.count())
-				return
+			var ids []string
+			for _, inv := range invites {
+				ids = append(ids, inv.ID)
 			}
-			assert.Equal(t, 1, invites)
-			assert.EqualValues(t, 2, srv.count())
+			assert.Equal(t, tt.wantIDs, ids, "each invitation once")
 			require.Len(t, errs, 1)
-			assert.ErrorIs(t, errs[0], ErrUnexpectedResponse)
-			assert.Contains(t, errs[0].Error(), "the server does not page")
+			var re *ResponseError
+			require.ErrorAs(t, errs[0], &re)
+			assert.Contains(t, re.Reason, tt.wantReason)
+			assertNoSecrets(t, errs[0], testAPIKey)
+			assert.Equal(t, tt.wantReqs, srv.count())
+			assertErrorNames(t, errs[0], http.MethodGet, invitesPath)
 		})
 	}
 }
@@ -485,7 +577,7 @@ func TestInviteService_All_TotalCountDecides(t *testing.T) {
 	t.Parallel()
 	client, srv := setup(t)
 	srv.mux.HandleFunc("GET /user/invites", func(w http.ResponseWriter, r *http.Request) {
-		page, _ := strconv.Atoi(r.URL.Query().Get("page"))
+		page := requestedPage(r)
 		inv := referenceInvite()
 		inv.ID = fmt.Sprintf("%032d", page)
 		reply(w, http.StatusOK, successJSON(t, map[string]any{
@@ -499,15 +591,15 @@ func TestInviteService_All_TotalCountDecides(t *testing.T) {
 		ids = append(ids, inv.ID)
 	}
 	assert.Equal(t, []string{fmt.Sprintf("%032d", 1), fmt.Sprintf("%032d", 2), fmt.Sprintf("%032d", 3)}, ids)
-	assert.EqualValues(t, 3, srv.count())
+	assert.Equal(t, []string{"", "page=2&per_page=50", "page=3&per_page=50"}, queries(srv))
 }
 
 func TestInviteService_All_StopsWhenTheLoopBreaks(t *testing.T) {
 	t.Parallel()
 	pages := []listPage{
-		{2, &ResultInfo{Page: 1, PerPage: 2, Count: 2, TotalCount: 6}},
-		{2, &ResultInfo{Page: 2, PerPage: 2, Count: 2, TotalCount: 6}},
-		{2, &ResultInfo{Page: 3, PerPage: 2, Count: 2, TotalCount: 6}},
+		{2, &ResultInfo{Page: 1, PerPage: 2, Count: 2, TotalCount: 6}, 0},
+		{2, &ResultInfo{Page: 2, PerPage: 2, Count: 2, TotalCount: 6}, 0},
+		{2, &ResultInfo{Page: 3, PerPage: 2, Count: 2, TotalCount: 6}, 0},
 	}
 	tests := []struct {
 		breakAfter int
@@ -548,7 +640,7 @@ func TestInviteService_All_YieldsAnErrorOnce(t *testing.T) {
 	})
 	failure := fixture(t, "core-forbidden.json")
 	srv.mux.HandleFunc("GET /user/invites", func(w http.ResponseWriter, r *http.Request) {
-		if r.URL.Query().Get("page") == "1" {
+		if requestedPage(r) == 1 {
 			reply(w, http.StatusOK, first)
 			return
 		}
@@ -992,7 +1084,6 @@ func TestInvite_DecodesReferenceExample(t *testing.T) {
 	wantInfo := []ResponseInfo{{Code: 1000, Message: "message", DocumentationURL: "documentation_url", Source: ErrorSource{Pointer: "pointer"}}}
 	assert.Equal(t, wantInfo, env.Errors)
 	assert.Equal(t, wantInfo, env.Messages)
-	assert.Nil(t, env.ResultInfo)
 	require.NotNil(t, env.Result)
 	inv := *env.Result
 	at := time.Date(2014, time.January, 1, 5, 20, 0, 0, time.UTC)

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -167,7 +168,7 @@ func TestListAll(t *testing.T) {
 		requests int
 	}{
 		{"unpaged: one answer", nil, 1},
-		{"paged: pages of 50, 50 and 20", []ServerOption{WithPageSize(20)}, 3},
+		{"paged: six pages of 20, the page size the fake reports", []ServerOption{WithPageSize(20)}, 6},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -187,7 +188,16 @@ func TestListAll(t *testing.T) {
 			}
 			assert.Len(t, got, 120)
 			assert.Equal(t, want, got)
-			assert.Len(t, f.srv.Requests(), tt.requests)
+			reqs := f.srv.Requests()
+			assert.Len(t, reqs, tt.requests)
+			// All asks without a query first, then for the pages
+			// result_info announces, with the per_page it reported.
+			require.NotEmpty(t, reqs)
+			assert.Empty(t, reqs[0].Query, "All's first request has no query")
+			for i, r := range reqs[1:] {
+				assert.Equal(t, strconv.Itoa(i+2), r.Query.Get("page"))
+				assert.Equal(t, "20", r.Query.Get("per_page"))
+			}
 		})
 	}
 }
