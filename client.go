@@ -67,12 +67,20 @@ type service struct{ client *Client }
 // NewClient returns a client configured by opts.
 //
 // Without a credential option, credentials come from the environment:
-// CLOUDFLARE_API_TOKEN, or CLOUDFLARE_EMAIL with CLOUDFLARE_API_KEY. Any
-// credential option replaces the environment's credentials as a whole. The
-// base URL comes from [WithBaseURL], else CLOUDFLARE_BASE_URL, else
-// [DefaultBaseURL]. NewClient fails with a [*ValidationError] when an option
-// is invalid, when no credentials are found, when an email comes without a
-// key (or the reverse), or when a token comes together with a key.
+// CLOUDFLARE_API_TOKEN, or CLOUDFLARE_EMAIL with CLOUDFLARE_API_KEY. A token
+// in the environment wins over a CLOUDFLARE_EMAIL beside it, which is
+// ignored; a token beside CLOUDFLARE_API_KEY is an error. The base URL comes
+// from [WithBaseURL], else CLOUDFLARE_BASE_URL, else [DefaultBaseURL].
+//
+// Security rule: when any credential option is given ([WithAPIToken],
+// [WithAPIKey], [WithAPIEmail], [WithAPITokenSource]), nothing is read from
+// the environment, the base URL included, so credentials the code passes go
+// only where the code says ([WithBaseURL], else [DefaultBaseURL]).
+//
+// NewClient fails with a [*ValidationError] when an option is invalid, when
+// no credentials are found, when an email comes without a key (or the
+// reverse), or when a token comes together with a key, or, in options, with
+// an email.
 //
 // Without [WithHTTPClient] or [WithMiddleware], the client sends through a
 // transport shared by all such clients, built on first use, so NewClient is

@@ -90,12 +90,21 @@ func (c *credentials) forAttempt(ctx context.Context) (*credential, error) {
 	return cred, nil
 }
 
+// credentials resolves the credentials: the options' when any credential
+// option was given, else the environment's. In the environment a token
+// wins over a CLOUDFLARE_EMAIL left beside it (other tools use that
+// variable), which is ignored; a token beside CLOUDFLARE_API_KEY is still
+// an error, as there is no telling which one was meant. Options are never
+// mixed with the environment, and conflicting options are an error.
 func (cfg *clientConfig) credentials() (*credentials, error) {
 	email, key, token := cfg.email, cfg.key, cfg.token
 	source := "options"
 	if !cfg.explicitAuth {
 		email, key, token = os.Getenv(EnvAPIEmail), os.Getenv(EnvAPIKey), os.Getenv(EnvAPIToken)
 		source = "environment (" + EnvAPIEmail + ", " + EnvAPIKey + ", " + EnvAPIToken + ")"
+		if token != "" && key == "" {
+			email = "" // a leftover email beside a token: ignored
+		}
 		for _, v := range []struct{ name, value string }{{EnvAPIEmail, email}, {EnvAPIKey, key}, {EnvAPIToken, token}} {
 			if v.value == "" {
 				continue
@@ -133,12 +142,16 @@ func (cfg *clientConfig) credentials() (*credentials, error) {
 	return nil, fail("no credentials: set an API token, or an API email and key")
 }
 
+// base resolves the base URL: [WithBaseURL], else CLOUDFLARE_BASE_URL, else
+// [DefaultBaseURL]. When a credential option was given, the environment is
+// not read: credentials the code passed go only where the code says, never
+// to a host a process-wide variable names.
 func (cfg *clientConfig) base() (*url.URL, error) {
 	raw, field := cfg.baseURL, "WithBaseURL"
 	if !cfg.baseURLSet {
-		raw, field = os.Getenv(EnvBaseURL), EnvBaseURL
-		if raw == "" {
-			raw = DefaultBaseURL
+		raw, field = DefaultBaseURL, "DefaultBaseURL"
+		if env := os.Getenv(EnvBaseURL); env != "" && !cfg.explicitAuth {
+			raw, field = env, EnvBaseURL
 		}
 	}
 	if raw == DefaultBaseURL {

@@ -58,14 +58,15 @@ func TestConfig_AuthenticationHeaders(t *testing.T) {
 }
 
 // TestNewClient_Environment cannot be parallel: it sets the environment.
+// The environment's base URL is a server of its own, so a test can tell
+// whether a client followed it.
 func TestNewClient_Environment(t *testing.T) {
 	tests := []struct {
-		name                      string
-		email, key, token         string
-		opts                      []Option
-		wantHeader                map[string]string
-		absent                    []string
-		wantBaseURLWithoutTheTest bool
+		name              string
+		email, key, token string
+		opts              []Option
+		wantHeader        map[string]string
+		absent            []string
 	}{
 		{
 			name: "email and key", email: testEmail, key: envSecretKey,
@@ -74,6 +75,16 @@ func TestNewClient_Environment(t *testing.T) {
 		},
 		{
 			name: "token", token: envSecretToken,
+			wantHeader: map[string]string{"Authorization": "Bearer " + envSecretToken},
+			absent:     []string{"X-Auth-Email", "X-Auth-Key"},
+		},
+		{
+			name: "a token wins over a leftover email", email: testEmail, token: envSecretToken,
+			wantHeader: map[string]string{"Authorization": "Bearer " + envSecretToken},
+			absent:     []string{"X-Auth-Email", "X-Auth-Key"},
+		},
+		{
+			name: "a token wins over a leftover email that could not be a header", email: "not an email\n", token: envSecretToken,
 			wantHeader: map[string]string{"Authorization": "Bearer " + envSecretToken},
 			absent:     []string{"X-Auth-Email", "X-Auth-Key"},
 		},
@@ -92,21 +103,34 @@ func TestNewClient_Environment(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			srv := newTestServer(t, nil)
 			body := fixture(t, "invite-response.json")
-			srv.mux.HandleFunc("GET /user/invites/{id}", func(w http.ResponseWriter, r *http.Request) {
-				reply(w, http.StatusOK, body)
-			})
+			serve := func(srv *testServer) {
+				srv.mux.HandleFunc("GET /user/invites/{id}", func(w http.ResponseWriter, r *http.Request) {
+					reply(w, http.StatusOK, body)
+				})
+			}
+			fromEnv, fromCode := newTestServer(t, nil), newTestServer(t, nil)
+			serve(fromEnv)
+			serve(fromCode)
 			// The base URL comes from the environment too, without its slash.
-			setEnv(t, tt.email, tt.key, tt.token, srv.URL+apiPrefix)
+			setEnv(t, tt.email, tt.key, tt.token, fromEnv.URL+apiPrefix)
+			want, other := fromEnv, fromCode
+			opts := tt.opts
+			if opts != nil {
+				// Credentials in options go only where the code says.
+				want, other = fromCode, fromEnv
+				opts = append(opts, WithBaseURL(fromCode.apiURL()))
+			}
 
-			client, err := NewClient(tt.opts...)
+			client, err := NewClient(opts...)
 			require.NoError(t, err)
-			assert.Equal(t, srv.URL+apiPrefix+"/", client.BaseURL())
+			closeIdleAtEnd(t, client)
+			assert.Equal(t, want.apiURL(), client.BaseURL())
 			_, err = client.User.Invites.Get(context.Background(), testInviteID)
 
 			require.NoError(t, err)
-			got := srv.only(t)
+			got := want.only(t)
+			assert.Zero(t, other.count())
 			assert.Equal(t, invitePath, got.Path)
 			for k, v := range tt.wantHeader {
 				assert.Equal(t, []string{v}, got.Header.Values(k), k)
@@ -130,6 +154,10 @@ func TestNewClient_BaseURLSources(t *testing.T) {
 		{"environment", "https://env.example.com/client/v4/", nil, "https://env.example.com/client/v4/"},
 		{"environment without the trailing slash", "https://env.example.com/client/v4", nil, "https://env.example.com/client/v4/"},
 		{"option over environment", "https://env.example.com/", []Option{WithBaseURL("https://opt.example.com/api")}, "https://opt.example.com/api/"},
+		{"a token option ignores the environment", "https://env.example.com/", []Option{WithAPIToken(testAPIToken)}, DefaultBaseURL},
+		{"key options ignore the environment", "https://env.example.com/", []Option{WithAPIEmail(testEmail), WithAPIKey(testAPIKey)}, DefaultBaseURL},
+		{"a credential option with a base URL option", "https://env.example.com/", []Option{WithAPIToken(testAPIToken), WithBaseURL("https://opt.example.com/")}, "https://opt.example.com/"},
+		{"a bad environment URL is not even read beside a credential option", "ftp://env.example.com/", []Option{WithAPIToken(testAPIToken)}, DefaultBaseURL},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -156,7 +184,7 @@ func TestNewClient_EnvironmentErrors(t *testing.T) {
 		{name: "email without key", email: testEmail, field: "credentials", reason: "email was given without an API key"},
 		{name: "key without email", key: envSecretKey, field: "credentials", reason: "key was given without an API email"},
 		{name: "token with key", email: testEmail, key: envSecretKey, token: envSecretToken, field: "credentials", reason: "token and an API key"},
-		{name: "token with email", email: testEmail, token: envSecretToken, field: "credentials", reason: "email was given with an API token"},
+		{name: "token with key, without email", key: envSecretKey, token: envSecretToken, field: "credentials", reason: "token and an API key"},
 		{name: "key that cannot be a header", email: testEmail, key: envSecretKey + " x", field: EnvAPIKey, reason: "space"},
 		{name: "token that cannot be a header", token: envSecretToken + "\n", field: EnvAPIToken, reason: "control"},
 		{
@@ -271,12 +299,13 @@ func TestConfig_PlainHTTP(t *testing.T) {
 }
 
 func TestConfig_PlainHTTPFromEnvironment(t *testing.T) {
-	t.Setenv(EnvBaseURL, "http://example.com/client/v4/")
-	_, err := NewClient(WithAPIToken(testAPIToken))
+	setEnv(t, "", "", envSecretToken, "http://example.com/client/v4/")
+	_, err := NewClient()
 	var ve *ValidationError
 	require.ErrorAs(t, err, &ve)
 	assert.Equal(t, EnvBaseURL, ve.Field)
 	t.Setenv(EnvBaseURL, "http://127.0.0.1:1/client/v4/")
-	_, err = NewClient(WithAPIToken(testAPIToken))
-	assert.NoError(t, err)
+	c, err := NewClient()
+	require.NoError(t, err)
+	assert.Equal(t, "http://127.0.0.1:1/client/v4/", c.BaseURL())
 }

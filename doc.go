@@ -19,9 +19,12 @@
 // "Authorization: Bearer …") or a Global API key with its account email
 // ([WithAPIKey] and [WithAPIEmail], as X-Auth-Key and X-Auth-Email). With no
 // credential option, [NewClient] reads CLOUDFLARE_API_TOKEN, or
-// CLOUDFLARE_EMAIL and CLOUDFLARE_API_KEY. Credentials given as options
-// replace those of the environment as a whole; mixing a token with a key, or
-// giving half of a key pair, is an error. Credentials never appear in an
+// CLOUDFLARE_EMAIL and CLOUDFLARE_API_KEY, and CLOUDFLARE_BASE_URL; a token
+// there wins over a CLOUDFLARE_EMAIL left beside it, which is ignored.
+// Credentials given as options replace the environment as a whole: when any
+// credential option is given, nothing is read from the environment, not even
+// the base URL, so those credentials go only where the code says. Mixing a
+// token with a key, or giving half of a key pair, is an error. Credentials never appear in an
 // error, a log record, or the fmt output of any value of this package.
 // [WithAPITokenSource] asks a function for the token before every attempt,
 // for tokens that rotate; its failure is a [*CredentialError].

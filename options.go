@@ -17,7 +17,8 @@ import (
 // Default values of the client's settings; each has an option to change it.
 const (
 	// DefaultBaseURL is the Cloudflare API root, used when neither
-	// [WithBaseURL] nor CLOUDFLARE_BASE_URL names another.
+	// [WithBaseURL] nor CLOUDFLARE_BASE_URL names another. The environment
+	// variable is not read when a credential option is given.
 	DefaultBaseURL = "https://api.cloudflare.com/client/v4/"
 	// DefaultTimeout bounds each attempt, from sending the request to
 	// reading the whole response. Change it with [WithTimeout].
@@ -68,8 +69,8 @@ func optionError(name, reason string) error {
 }
 
 // WithAPIEmail sets the account email sent as X-Auth-Email with a Global API
-// key ([WithAPIKey]). Any credential option replaces all credentials taken
-// from the environment.
+// key ([WithAPIKey]). Any credential option replaces everything taken from
+// the environment, CLOUDFLARE_BASE_URL included (see [NewClient]).
 func WithAPIEmail(email string) Option {
 	return clientOption(func(c *clientConfig) error {
 		if err := checkCredential(email); err != "" {
