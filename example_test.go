@@ -69,11 +69,12 @@ func ExampleInviteService_Edit() {
 	}
 	fmt.Println(inv.ID, inv.Status)
 
-	// Answering twice is refused by the API, with a typed error.
+	// Answering twice is refused by the API, with a typed error. The
+	// refusal is certain: the invitation was not changed by this call.
 	_, err = client.User.Invites.Reject(ctx, cloudflaretest.SeedInviteID)
 	var apiErr *cloudflare.APIError
 	if errors.As(err, &apiErr) {
-		fmt.Println(apiErr.StatusCode, apiErr.HasCode(cloudflaretest.CodeInviteNotPending))
+		fmt.Println(apiErr.StatusCode, errors.Is(err, cloudflare.ErrOutcomeUnknown))
 	}
 
 	// A bad argument is refused before anything is sent.
@@ -81,7 +82,7 @@ func ExampleInviteService_Edit() {
 	fmt.Println(err)
 	// Output:
 	// 4f5f0c14a2a41d5063dd301b2f829f04 accepted
-	// 400 true
+	// 400 false
 	// cloudflare: PATCH /user/invites/{invite_id}: invalid invite_id: character 4 is not an ASCII letter, digit, '-' or '_'
 }
 
@@ -137,9 +138,32 @@ func ExampleAPIError() {
 	fmt.Println(errors.Is(err, cloudflare.ErrNotFound))
 	var apiErr *cloudflare.APIError
 	if errors.As(err, &apiErr) {
-		fmt.Println(apiErr.StatusCode, apiErr.Errors[0].Code, apiErr.RayID != "")
+		fmt.Println(apiErr.StatusCode, apiErr.RayID != "")
 	}
 	// Output:
 	// true
-	// 404 1100 true
+	// 404 true
+}
+
+// ErrAuthentication matches every response that refuses the credentials,
+// whatever its status: a malformed token gets a 400 (code 6003, with 6111 in
+// its error_chain), an unknown one a 403 (code 10000). ErrUnauthorized,
+// which means HTTP 401, matches neither.
+func ExampleErrAuthentication() {
+	srv := cloudflaretest.NewServer()
+	defer srv.Close()
+	for _, token := range []string{"too-short-for-a-token", "a-well-formed-token-the-server-does-not-know"} {
+		client, err := cloudflare.NewClient(cloudflare.WithAPIToken(token), cloudflare.WithBaseURL(srv.URL))
+		if err != nil {
+			log.Fatal(err)
+		}
+		_, _, err = client.User.Invites.List(context.Background(), nil)
+		var apiErr *cloudflare.APIError
+		if errors.As(err, &apiErr) {
+			fmt.Println(apiErr.StatusCode, errors.Is(err, cloudflare.ErrAuthentication), errors.Is(err, cloudflare.ErrUnauthorized))
+		}
+	}
+	// Output:
+	// 400 true false
+	// 403 true false
 }
