@@ -146,8 +146,12 @@ func demo(ctx context.Context, stdout, stderr io.Writer) int {
 	fmt.Fprintf(stdout, "  err.Error():      %v\n", err)
 	fmt.Fprintf(stdout, "  errors.As → *cloudflare.APIError: status %d, ray %s\n", apiErr.StatusCode, apiErr.RayID)
 	for _, e := range apiErr.Errors {
-		fmt.Fprintf(stdout, "  error code %d:   %s  (apiErr.HasCode(%d) == %v)\n", e.Code, e.Message, e.Code, apiErr.HasCode(e.Code))
+		fmt.Fprintf(stdout, "  the server says:  %s\n", e)
 	}
+	// Cloudflare documents no error code for an invitation that is no longer
+	// pending, so a program branches on the status or reads the invitation
+	// again; it does not match the code this server happened to send.
+	fmt.Fprintf(stdout, "  a 4xx: the request was refused; Get shows the invitation as it now is\n")
 	fmt.Fprintln(stdout, "\nAfter answering:")
 	if err := listPending(ctx, client, stdout); err != nil {
 		fmt.Fprintln(stderr, err)

@@ -39,6 +39,9 @@ func TestDemoWithoutCredentials(t *testing.T) {
 	} {
 		assert.Contains(t, out, want)
 	}
+	// The fake's code for "no longer pending" is its own choice, not the
+	// API's: the tour must not teach matching it.
+	assert.NotContains(t, out, "HasCode")
 	assert.Empty(t, stderr.String())
 }
 
