@@ -6,7 +6,7 @@ import (
 	"strings"
 )
 
-// authenticate checks a request's credentials and returns the error answer
+// authenticate checks a request's credentials and returns the error response
 // the real API gives when they are missing, malformed or wrong, or nil.
 //
 // X-Auth-Email and X-Auth-Key are checked when either is present; otherwise

@@ -33,11 +33,11 @@
 // program cloudflare-fake (cmd/cloudflare-fake) runs it as a process, for
 // tests of scripts and programs in any language.
 //
-// Every answer is the Cloudflare envelope (success, errors, messages, result,
-// and result_info on a list) with Content-Type application/json and a CF-Ray
-// header. Error answers have "result": null and "messages": []. The answers
-// follow Cloudflare's OpenAPI schema for these operations; the package's
-// tests validate every answer they provoke against it.
+// Every response is the Cloudflare envelope (success, errors, messages,
+// result, and result_info on a list) with Content-Type application/json and
+// a CF-Ray header. Error responses have "result": null and "messages": [].
+// The responses follow Cloudflare's OpenAPI schema for these operations; the
+// package's tests validate every response they provoke against it.
 //
 // # State
 //
@@ -59,8 +59,8 @@
 // pending fails too. Those two failures are not documented by the API
 // reference: their statuses and codes are the fake's own.
 //
-// The list is answered as the API reference documents it, with no query
-// parameters: every invitation in one answer, with a result_info that says
+// The list is served as the API reference documents it, with no query
+// parameters: every invitation in one response, with a result_info that says
 // so (page 1, per_page and count the number of invitations, total_count the
 // same). [WithPageSize] makes the fake page instead, so code that pages can
 // be tested: it then honours page and per_page. Those parameters, their
@@ -80,25 +80,25 @@
 // # Requests
 //
 // [Server.Requests] returns every request received, with the values of
-// X-Auth-Key and Authorization replaced by [Masked], and the status each
-// was answered with.
+// X-Auth-Key and Authorization replaced by [Masked], and the status of the
+// response each got.
 //
 // # Faults
 //
 // [Server.FailNext] makes the next requests go wrong: a [Fault] can delay,
-// drop the connection, redirect, cut the JSON in half, or answer any status,
-// header and body, after handling the request (Commit) or instead of it.
-// [RateLimited], [ServerError], [BadGatewayHTML], [Malformed], [Slow],
-// [DropConnection] and [Redirect] build the common ones. A fault answers
-// the next requests whatever they are, or only those its [Target]s select:
-// by method ([OnMethod]), path ([OnPath]), invitation ([OnInvite]) or any
-// predicate, so a fault meant for a PATCH never hits a concurrent GET.
-// [WithLatency] slows every answer.
+// drop the connection, redirect, cut the JSON in half, or respond with any
+// status, header and body, after handling the request (Commit) or instead
+// of it. [RateLimited], [ServerError], [BadGatewayHTML], [Malformed],
+// [Slow], [DropConnection] and [Redirect] build the common ones. A fault
+// responds to the next requests whatever they are, or only those its
+// [Target]s select: by method ([OnMethod]), path ([OnPath]), invitation
+// ([OnInvite]) or any predicate, so a fault meant for a PATCH never hits a
+// concurrent GET. [WithLatency] slows every response.
 //
-// Faults are deterministic: each answers exactly the requests asked, and a
-// dropped connection fails exactly one request (Go's transport does not
-// send it again unseen). [Server.Client] retries after 1 to 16 ms rather
-// than the SDK's 0.5 to 8 s, so a test with injected faults runs in
+// Faults are deterministic: each responds to exactly the requests asked,
+// and a dropped connection fails exactly one request (Go's transport does
+// not send it again unseen). [Server.Client] retries after 1 to 16 ms
+// rather than the SDK's 0.5 to 8 s, so a test with injected faults runs in
 // milliseconds.
 //
 // Over HTTP/2 ([NewTLSServer]), [ResetStream] resets a request's stream
@@ -115,23 +115,23 @@
 //
 // # Error codes
 //
-// The codes the fake answers with, their HTTP statuses, and where each
+// The codes the fake responds with, their HTTP statuses, and where each
 // comes from. Codes marked "the fake's own" are not documented by
 // Cloudflare for these failures; they are constants here so tests can
 // match them with [cloudflare.APIError.HasCode].
 //
 //	code   HTTP  constant                        when                                        source
-//	7000   404   CodeNoRoute                     unknown route, or no /client/v4/ prefix     real answers [1]
-//	7001   405   CodeMethodNotAllowed            method the route does not have              real answers [2]
-//	7003   400   CodeInvalidIdentifier           invite ID over 32 chars, or bad character   real answers [1]
-//	9106   400   CodeMissingCredentials          no credential header at all                 real answers [2]
-//	6003   400   CodeInvalidHeaders              malformed credentials; error_chain holds:   real answers [1]
-//	6102   -       CodeInvalidEmailHeader          X-Auth-Email missing or malformed         real answers [1]
-//	6103   -       CodeInvalidKeyHeader            X-Auth-Key missing or not hex             real answers [1]
-//	6111   -       CodeInvalidAuthorizationHeader  Authorization not "Bearer <token>"        real answers [2]
-//	9103   403   CodeUnknownKey                  well-formed but unknown email or key        real answers [1]
-//	10000  403   CodeAuthentication              well-formed but unknown token               real answers [1]
-//	9207   400   CodeInvalidBody                 PATCH body not a JSON object                real answers [2]
+//	7000   404   CodeNoRoute                     unknown route, or no /client/v4/ prefix     real responses [1]
+//	7001   405   CodeMethodNotAllowed            method the route does not have              real responses [2]
+//	7003   400   CodeInvalidIdentifier           invite ID over 32 chars, or bad character   real responses [1]
+//	9106   400   CodeMissingCredentials          no credential header at all                 real responses [2]
+//	6003   400   CodeInvalidHeaders              malformed credentials; error_chain holds:   real responses [1]
+//	6102   -       CodeInvalidEmailHeader          X-Auth-Email missing or malformed         real responses [1]
+//	6103   -       CodeInvalidKeyHeader            X-Auth-Key missing or not hex             real responses [1]
+//	6111   -       CodeInvalidAuthorizationHeader  Authorization not "Bearer <token>"        real responses [2]
+//	9103   403   CodeUnknownKey                  well-formed but unknown email or key        real responses [1]
+//	10000  403   CodeAuthentication              well-formed but unknown token               real responses [1]
+//	9207   400   CodeInvalidBody                 PATCH body not a JSON object                real responses [2]
 //	1015   429   CodeRateLimited                 the RateLimited fault                       Cloudflare's error 1015 [3]
 //	1100   404   CodeInviteNotFound              unknown invite ID                           the fake's own
 //	1101   400   CodeInviteNotPending            answering an accepted or rejected invite    the fake's own
@@ -143,16 +143,16 @@
 //	1107   any   CodeFault                       ServerError; a Fault with no Body           the fake's own
 //
 // Sources:
-//   - [1] real answers quoted in public issue threads, gathered in the
+//   - [1] real responses quoted in public issue threads, gathered in the
 //     project's reference notes on Cloudflare errors (6003 with 6102 and
 //     6103: cloudflare-typescript#161, acme.sh#6435, openwrt/packages#15714).
-//   - [2] real answers quoted in public reports: "Method PUT not available
+//   - [2] real responses quoted in public reports: "Method PUT not available
 //     for that URI." (7001), "Missing X-Auth-Key, X-Auth-Email or
 //     Authorization headers" (9106), "Invalid format for Authorization
 //     header" (6111, under 6003), "Request body is invalid." (9207).
 //   - [3] Cloudflare documents error 1015, "You are being rate limited". The
-//     API itself has been seen answering 429 with code 971, which the schema
-//     forbids (codes are at least 1000), so the fake does not send it.
+//     API itself has been seen responding with 429 and code 971, which the
+//     schema forbids (codes are at least 1000), so the fake does not send it.
 //
 // The checks run in this order: body size, route, method, invite ID,
 // credentials, then the operation (for a PATCH: Content-Type, body, status

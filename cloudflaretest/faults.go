@@ -7,7 +7,7 @@ import (
 	"time"
 )
 
-// Fault describes an answer that goes wrong. Queue faults with
+// Fault describes a response that goes wrong. Queue faults with
 // [Server.FailNext], for any request or for those a [Target] selects; the
 // helpers [RateLimited], [ServerError], [BadGatewayHTML], [Malformed],
 // [Slow], [DropConnection], [Redirect], [ResetStream] and [GoAway] build the
@@ -15,53 +15,53 @@ import (
 //
 // A fault is applied in this order: Commit, Delay, then the first of Drop,
 // Reset, RedirectTo, Truncate, and Status or Body. A fault with none of
-// these answers normally after its Delay. GoAway applies to whatever answer
-// is sent.
+// these responds normally after its Delay. GoAway applies to whatever
+// response is sent.
 type Fault struct {
-	// Status is the HTTP status of the answer. Zero means 200 when Body or
+	// Status is the HTTP status of the response. Zero means 200 when Body or
 	// Truncate is set, and 307 with RedirectTo.
 	Status int
-	// Header holds headers added to the answer. It may override the
+	// Header holds headers added to the response. It may override the
 	// Content-Type (application/json by default) and CF-Ray.
 	Header http.Header
-	// Body is the answer's body, sent as it is. When empty, an error Status
+	// Body is the response's body, sent as it is. When empty, an error Status
 	// (400 or more) gets a Cloudflare error envelope with [CodeFault].
 	Body string
 	// Delay is waited after Commit (so a committed change is made at once)
 	// and before the rest of the fault is sent; it ends early, with no
-	// answer, when the client goes away or the server closes.
+	// response, when the client goes away or the server closes.
 	Delay time.Duration
-	// Drop closes the connection without answering, after the start of an
-	// answer (see [DropConnection]). HTTP/2 connections cannot be hijacked:
-	// there the stream is reset with INTERNAL_ERROR instead, as a proxy does
-	// when its backend dies.
+	// Drop closes the connection without responding, after the start of a
+	// response (see [DropConnection]). HTTP/2 connections cannot be
+	// hijacked: there the stream is reset with INTERNAL_ERROR instead, as a
+	// proxy does when its backend dies.
 	Drop bool
 	// Reset, over HTTP/2, resets the request's stream with this error code
-	// (RST_STREAM) instead of answering; over HTTP/1.1 it closes the
-	// connection without answering, as Drop does.
+	// (RST_STREAM) instead of responding; over HTTP/1.1 it closes the
+	// connection without responding, as Drop does.
 	Reset ResetCode
 	// GoAway makes the server close the connection gracefully after this
-	// answer: over HTTP/2 it sends GOAWAY (NO_ERROR) at once, finishes the
+	// response: over HTTP/2 it sends GOAWAY (NO_ERROR) at once, finishes the
 	// streams the client had opened before it, and processes no stream the
 	// client opens after it (Go's client sends those again on a new
-	// connection); over HTTP/1.1 the answer says "Connection: close".
+	// connection); over HTTP/1.1 the response says "Connection: close".
 	GoAway bool
-	// Truncate sends the first half of a JSON body as a complete answer
+	// Truncate sends the first half of a JSON body as a complete response
 	// (its Content-Length matches), so the client reads broken JSON rather
 	// than a broken connection. The body cut is Body when set, else the
-	// request's real answer when Commit is set, else the API reference's
-	// example answer.
+	// request's real response when Commit is set, else the API reference's
+	// example response.
 	Truncate bool
-	// RedirectTo answers with a redirect to this URL, with no body.
+	// RedirectTo responds with a redirect to this URL, with no body.
 	RedirectTo string
 	// Commit handles the request normally first, so a PATCH takes effect,
-	// and then answers with the fault instead: the answer to a request that
-	// succeeded is lost, cut or replaced, as when a connection breaks
+	// and then responds with the fault instead: the response to a request
+	// that succeeded is lost, cut or replaced, as when a connection breaks
 	// after the server acted.
 	Commit bool
 }
 
-// Target selects the requests a queued fault may answer (see
+// Target selects the requests a queued fault may respond to (see
 // [Server.FailNext]): it reports whether the fault applies to req. [OnMethod],
 // [OnPath] and [OnInvite] build the common ones; any func(Request) bool can
 // be given, such as one that looks at the body. It is called with the
@@ -92,7 +92,7 @@ func OnInvite(id string) Target {
 	return OnPath("user/invites/" + id)
 }
 
-// queuedFault is a fault with the number of requests it still answers, and
+// queuedFault is a fault with the number of requests it still serves, and
 // the targets a request must all match for it.
 type queuedFault struct {
 	fault   Fault
@@ -101,12 +101,12 @@ type queuedFault struct {
 }
 
 // FailNext makes the next n requests that match every one of targets be
-// answered by f instead of normally; with no target, the next n requests
-// whatever they are. Calls add to a queue: a request is answered by the
+// served by f instead of normally; with no target, the next n requests
+// whatever they are. Calls add to a queue: a request is served by the
 // first queued fault it matches, each fault by exactly as many requests as
 // asked (requests are taken in the order the fake starts handling them).
 // A fault meant for a PATCH is thus never used by a concurrent GET, or by
-// the read with which the SDK checks an uncertain answer:
+// the read with which the SDK checks an uncertain response:
 //
 //	srv.FailNext(1, cloudflaretest.ServerError(503), cloudflaretest.OnMethod("PATCH"), cloudflaretest.OnInvite(id))
 //
@@ -127,7 +127,7 @@ func (s *Server) FailNext(n int, f Fault, targets ...Target) {
 	s.faultMu.Unlock()
 }
 
-// PendingFaults returns how many requests queued faults will still answer.
+// PendingFaults returns how many requests queued faults will still serve.
 func (s *Server) PendingFaults() int {
 	s.faultMu.Lock()
 	defer s.faultMu.Unlock()
@@ -170,11 +170,11 @@ func matchesAll(targets []Target, req *Request) bool {
 	return true
 }
 
-// serveFault answers a request with f.
+// serveFault responds to a request with f.
 func (s *Server) serveFault(w http.ResponseWriter, in *incoming, f Fault) {
 	var real *response
 	if f.Commit {
-		resp := s.answer(in)
+		resp := s.reply(in)
 		real = &resp
 	}
 	s.pause(in.r.Context(), f.Delay)
@@ -194,7 +194,7 @@ func (s *Server) serveFault(w http.ResponseWriter, in *incoming, f Fault) {
 		s.send(w, in, made(f), &f)
 	default:
 		if real == nil {
-			resp := s.answer(in)
+			resp := s.reply(in)
 			real = &resp
 		}
 		s.send(w, in, *real, nil)
@@ -202,17 +202,17 @@ func (s *Server) serveFault(w http.ResponseWriter, in *incoming, f Fault) {
 }
 
 // droppedStart is what a dropped connection sends before it closes: the
-// start of an answer, a status line and no header. Go's transport silently
-// sends a request again on a new connection when a reused connection
-// closes before any byte of the answer; once a byte has come, the request
-// fails, so one fault is one failed request. A whole status line rather
-// than part of one: the client then fails with io.ErrUnexpectedEOF, which
-// says "connection lost while reading the answer", where a cut status line
+// start of a response, a status line and no header. Go's transport silently
+// sends a request again on a new connection when a reused connection closes
+// before any byte of the response; once a byte has come, the request fails,
+// so one fault is one failed request. A whole status line rather than part
+// of one: the client then fails with io.ErrUnexpectedEOF, which says
+// "connection lost while reading the response", where a cut status line
 // reads as a malformed one, like a protocol error. The status is never
-// delivered as an answer.
+// delivered as a response.
 const droppedStart = "HTTP/1.1 502 Bad Gateway\r\n"
 
-// drop sends the start of an answer and closes the connection. Under
+// drop sends the start of a response and closes the connection. Under
 // HTTP/2, which cannot hand over its connection, it resets the stream.
 func drop(w http.ResponseWriter) {
 	conn, buf, err := http.NewResponseController(w).Hijack()
@@ -262,21 +262,21 @@ func truncated(f Fault, real *response) response {
 	case real != nil:
 		body, status = real.body, real.status
 	default:
-		body = referenceAnswer()
+		body = referenceResponse()
 	}
 	return response{status: orDefault(f.Status, status), header: f.Header, body: body[:len(body)/2]}
 }
 
-// referenceAnswer is the example answer of the API reference's page
+// referenceResponse is the example response of the API reference's page
 // "Respond to Invitation".
-func referenceAnswer() []byte {
+func referenceResponse() []byte {
 	inv := SeedInvites()[0]
 	inv.ExpiresOn = inv.InvitedOn
 	inv.Status = StatusAccepted
 	return success(toWire(inv), nil).body
 }
 
-// made returns the answer of a fault with a Status or Body.
+// made returns the response of a fault with a Status or Body.
 func made(f Fault) response {
 	status := orDefault(f.Status, http.StatusOK)
 	body := []byte(f.Body)
@@ -309,7 +309,7 @@ func withHeader(h http.Header, key, value string) http.Header {
 	return h
 }
 
-// RateLimited returns a fault like Cloudflare's answer to a client over its
+// RateLimited returns a fault like Cloudflare's response to a client over its
 // rate limit: 429, a Retry-After of retryAfter in whole seconds (rounded
 // up), and an error envelope with [CodeRateLimited].
 func RateLimited(retryAfter time.Duration) Fault {
@@ -322,9 +322,9 @@ func RateLimited(retryAfter time.Duration) Fault {
 	}
 }
 
-// ServerError returns a fault answering status, which must be a 5xx (such
-// as 500 or 503), with a JSON error envelope with [CodeFault]. It panics
-// for another status.
+// ServerError returns a fault responding with status, which must be a 5xx
+// (such as 500 or 503), with a JSON error envelope with [CodeFault]. It
+// panics for another status.
 func ServerError(status int) Fault {
 	if status < 500 || status > 599 {
 		panic("cloudflaretest: ServerError: status " + strconv.Itoa(status) + " is not a 5xx")
@@ -336,7 +336,7 @@ func ServerError(status int) Fault {
 const badGatewayPage = "<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n" +
 	"<center><h1>502 Bad Gateway</h1></center>\r\n<hr><center>cloudflare</center>\r\n</body>\r\n</html>\r\n"
 
-// BadGatewayHTML returns a fault answering 502 with the HTML page
+// BadGatewayHTML returns a fault responding with 502 and the HTML page
 // Cloudflare's edge sends when the API behind it fails, not the JSON
 // envelope.
 func BadGatewayHTML() Fault {
@@ -347,35 +347,35 @@ func BadGatewayHTML() Fault {
 	}
 }
 
-// Malformed returns a fault answering 200 with the first half of a valid
-// answer's JSON (see [Fault].Truncate).
+// Malformed returns a fault responding with 200 and the first half of a
+// valid response's JSON (see [Fault].Truncate).
 func Malformed() Fault { return Fault{Status: http.StatusOK, Truncate: true} }
 
-// Slow returns a fault that waits d and then answers normally; a client
+// Slow returns a fault that waits d and then responds normally; a client
 // whose timeout is shorter gives up first.
 func Slow(d time.Duration) Fault { return Fault{Delay: d} }
 
 // DropConnection returns a fault that closes the connection without
-// answering: the client reads a status line and then the end of the
+// responding: the client reads a status line and then the end of the
 // connection (io.ErrUnexpectedEOF), so it knows the request was sent and
-// its answer lost. Go's transport does not send it again by itself, as it
+// its response lost. Go's transport does not send it again by itself, as it
 // would after a connection that closed with nothing read: one fault is one
 // failed request, retried or not by the SDK's own policy. Set Commit on it
-// to lose the answer of a request that took effect.
+// to lose the response of a request that took effect.
 func DropConnection() Fault { return Fault{Drop: true} }
 
 // ResetStream returns a fault that resets the request's HTTP/2 stream with
-// code instead of answering (see [Fault].Reset). With [ResetRefusedStream],
+// code instead of responding (see [Fault].Reset). With [ResetRefusedStream],
 // Go's HTTP/2 client sends the request again by itself, at once, so the
 // caller sees a success unless every try is refused.
 func ResetStream(code ResetCode) Fault { return Fault{Reset: code} }
 
-// GoAway returns a fault that answers normally and then closes the
+// GoAway returns a fault that responds normally and then closes the
 // connection gracefully: an HTTP/2 GOAWAY in the middle of the calls on
 // that connection (see [Fault].GoAway).
 func GoAway() Fault { return Fault{GoAway: true} }
 
-// Redirect returns a fault answering with a redirect of the given status
+// Redirect returns a fault responding with a redirect of the given status
 // (such as 301, 302, 307 or 308; zero means 307) to url. It panics for an
 // empty url or a status that is not 3xx.
 func Redirect(url string, status int) Fault {

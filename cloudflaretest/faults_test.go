@@ -180,7 +180,7 @@ func TestMalformed(t *testing.T) {
 	status, h, body := f.do(t, "GET", "user/invites", keyAuth(), "")
 	assert.Equal(t, 200, status)
 	assert.Equal(t, "application/json", h.Get("Content-Type"))
-	full := referenceAnswer()
+	full := referenceResponse()
 	assert.Equal(t, string(full[:len(full)/2]), string(body))
 	assert.Equal(t, strconv.Itoa(len(body)), h.Get("Content-Length"))
 }
@@ -255,7 +255,7 @@ func TestDropConnection(t *testing.T) {
 		_, err = f.client.User.Invites.Get(ctx, SeedInviteID, cloudflare.WithMaxRetries(0))
 		var re *cloudflare.RequestError
 		require.ErrorAs(t, err, &re, "one drop reaches the SDK: Go's transport does not resend the GET")
-		assert.ErrorIs(t, err, io.ErrUnexpectedEOF, "the answer was cut after it started")
+		assert.ErrorIs(t, err, io.ErrUnexpectedEOF, "the response was cut after it started")
 		assert.Equal(t, []int{200, 0}, statuses(f.srv.Requests()), "one fault, one request")
 
 		f.srv.FailNext(1, DropConnection())
@@ -266,11 +266,11 @@ func TestDropConnection(t *testing.T) {
 	})
 }
 
-// TestCommitLosesTheAnswerOfARequestThatSucceeded drives the SDK's
-// reconciliation: the first PATCH takes effect but its answer is lost; the
-// retry is refused as no longer pending; the SDK reads the invitation and
-// reports success.
-func TestCommitLosesTheAnswerOfARequestThatSucceeded(t *testing.T) {
+// TestCommitLosesTheResponseOfARequestThatSucceeded drives the SDK's
+// reconciliation: the first PATCH takes effect but its response is lost;
+// the retry is refused as no longer pending; the SDK reads the invitation
+// and reports success.
+func TestCommitLosesTheResponseOfARequestThatSucceeded(t *testing.T) {
 	t.Parallel()
 	commit := func(f Fault) Fault {
 		f.Commit = true
@@ -315,11 +315,11 @@ func TestCommitWithTruncateAndDelay(t *testing.T) {
 	inv, _ := f.srv.Invite(SeedInviteID)
 	assert.Equal(t, StatusAccepted, inv.Status)
 	full := success(toWire(inv), nil).body
-	assert.Equal(t, string(full[:len(full)/2]), string(body), "the real answer is cut")
+	assert.Equal(t, string(full[:len(full)/2]), string(body), "the real response is cut")
 
 	f.srv.FailNext(1, Fault{Commit: true, Truncate: true})
 	status, _, body = f.do(t, "PATCH", "user/invites/"+SeedInviteID, jsonKeyAuth(), `{"status":"accepted"}`)
-	assert.Equal(t, 400, status, "the real answer's status is kept")
+	assert.Equal(t, 400, status, "the real response's status is kept")
 	assert.NotEmpty(t, body)
 
 	commitSlow := Slow(time.Hour)
@@ -329,7 +329,7 @@ func TestCommitWithTruncateAndDelay(t *testing.T) {
 	var re *cloudflare.RequestError
 	require.ErrorAs(t, err, &re)
 	inv, _ = f.srv.Invite(SeedPendingInviteID)
-	assert.Equal(t, StatusAccepted, inv.Status, "the change was made before the answer was held back")
+	assert.Equal(t, StatusAccepted, inv.Status, "the change was made before the response was held back")
 
 	slow := Slow(10 * time.Millisecond)
 	slow.Commit = true
@@ -451,7 +451,7 @@ func TestTargetedFaults(t *testing.T) {
 	tests := []struct {
 		name    string
 		targets []Target
-		hit     []string // requests, as "METHOD path", that the fault answers
+		hit     []string // requests, as "METHOD path", that the fault responds to
 	}{
 		{"untargeted: the next request", nil, []string{"GET user/invites"}},
 		{"by method", []Target{OnMethod("patch")}, []string{"PATCH user/invites/" + SeedPendingInviteID}},
@@ -510,8 +510,8 @@ func TestTargetedFaultsSkipOtherRequests(t *testing.T) {
 }
 
 // TestTargetedFaultsUnderConcurrency: faults meant for PATCH requests are
-// never used by GETs running at the same time, and each answers exactly
-// one PATCH.
+// never used by GETs running at the same time, and each responds to
+// exactly one PATCH.
 func TestTargetedFaultsUnderConcurrency(t *testing.T) {
 	t.Parallel()
 	f := setup(t, WithoutSeed())
@@ -547,7 +547,7 @@ func TestTargetedFaultsUnderConcurrency(t *testing.T) {
 }
 
 // TestTargetedFaultSparesTheReconcilingRead: a fault for the PATCH is not
-// taken by the GET with which Edit checks an uncertain answer.
+// taken by the GET with which Edit checks an uncertain response.
 func TestTargetedFaultSparesTheReconcilingRead(t *testing.T) {
 	t.Parallel()
 	f := setup(t)

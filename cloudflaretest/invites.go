@@ -305,8 +305,8 @@ func (s *Server) Invites() []Invite {
 }
 
 // RemoveInvite deletes the invitation with the given ID and reports
-// whether the fake held it. The API then answers 404 for it, as for an
-// invitation withdrawn by the organization.
+// whether the fake held it. The fake then responds with 404 to requests for
+// it, as the API does for an invitation withdrawn by the organization.
 func (s *Server) RemoveInvite(id string) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -335,7 +335,7 @@ func (s *Server) expire(inv *Invite) {
 // page size is larger (see WithPageSize).
 const maxPerPage = 50
 
-// list answers GET /user/invites: every invitation in one answer, or one
+// list serves GET /user/invites: every invitation in one response, or one
 // page of them with WithPageSize.
 func (s *Server) list(q url.Values) response {
 	all := s.Invites()
@@ -377,7 +377,7 @@ func pagingParam(q url.Values, name string, def, lo, hi int) (int, bool) {
 	return n, true
 }
 
-// get answers GET /user/invites/{invite_id}.
+// get serves GET /user/invites/{invite_id}.
 func (s *Server) get(id string) response {
 	inv, ok := s.Invite(id)
 	if !ok {
@@ -390,7 +390,7 @@ func notFound() response {
 	return failure(http.StatusNotFound, info(CodeInviteNotFound, "Invitation not found"))
 }
 
-// edit answers PATCH /user/invites/{invite_id}: it checks the body, then
+// edit serves PATCH /user/invites/{invite_id}: it checks the body, then
 // moves a pending, unexpired invitation to the status asked for.
 func (s *Server) edit(id string, in *incoming) response {
 	status, fail := parseEdit(in)

@@ -94,7 +94,7 @@ func TestListSeed(t *testing.T) {
 	assert.Equal(t, referenceInvite(), invites[0])
 }
 
-// TestListUnpaged: by default the fake answers the list as the API
+// TestListUnpaged: by default the fake serves the list as the API
 // reference documents it, with no query parameters: everything at once,
 // whatever the query says.
 func TestListUnpaged(t *testing.T) {
@@ -167,7 +167,7 @@ func TestListAll(t *testing.T) {
 		opts     []ServerOption
 		requests int
 	}{
-		{"unpaged: one answer", nil, 1},
+		{"unpaged: one response", nil, 1},
 		{"paged: six pages of 20, the page size the fake reports", []ServerOption{WithPageSize(20)}, 6},
 	}
 	for _, tt := range tests {

@@ -27,8 +27,8 @@ type Request struct {
 	Header http.Header
 	// Body is the request body, at most its first 64 KiB.
 	Body []byte
-	// Status is the HTTP status the fake answered with, whether by a fault
-	// or normally. It is 0 while the request is being answered, and for a
+	// Status is the HTTP status the fake responded with, whether by a fault
+	// or normally. It is 0 while the request is being served, and for a
 	// request that got no status at all: its connection was dropped, or a
 	// delay ended because the client went away or the server closed.
 	Status int
@@ -51,8 +51,8 @@ func (s *Server) record(in *incoming) *Request {
 	return req
 }
 
-// answered sets the status a recorded request was answered with.
-func (s *Server) answered(req *Request, status int) {
+// recordStatus sets the status of the response to a recorded request.
+func (s *Server) recordStatus(req *Request, status int) {
 	if req == nil {
 		return
 	}
@@ -73,8 +73,8 @@ func maskHeader(h http.Header) http.Header {
 
 // Requests returns a copy of every request received since the server
 // started or [Server.ResetRequests] or [Server.Reset] was called, in the
-// order they arrived, each with the status it was answered with. Requests
-// answered by a fault are included.
+// order they arrived, each with the status of its response. Requests
+// served by a fault are included.
 func (s *Server) Requests() []Request {
 	s.mu.Lock()
 	defer s.mu.Unlock()

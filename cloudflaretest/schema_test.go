@@ -22,11 +22,11 @@ import (
 
 // This file holds a validator for the subset of JSON Schema (OpenAPI 3.0
 // flavour) that ../testdata/user-invites.openapi.json uses, and the check
-// every test's answers go through (see validateExchange).
+// every test's responses go through (see validateExchange).
 
 const schemaFile = "../testdata/user-invites.openapi.json"
 
-// failureSchemaRef is the schema of every error answer.
+// failureSchemaRef is the schema of every error response.
 const failureSchemaRef = "#/components/schemas/iam_api-response-common-failure"
 
 // openAPI is the decoded schema document. Numbers stay json.Number, so
@@ -97,7 +97,7 @@ func (d *openAPI) ref(ref string) (map[string]any, error) {
 	return s, nil
 }
 
-// operationSchema returns the schema of the 200 answer of an operation.
+// operationSchema returns the schema of the 200 response of an operation.
 func (d *openAPI) operationSchema(path, method string) (map[string]any, error) {
 	var node any = d.doc
 	for _, key := range []string{"paths", path, strings.ToLower(method), "responses", "200", "content", "application/json", "schema"} {
@@ -287,9 +287,9 @@ func apiPath(path string) (string, bool) {
 
 var rayPattern = regexp.MustCompile(`^[0-9a-f]{16}-[A-Z]{3}$`)
 
-// validateExchange checks one answer of the fake: its headers, and its
-// body against the schema of the operation's 200 answer (2xx) or of
-// iam_api-response-common-failure (any other status). Answers a fault made
+// validateExchange checks one response of the fake: its headers, and its
+// body against the schema of the operation's 200 response (2xx) or of
+// iam_api-response-common-failure (any other status). Responses a fault made
 // on purpose unlike the API (cut JSON, HTML, redirects, bodies given by
 // the test) are exempt from the schema but not from the CF-Ray check.
 func validateExchange(d *openAPI, ex exchange) []string {
@@ -332,7 +332,7 @@ func validateExchange(d *openAPI, ex exchange) []string {
 }
 
 // helperBody reports whether a fault's Body is one a helper of this
-// package makes; those follow the schema like any other answer. Any other
+// package makes; those follow the schema like any other response. Any other
 // Body was given by a test, on purpose.
 func helperBody(body string, status int) bool {
 	if status >= 500 && status <= 599 && body == ServerError(status).Body {
@@ -347,26 +347,26 @@ func schemaFor(d *openAPI, ex exchange) (map[string]any, error) {
 	}
 	p, ok := apiPath(ex.path)
 	if !ok {
-		return nil, fmt.Errorf("a 2xx answer on a path with no operation")
+		return nil, fmt.Errorf("a 2xx response on a path with no operation")
 	}
 	return d.operationSchema(p, ex.method)
 }
 
 // checkErrorHabits checks what the schema leaves open but the real API
-// does: an error answer has "messages": [] and at least one error.
+// does: an error response has "messages": [] and at least one error.
 func checkErrorHabits(v any, where string) []string {
 	env, _ := v.(map[string]any)
 	var errs []string
 	if msgs, ok := env["messages"].([]any); !ok || len(msgs) != 0 {
-		errs = append(errs, where+`: error answer without "messages": []`)
+		errs = append(errs, where+`: error response without "messages": []`)
 	}
 	if e, ok := env["errors"].([]any); !ok || len(e) == 0 {
-		errs = append(errs, where+": error answer without errors")
+		errs = append(errs, where+": error response without errors")
 	}
 	return errs
 }
 
-// The reference page's example answer, which must validate.
+// The reference page's example response, which must validate.
 const referenceExample = `{
   "errors": [{"code": 1000, "message": "message", "documentation_url": "documentation_url", "source": {"pointer": "pointer"}}],
   "messages": [{"code": 1000, "message": "message", "documentation_url": "documentation_url", "source": {"pointer": "pointer"}}],
@@ -393,7 +393,7 @@ func TestSchemaValidatorAcceptsGoodBodies(t *testing.T) {
 		name, path, method, body string
 	}{
 		{"reference example", "/user/invites/{invite_id}", "patch", referenceExample},
-		{"fake's reference answer", "/user/invites/{invite_id}", "get", string(referenceAnswer())},
+		{"fake's reference response", "/user/invites/{invite_id}", "get", string(referenceResponse())},
 		{"null member id", "/user/invites/{invite_id}", "get", strings.Replace(referenceExample, `"invited_member_id": "5a7805061c76ada191ed06f989cc3dac"`, `"invited_member_id": null`, 1)},
 		{"list", "/user/invites", "get", `{"success":true,"errors":[],"messages":[],"result":[],"result_info":{"page":1,"per_page":20,"count":0,"total_count":0}}`},
 	}
@@ -471,9 +471,9 @@ func TestSchemaValidatorRejectsBadBodies(t *testing.T) {
 	}
 }
 
-// TestValidateExchangeRejectsBadAnswers proves the per-answer check fails
-// on answers the fake must never send.
-func TestValidateExchangeRejectsBadAnswers(t *testing.T) {
+// TestValidateExchangeRejectsBadResponses proves the per-response check
+// fails on responses the fake must never send.
+func TestValidateExchangeRejectsBadResponses(t *testing.T) {
 	t.Parallel()
 	d := loadSchema(t)
 	jsonHeader := func(ray string) map[string][]string {
@@ -486,7 +486,7 @@ func TestValidateExchangeRejectsBadAnswers(t *testing.T) {
 		want string
 	}{
 		{"no CF-Ray", exchange{method: "GET", path: "/client/v4/user/invites", status: 200, header: jsonHeader(""), body: []byte(`{"success":true,"errors":[],"messages":[],"result":[]}`)}, "CF-Ray"},
-		{"HTML on a normal answer", exchange{method: "GET", path: "/client/v4/user/invites", status: 502, header: map[string][]string{"Content-Type": {"text/html"}, "Cf-Ray": {okRay}}, body: []byte("<html>")}, "Content-Type text/html"},
+		{"HTML on a normal response", exchange{method: "GET", path: "/client/v4/user/invites", status: 502, header: map[string][]string{"Content-Type": {"text/html"}, "Cf-Ray": {okRay}}, body: []byte("<html>")}, "Content-Type text/html"},
 		{"broken JSON", exchange{method: "GET", path: "/client/v4/user/invites", status: 200, header: jsonHeader(okRay), body: []byte(`{"success":`)}, "not JSON"},
 		{"2xx on no operation", exchange{method: "GET", path: "/client/v4/zones", status: 200, header: jsonHeader(okRay), body: []byte(`{}`)}, "no operation"},
 		{"error with messages", exchange{method: "GET", path: "/client/v4/x", status: 404, header: jsonHeader(okRay), body: []byte(`{"success":false,"errors":[{"code":7000,"message":"x"}],"messages":[{"code":1000,"message":"m"}],"result":null}`)}, `"messages": []`},
@@ -545,15 +545,15 @@ func TestSchemaUsesOnlySupportedKeywords(t *testing.T) {
 	}
 }
 
-// TestSchemaCoversEveryAnswer provokes every kind of answer the fake gives,
-// plain and over TLS, unpaged and paged, so that the fixture validates each
-// one against the schema at cleanup; and it checks that every error code
-// the package declares was among them.
-func TestSchemaCoversEveryAnswer(t *testing.T) {
+// TestSchemaCoversEveryResponse provokes every kind of response the fake
+// gives, plain and over TLS, unpaged and paged, so that the fixture
+// validates each one against the schema at cleanup; and it checks that
+// every error code the package declares was among them.
+func TestSchemaCoversEveryResponse(t *testing.T) {
 	t.Parallel()
 	long := strings.Repeat("a", 33)
 	type req struct{ method, path, body string }
-	answers := []struct {
+	kinds := []struct {
 		name string
 		req  req
 		auth http.Header
@@ -587,33 +587,33 @@ func TestSchemaCoversEveryAnswer(t *testing.T) {
 	for _, name := range []string{"plain", "tls"} {
 		for _, paging := range [][]ServerOption{nil, {WithPageSize(2)}} {
 			f := servers[name](t, paging...)
-			for _, a := range answers {
-				status, _, body := f.do(t, a.req.method, a.req.path, a.auth, a.req.body)
-				if a.name == "list, bad paging" && paging == nil {
-					a.want = 200 // an unpaged fake ignores the query
+			for _, k := range kinds {
+				status, _, body := f.do(t, k.req.method, k.req.path, k.auth, k.req.body)
+				if k.name == "list, bad paging" && paging == nil {
+					k.want = 200 // an unpaged fake ignores the query
 				}
-				assert.Equal(t, a.want, status, "%s %s: %s; body: %s", name, paging, a.name, body)
+				assert.Equal(t, k.want, status, "%s %s: %s; body: %s", name, paging, k.name, body)
 			}
 			for _, fault := range faults {
 				f.srv.FailNext(1, fault)
 				f.do(t, "GET", "user/invites", keyAuth(), "")
 			}
 			t.Run(fmt.Sprintf("%s, paged %v: every code", name, paging != nil), func(t *testing.T) {
-				seen := f.codesAnswered(t)
+				seen := f.codesSent(t)
 				for _, code := range declaredCodes(t) {
 					if code == CodeInvalidPaging && paging == nil {
 						continue
 					}
-					assert.True(t, seen[code], "no answer had code %d", code)
+					assert.True(t, seen[code], "no response had code %d", code)
 				}
 			})
 		}
 	}
 }
 
-// codesAnswered returns every error code, top level or in an error_chain,
-// of the answers the fixture's server wrote.
-func (f *fixture) codesAnswered(t *testing.T) map[int]bool {
+// codesSent returns every error code, top level or in an error_chain, of
+// the responses the fixture's server wrote.
+func (f *fixture) codesSent(t *testing.T) map[int]bool {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	seen := map[int]bool{}

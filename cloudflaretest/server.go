@@ -45,7 +45,7 @@ const maxBodyBytes = 64 << 10
 // 127.0.0.1 (or on the listener of [WithListener]). Create one with [NewServer] (plain HTTP/1.1) or [NewTLSServer]
 // (TLS, HTTP/2 or HTTP/1.1) and stop it with [Server.Close]. All its methods
 // are safe for concurrent use, with each other and with the requests it is
-// answering.
+// serving.
 type Server struct {
 	// URL is the API root to give a client, such as
 	// "http://127.0.0.1:41234/client/v4/", with a trailing slash; it starts
@@ -143,8 +143,8 @@ func WithNow(now func() time.Time) ServerOption {
 // 1) and per_page (default n, at most n or 50, whichever is larger), and a
 // bad value of either gets 400 with [CodeInvalidPaging].
 //
-// Without it the fake answers the list as the API reference documents it:
-// with no query parameters, every invitation in one answer, whose
+// Without it the fake serves the list as the API reference documents it:
+// with no query parameters, every invitation in one response, whose
 // result_info says page 1, per_page and count the number of invitations,
 // and total_count the same; any query string is ignored. The paging
 // parameters, their limits and CodeInvalidPaging are the fake's own choice:
@@ -170,7 +170,7 @@ func WithListener(ln net.Listener) ServerOption {
 	return func(c *serverConfig) { c.listener = ln }
 }
 
-// WithLatency delays every answer by d, before any fault is applied. The
+// WithLatency delays every response by d, before any fault is applied. The
 // wait ends early when the client goes away or the server closes.
 func WithLatency(d time.Duration) ServerOption {
 	return func(c *serverConfig) { c.latency = d }
@@ -185,7 +185,7 @@ func WithMaxConcurrentStreams(n int) ServerOption {
 	return func(c *serverConfig) { c.maxStreams = n }
 }
 
-// withObserver makes the server report every answer it writes; it is for
+// withObserver makes the server report every response it writes; it is for
 // this package's tests.
 func withObserver(f func(exchange)) ServerOption {
 	return func(c *serverConfig) { c.observe = f }
@@ -383,7 +383,7 @@ func (s *Server) now() time.Time {
 // Reset puts the server back as NewServer left it: the seed invitations
 // (exactly as first stored, including any ID or time filled in), no other
 // invitation, no recorded request, no queued fault, and the clock of
-// [WithNow]. Requests being answered at the time finish on the new state.
+// [WithNow]. Requests being served at the time finish on the new state.
 func (s *Server) Reset() {
 	s.mu.Lock()
 	s.fixedNow = nil
@@ -492,7 +492,7 @@ type incoming struct {
 }
 
 // serveHTTP reads and records the request, waits out any latency, and
-// answers it, with the first queued fault that targets it if there is one.
+// responds to it, with the first queued fault that targets it if any.
 func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	in := readRequest(w, r)
 	in.rec = s.record(in)
@@ -501,7 +501,7 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		s.serveFault(w, in, f)
 		return
 	}
-	s.send(w, in, s.answer(in), nil)
+	s.send(w, in, s.reply(in), nil)
 }
 
 // readRequest reads at most maxBodyBytes of the body.
@@ -512,7 +512,7 @@ func readRequest(w http.ResponseWriter, r *http.Request) *incoming {
 }
 
 // pause waits for d. If the client goes away or the server closes first, it
-// aborts the handler, so no answer at all is written.
+// aborts the handler, so no response at all is written.
 func (s *Server) pause(ctx context.Context, d time.Duration) {
 	if d <= 0 {
 		return
@@ -537,10 +537,10 @@ const (
 	opEdit
 )
 
-// answer routes a request, authenticates it and runs its operation.
-// Routing comes first, as on the real API: a bad route or identifier is
-// reported without looking at credentials.
-func (s *Server) answer(in *incoming) response {
+// reply routes a request, authenticates it, runs its operation and returns
+// the response to send. Routing comes first, as on the real API: a bad
+// route or identifier is reported without looking at credentials.
+func (s *Server) reply(in *incoming) response {
 	if in.tooLarge {
 		return failure(http.StatusRequestEntityTooLarge, info(CodeBodyTooLarge, "Request body is larger than 65536 bytes"))
 	}

@@ -119,7 +119,7 @@ func TestCloseEndsDelaysAtOnceAndIsIdempotent(t *testing.T) {
 
 	err := <-done
 	var re *cloudflare.RequestError
-	assert.ErrorAs(t, err, &re, "an aborted delay must send no answer at all")
+	assert.ErrorAs(t, err, &re, "an aborted delay must send no response at all")
 	_, _, err = f.client.User.Invites.List(ctx, nil, cloudflare.WithMaxRetries(0))
 	assert.ErrorAs(t, err, &re, "a closed server must refuse connections")
 }
@@ -357,7 +357,7 @@ func TestWithLatency(t *testing.T) {
 
 	_, err = f.client.User.Invites.Get(ctx, SeedInviteID, cloudflare.WithTimeout(5*time.Millisecond), cloudflare.WithMaxRetries(0))
 	var re *cloudflare.RequestError
-	assert.ErrorAs(t, err, &re, "a client that gives up gets no answer")
+	assert.ErrorAs(t, err, &re, "a client that gives up gets no response")
 }
 
 func TestServeConcurrently(t *testing.T) {
@@ -425,8 +425,8 @@ func TestServeConcurrently(t *testing.T) {
 		assert.Equal(t, want, inv.Status)
 	}
 	used := faults - f.srv.PendingFaults()
-	assert.Len(t, f.srv.Requests(), 3*n+used, "each fault answers exactly one request")
-	assert.Equal(t, 3*n+used, f.answers())
+	assert.Len(t, f.srv.Requests(), 3*n+used, "each fault responds to exactly one request")
+	assert.Equal(t, 3*n+used, f.responses())
 }
 
 func TestRequestsAreRecordedWithSecretsMasked(t *testing.T) {
@@ -543,7 +543,7 @@ func TestHandlerServesTheSameState(t *testing.T) {
 	require.NoError(t, err, "the Server's own listener still serves")
 }
 
-func TestRequestsCarryTheStatusAnswered(t *testing.T) {
+func TestRequestsCarryTheResponseStatus(t *testing.T) {
 	t.Parallel()
 	f := setup(t)
 	f.do(t, "GET", "user/invites", keyAuth(), "")

@@ -23,7 +23,7 @@ func TestMain(m *testing.M) {
 }
 
 // fixture is a fake server with a client of the SDK wired to it, and the
-// log of every answer the server wrote.
+// log of every response the server wrote.
 type fixture struct {
 	srv    *Server
 	client *cloudflare.Client
@@ -34,7 +34,7 @@ type fixture struct {
 }
 
 // setup starts a server for one test. At cleanup it closes the server and
-// validates every answer the server wrote against the schema.
+// validates every response the server wrote against the schema.
 func setup(t *testing.T, opts ...ServerOption) *fixture {
 	t.Helper()
 	return start(t, NewServer, opts)
@@ -78,7 +78,7 @@ func (f *fixture) newClient(t *testing.T, opts ...cloudflare.Option) *cloudflare
 	return c
 }
 
-// validate checks every answer the server wrote.
+// validate checks every response the server wrote.
 func (f *fixture) validate(t *testing.T) {
 	d := loadSchema(t)
 	f.mu.Lock()
@@ -90,8 +90,8 @@ func (f *fixture) validate(t *testing.T) {
 	}
 }
 
-// answers returns how many answers the server wrote.
-func (f *fixture) answers() int {
+// responses returns how many responses the server wrote.
+func (f *fixture) responses() int {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	return len(f.exchanges)
@@ -99,7 +99,7 @@ func (f *fixture) answers() int {
 
 // do sends a raw request to path (relative to the server's URL, or to its
 // root when path starts with "/") and returns the status, headers and body
-// of the answer. It is for the test goroutine; other goroutines use send.
+// of the response. It is for the test goroutine; other goroutines use send.
 func (f *fixture) do(t *testing.T, method, path string, header http.Header, body string) (int, http.Header, []byte) {
 	t.Helper()
 	status, h, b, err := f.send(method, path, header, body)
@@ -141,7 +141,7 @@ func jsonKeyAuth() http.Header {
 	return h
 }
 
-// envelope is the test's own view of an answer's JSON.
+// envelope is the test's own view of a response's JSON.
 type envelope struct {
 	Success    *bool           `json:"success"`
 	Errors     []envelopeInfo  `json:"errors"`
@@ -157,7 +157,7 @@ type envelopeInfo struct {
 	ErrorChain []envelopeInfo    `json:"error_chain"`
 }
 
-// decodeEnvelope decodes an answer's body.
+// decodeEnvelope decodes a response's body.
 func decodeEnvelope(t *testing.T, body []byte) envelope {
 	t.Helper()
 	var env envelope
@@ -165,7 +165,7 @@ func decodeEnvelope(t *testing.T, body []byte) envelope {
 	return env
 }
 
-// assertError checks an error answer: status, envelope shape and the codes
+// assertError checks an error response: status, envelope shape and the codes
 // of its first error and of that error's chain.
 func assertError(t *testing.T, status int, body []byte, wantStatus, wantCode int, wantChain ...int) envelope {
 	t.Helper()
@@ -222,7 +222,7 @@ func (c *fixedClock) Set(now time.Time) {
 
 var ctx = context.Background()
 
-// statuses returns the status each recorded request was answered with.
+// statuses returns the response status of each recorded request.
 func statuses(reqs []Request) []int {
 	out := make([]int, len(reqs))
 	for i, r := range reqs {

@@ -208,7 +208,7 @@ func TestGoAwayInTheMiddleOfConcurrentCalls(t *testing.T) {
 	}
 	require.Eventually(t, func() bool { return len(srv.Requests()) == 1+inFlight }, 5*time.Second, time.Millisecond)
 	wg.Add(1)
-	call(inFlight) // answered at once, with a GOAWAY
+	call(inFlight) // served at once, with a GOAWAY
 	for i := inFlight + 1; i < len(errs); i++ {
 		wg.Add(1)
 		go call(i)

@@ -17,7 +17,7 @@ import (
 // SDK's types, so that a mistake shared by the SDK's decoding and the fake's
 // encoding cannot hide. Field order follows the API reference's example.
 
-// wireEnvelope is the Cloudflare envelope every answer is wrapped in.
+// wireEnvelope is the Cloudflare envelope every response is wrapped in.
 type wireEnvelope struct {
 	Errors     []wireInfo      `json:"errors"`
 	Messages   []wireInfo      `json:"messages"`
@@ -39,7 +39,7 @@ type wireSource struct {
 	Pointer string `json:"pointer"`
 }
 
-// wireResultInfo is the paging information of a list answer.
+// wireResultInfo is the paging information of a list response.
 type wireResultInfo struct {
 	Page       int `json:"page"`
 	PerPage    int `json:"per_page"`
@@ -139,8 +139,8 @@ func (inv *Invite) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
-// response is an answer before it is written: handlers build one, and
-// faults may replace or cut it.
+// response is what the fake sends, before it is written: handlers build
+// one, and faults may replace or cut it.
 type response struct {
 	status int
 	header http.Header
@@ -156,14 +156,14 @@ func (i wireInfo) atPointer(p string) wireInfo {
 	return i
 }
 
-// success returns a 200 answer with result (and result_info for a list).
+// success returns a 200 response with result (and result_info for a list).
 func success(result any, ri *wireResultInfo) response {
 	return response{status: http.StatusOK, body: encode(wireEnvelope{
 		Errors: []wireInfo{}, Messages: []wireInfo{}, Success: true, Result: result, ResultInfo: ri,
 	})}
 }
 
-// failure returns an error answer: "success": false, "result": null,
+// failure returns an error response: "success": false, "result": null,
 // "messages": [].
 func failure(status int, errs ...wireInfo) response {
 	return response{status: status, body: errorBody(errs...)}
@@ -176,7 +176,7 @@ func errorBody(errs ...wireInfo) []byte {
 func encode(v any) []byte {
 	b, err := json.Marshal(v)
 	if err != nil {
-		panic(fmt.Sprintf("cloudflaretest: encoding an answer: %v", err))
+		panic(fmt.Sprintf("cloudflaretest: encoding a response: %v", err))
 	}
 	return b
 }
@@ -185,7 +185,7 @@ func encode(v any) []byte {
 // and a data-centre code.
 func newRayID() string { return fmt.Sprintf("%016x-SJC", rand.Uint64()) }
 
-// send writes a response with the headers every answer carries:
+// send writes a response with the headers every response carries:
 // Content-Type (application/json unless set, when there is a body), CF-Ray
 // (unless set) and Content-Length. It reports the exchange to the test
 // observer, if any.
@@ -204,16 +204,16 @@ func (s *Server) send(w http.ResponseWriter, in *incoming, resp response, f *Fau
 	if s.cfg.observe != nil {
 		s.cfg.observe(exchange{method: in.r.Method, path: in.r.URL.Path, status: resp.status, header: h.Clone(), body: resp.body, fault: f})
 	}
-	s.answered(in.rec, resp.status)
+	s.recordStatus(in.rec, resp.status)
 	w.WriteHeader(resp.status)
 	_, _ = w.Write(resp.body)
 }
 
-// exchange is one answer as the fake sent it, for the package's own tests.
+// exchange is one response as the fake sent it, for the package's own tests.
 type exchange struct {
 	method, path string
 	status       int
 	header       http.Header
 	body         []byte
-	fault        *Fault // nil for a normal answer
+	fault        *Fault // nil for a normal response
 }

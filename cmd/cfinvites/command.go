@@ -24,7 +24,7 @@ func (c *command) errorf(format string, args ...any) {
 }
 
 // newClient returns a client with the environment's credentials, which
-// keeps the raw answers for --json.
+// keeps the raw responses for --json.
 func (c *command) newClient() (*cloudflare.Client, error) {
 	opts := []cloudflare.Option{cloudflare.WithUserAgent("cfinvites"), cloudflare.WithMiddleware(keepRaw)}
 	if c.opts.baseURL != "" {

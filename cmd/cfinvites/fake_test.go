@@ -71,7 +71,7 @@ func TestFakePageSize(t *testing.T) {
 
 	unpaged := startFake(t)
 	all := unpaged.apiList(t)
-	assert.Len(t, all, 4, "by default the list comes in one answer")
+	assert.Len(t, all, 4, "by default the list comes in one response")
 	r = cli(t, f.env(t), "list", "--json")
 	assert.Equal(t, exitOK, r.code, r.stderr)
 	allJSON, err := json.Marshal(all)

@@ -70,7 +70,7 @@ type readCloser struct {
 	io.Closer
 }
 
-var errRawMismatch = errors.New("the API's answer kept for --json does not match the decoded one")
+var errRawMismatch = errors.New("the API's response kept for --json does not match the decoded one")
 
 // single returns the "result" object of the last body, which must be the
 // invitation with the given ID.

@@ -16,10 +16,10 @@ import (
 	"github.com/seed-b6b9b3cb/cloudflare-go/cloudflaretest"
 )
 
-// TestSignalsStopCleanly answers three invitations whose second answer
-// never comes, and signals cfinvites while it waits: the first answer is
-// printed, the second reported as possibly made, the third not sent, and
-// the exit status says which signal.
+// TestSignalsStopCleanly answers three invitations, the second of which
+// never gets a response, and signals cfinvites while it waits: the first
+// is printed, the second reported as possibly made, the third not sent,
+// and the exit status says which signal.
 func TestSignalsStopCleanly(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
@@ -108,10 +108,10 @@ func TestTimeout(t *testing.T) {
 	}, lines(r.stderr))
 }
 
-// TestJSONAfterAnUncertainAnswer: when the answer to a PATCH is lost after
-// it took effect, the SDK reads the invitation to confirm it; --json then
-// prints the object of that read, the last the SDK decoded.
-func TestJSONAfterAnUncertainAnswer(t *testing.T) {
+// TestJSONAfterAnUncertainResponse: when the response to a PATCH is lost
+// after it took effect, the SDK reads the invitation to confirm it; --json
+// then prints the object of that read, the last the SDK decoded.
+func TestJSONAfterAnUncertainResponse(t *testing.T) {
 	t.Parallel()
 	srv := cloudflaretest.NewServer()
 	t.Cleanup(srv.Close)

@@ -65,7 +65,7 @@ Usage: cloudflare-fake [flags]
                      defaults; cfinvites list --json writes such a file)
                      instead of the default seed
   --page-size N      page the list, N per page, honouring page and per_page;
-                     by default the whole list comes in one answer, as the
+                     by default the whole list comes in one response, as the
                      API reference documents it
   --auth KIND        credentials to export: token (default), key (email and
                      Global API key) or both

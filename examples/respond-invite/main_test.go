@@ -14,7 +14,7 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-const answerBody = `{"success":true,"errors":[],"messages":[],"result":{"id":"4f5f0c14a2a41d5063dd301b2f829f04","invited_member_id":null,"organization_id":"5a7805061c76ada191ed06f989cc3dac","status":"accepted","roles":["Account Administrator"]}}`
+const acceptedBody = `{"success":true,"errors":[],"messages":[],"result":{"id":"4f5f0c14a2a41d5063dd301b2f829f04","invited_member_id":null,"organization_id":"5a7805061c76ada191ed06f989cc3dac","status":"accepted","roles":["Account Administrator"]}}`
 
 const notFoundBody = `{"success":false,"errors":[{"code":1003,"message":"Invite not found"}],"messages":[],"result":null}`
 
@@ -32,7 +32,7 @@ func TestRun(t *testing.T) {
 			_, _ = io.WriteString(w, notFoundBody)
 			return
 		}
-		_, _ = io.WriteString(w, answerBody)
+		_, _ = io.WriteString(w, acceptedBody)
 	}))
 	t.Cleanup(srv.Close)
 

@@ -18,7 +18,7 @@ type Decision struct {
 	Retry bool
 	// Uncertain reports whether the attempt may have changed state on the
 	// server even though the client saw no success (the request was sent but
-	// the answer was lost or was a 5xx). A caller that retries after an
+	// the response was lost or was a 5xx). A caller that retries after an
 	// uncertain attempt must expect to find its change already made.
 	Uncertain bool
 }
