@@ -27,6 +27,9 @@ const (
 	// which redacts it and keeps an excerpt of excerptBytes: far more than
 	// the excerpt's 4*excerptBytes of input, even after redaction shrinks it.
 	bodyWindow = 16 << 10
+	// maxHeaderText bounds a header value quoted in an error: a Location,
+	// a Content-Type, a Ray ID.
+	maxHeaderText = 1 << 10
 )
 
 // readResponse turns a response into nil (out holds the result) or the error
@@ -38,7 +41,7 @@ func (c *Client) readResponse(k *call, resp *http.Response, res *attemptResult, 
 	if resp.StatusCode >= 300 && resp.StatusCode < 400 {
 		e := respErr("redirect not followed", nil).(*ResponseError)
 		if loc, err := resp.Location(); err == nil {
-			e.Location = loc.Scheme + "://" + loc.Host + loc.EscapedPath()
+			e.Location = headerText(loc.Scheme + "://" + loc.Host + loc.EscapedPath())
 			e.Reason = "redirect to " + e.Location + " not followed: credentials are only sent to " + origin(c.baseURL)
 			if origin(loc) == origin(c.baseURL) {
 				e.Reason = "redirect to " + e.Location + " not followed: it would change the method or loop"
@@ -46,6 +49,7 @@ func (c *Client) readResponse(k *call, resp *http.Response, res *attemptResult, 
 		} else if bad := resp.Header.Get(unparsableLocation); bad != "" {
 			e.Location, _, _ = strings.Cut(bad, "?")
 			e.Location, _, _ = strings.Cut(e.Location, "#")
+			e.Location = headerText(e.Location)
 			e.Reason = "redirect to " + strconv.Quote(e.Location) + " not followed: its Location is not a valid URL"
 		}
 		return e
@@ -117,20 +121,32 @@ func (c *Client) apiError(k *call, resp *http.Response, res *attemptResult, h *e
 // excerpt returns the start of a body with white space folded, at most
 // excerptBytes long and cut on a rune boundary.
 func excerpt(b string) string {
-	s := strings.Join(strings.Fields(strings.ToValidUTF8(b[:min(len(b), 4*excerptBytes)], "\uFFFD")), " ")
-	if len(s) <= excerptBytes {
+	return clip(strings.Join(strings.Fields(strings.ToValidUTF8(b[:min(len(b), 4*excerptBytes)], "\uFFFD")), " "), excerptBytes)
+}
+
+// clip returns s if it is at most n bytes long, else its first n bytes or
+// fewer, cut on a rune boundary, and "…".
+func clip(s string, n int) string {
+	if len(s) <= n {
 		return s
 	}
-	cut := excerptBytes
+	cut := n
 	for cut > 0 && s[cut]&0xC0 == 0x80 {
 		cut--
 	}
 	return s[:cut] + "…"
 }
 
+// headerText bounds a header value that an error quotes, such as a
+// Location, to maxHeaderText bytes cut on a rune boundary, so that a server
+// sending a megabyte header does not make a megabyte error. (seal redacts
+// it afterwards; a cut can leave fewer than minFragment characters of a
+// secret, which the redactor does not promise to find.)
+func headerText(s string) string { return clip(s, maxHeaderText) }
+
 func contentType(resp *http.Response) string {
 	if ct := resp.Header.Get("Content-Type"); ct != "" {
-		return "Content-Type " + ct
+		return "Content-Type " + headerText(ct)
 	}
 	return "no Content-Type"
 }

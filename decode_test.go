@@ -3,6 +3,7 @@ package cloudflare
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"runtime"
@@ -599,6 +600,54 @@ func TestDecode_ErrorBodyBreaksOff(t *testing.T) {
 			assert.Equal(t, tt.status, ae.StatusCode)
 			assert.Equal(t, "<html>cut short", ae.Body)
 			assert.EqualValues(t, tt.wantCalls, srv.count())
+		})
+	}
+}
+
+// TestHeaderText_HugeHeadersMakeBoundedErrors: a server sending headers of
+// 100 KB (a Ray ID, a Location, a Content-Type) gets an error of a few KB,
+// still without the credential it echoed in them.
+func TestHeaderText_HugeHeadersMakeBoundedErrors(t *testing.T) {
+	t.Parallel()
+	huge := testAPIToken + strings.Repeat("x", 100<<10)
+	for _, tt := range []struct {
+		name    string
+		respond func(w http.ResponseWriter)
+	}{
+		{"CF-Ray on a 404", func(w http.ResponseWriter) {
+			w.Header().Set("Content-Type", "application/json")
+			w.Header().Set("CF-Ray", huge)
+			w.WriteHeader(http.StatusNotFound)
+			_, _ = io.WriteString(w, errorBody(1003, "Invalid or missing invitation"))
+		}},
+		{"Location of a 307", func(w http.ResponseWriter) {
+			w.Header().Set("Location", "https://evil.example/"+huge)
+			w.WriteHeader(http.StatusTemporaryRedirect)
+		}},
+		{"unparsable Location of a 302", func(w http.ResponseWriter) {
+			w.Header().Set("Location", "https://evil.example/%zz/"+huge)
+			w.WriteHeader(http.StatusFound)
+		}},
+		{"Content-Type of a 200 that is not JSON", func(w http.ResponseWriter) {
+			w.Header().Set("Content-Type", "text/html; x="+huge)
+			w.WriteHeader(http.StatusOK)
+			_, _ = io.WriteString(w, "<html></html>")
+		}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			srv := newTestServer(t, func(w http.ResponseWriter, _ *http.Request, _ recordedRequest) { tt.respond(w) })
+			var logBuf syncBuffer
+			c := newTestClient(t, srv, WithAPIToken(testAPIToken), WithLogger(secretLogger(&logBuf)), WithMaxRetries(0))
+
+			_, err := c.User.Invites.Get(context.Background(), testInviteID)
+
+			require.Error(t, err)
+			assert.Less(t, len(err.Error()), 4<<10, "error of %d bytes", len(err.Error()))
+			assert.Less(t, len(fmt.Sprintf("%#v", err)), 8<<10)
+			assert.Less(t, len(logBuf.String()), 8<<10, "log of %d bytes", len(logBuf.String()))
+			assertNoSecretIn(t, testAPIToken, err)
+			assert.NotContains(t, logBuf.String(), testAPIToken)
 		})
 	}
 }

@@ -122,7 +122,8 @@ type APIError struct {
 	// Errors and Messages are the envelope's lists, as sent.
 	Errors   []ResponseInfo
 	Messages []ResponseInfo
-	// RayID is the CF-Ray header of the response, for Cloudflare support.
+	// RayID is the CF-Ray header of the response, for Cloudflare support
+	// (cut at 1 KiB, redacted like any text from the server).
 	RayID string
 	// Body is a trimmed excerpt of the body when it was not the JSON envelope.
 	Body string
@@ -231,7 +232,8 @@ type ResponseError struct {
 	RayID string
 	// Location is where a refused redirect pointed, without its query or
 	// fragment; for a Location that is not a valid URL, its text up to any
-	// '?' or '#'. A credential the server echoed into it is redacted.
+	// '?' or '#'. It is cut at 1 KiB, and a credential the server echoed
+	// into it is redacted.
 	Location string
 	// Reason says what was wrong with the response.
 	Reason string

@@ -253,7 +253,7 @@ func (c *Client) attempt(ctx context.Context, k *call, out decodable) attemptRes
 	rb := getReadBuffer()
 	defer putReadBuffer(rb)
 	defer closeBody(resp.Body, rb)
-	res := attemptResult{status: resp.StatusCode, rayID: resp.Header.Get("Cf-Ray"), retryAfter: resp.Header.Get("Retry-After")}
+	res := attemptResult{status: resp.StatusCode, rayID: headerText(resp.Header.Get("Cf-Ray")), retryAfter: resp.Header.Get("Retry-After")}
 	res.err = c.readResponse(k, resp, &res, rb, out)
 	if res.transport != nil {
 		// The body of a success broke off.
