@@ -688,3 +688,55 @@ func TestRedactError_ConnectionsAreNotWalked(t *testing.T) {
 	var rh *tls.RecordHeaderError
 	assert.False(t, errors.As(got, &rh), "an error holding a live connection is not kept: the connection is not read")
 }
+
+// TestSealError_EveryFieldFromTheServer fills every string and error field
+// of each error type seal handles with the secret (Method and Path, which
+// the SDK writes itself, excepted) and checks that none survives: a field
+// added to an error type later is covered, or this test names it.
+func TestSealError_EveryFieldFromTheServer(t *testing.T) {
+	t.Parallel()
+	ours := map[string]bool{"Method": true, "Path": true}
+	var fill func(v reflect.Value, depth int)
+	fill = func(v reflect.Value, depth int) {
+		switch v.Kind() {
+		case reflect.Pointer:
+			if v.IsNil() {
+				v.Set(reflect.New(v.Type().Elem()))
+			}
+			fill(v.Elem(), depth)
+		case reflect.Struct:
+			for i := 0; i < v.NumField(); i++ {
+				if f := v.Type().Field(i); f.IsExported() && !ours[f.Name] {
+					fill(v.Field(i), depth)
+				}
+			}
+		case reflect.String:
+			v.SetString("x " + testAPIToken + " y")
+		case reflect.Slice:
+			// One item in every list, three levels deep (an error_chain of
+			// an error_chain).
+			if v.Len() == 0 && depth < 3 {
+				v.Set(reflect.MakeSlice(v.Type(), 1, 1))
+			}
+			for i := 0; i < v.Len(); i++ {
+				fill(v.Index(i), depth+1)
+			}
+		case reflect.Interface:
+			if v.Type() == reflect.TypeFor[error]() {
+				v.Set(reflect.ValueOf(fmt.Errorf("decoding %q: %w", testAPIToken, io.ErrUnexpectedEOF)))
+			}
+		}
+	}
+	for _, err := range []error{&APIError{}, &ResponseError{}, &RequestError{}} {
+		t.Run(fmt.Sprintf("%T", err), func(t *testing.T) {
+			t.Parallel()
+			fill(reflect.ValueOf(err), 0)
+			require.NotEmpty(t, leaks(testAPIToken, err), "the fill reached the fields")
+			got := sealError(err, newRedactor(testAPIToken))
+			assertNoSecretIn(t, testAPIToken, got)
+			if reflect.ValueOf(err).Elem().FieldByName("Err").IsValid() {
+				assert.ErrorIs(t, got, io.ErrUnexpectedEOF, "a wrapped cause is still found")
+			}
+		})
+	}
+}
