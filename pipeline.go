@@ -38,9 +38,10 @@ type call struct {
 }
 
 // newCall prepares k, a call of method on the escaped path relative to the
-// base URL, applying the per-call options over the client's defaults. The
-// caller owns k, so it can live on the caller's stack.
-func (c *Client) newCall(k *call, method, path, rawQuery string, body *staticBody, opts []RequestOption) error {
+// base URL followed by the escaped id (if any), applying the per-call
+// options over the client's defaults. The caller owns k, so it can live on
+// the caller's stack.
+func (c *Client) newCall(k *call, method, path, id, rawQuery string, body *staticBody, opts []RequestOption) error {
 	*k = call{method: method, body: body, cfg: c.defaults}
 	if len(opts) > 0 {
 		// Options are applied to a copy declared here, so only calls that
@@ -48,12 +49,12 @@ func (c *Client) newCall(k *call, method, path, rawQuery string, body *staticBod
 		cfg := c.defaults
 		for _, o := range opts {
 			if o == nil {
-				return &ValidationError{Op: method + " /" + path, Field: "RequestOption", Reason: "nil option"}
+				return &ValidationError{Op: method + " /" + path + id, Field: "RequestOption", Reason: "nil option"}
 			}
 			if err := o.applyCall(&cfg); err != nil {
 				var ve *ValidationError
 				if errors.As(err, &ve) {
-					ve.Op = method + " /" + path
+					ve.Op = method + " /" + path + id
 				}
 				return err
 			}
@@ -61,7 +62,9 @@ func (c *Client) newCall(k *call, method, path, rawQuery string, body *staticBod
 		k.cfg = cfg
 	}
 	u := *c.baseURL
-	escaped := c.baseURL.EscapedPath() + path
+	// One concatenation: a checked invite ID needs no escaping, so
+	// PathEscape returns it as it is.
+	escaped := c.baseURL.EscapedPath() + path + url.PathEscape(id)
 	if p, err := url.PathUnescape(escaped); err == nil && p != escaped {
 		u.Path, u.RawPath = p, escaped
 	} else {

@@ -8,7 +8,6 @@ import (
 	"errors"
 	"iter"
 	"net/http"
-	"net/url"
 	"strconv"
 	"time"
 
@@ -129,7 +128,7 @@ func (s *InviteService) Edit(ctx context.Context, inviteID string, params Invite
 		return nil, &ValidationError{Op: opEdit, Field: "status", Reason: `must be "accepted" or "rejected"`}
 	}
 	var k call
-	if err := s.client.newCall(&k, http.MethodPatch, "user/invites/"+url.PathEscape(inviteID), "", body, opts); err != nil {
+	if err := s.client.newCall(&k, http.MethodPatch, "user/invites/", inviteID, "", body, opts); err != nil {
 		return nil, err
 	}
 	var env envelope[Invite]
@@ -192,7 +191,7 @@ func (s *InviteService) Get(ctx context.Context, inviteID string, opts ...Reques
 		return nil, err
 	}
 	var k call
-	if err := s.client.newCall(&k, http.MethodGet, "user/invites/"+url.PathEscape(inviteID), "", nil, opts); err != nil {
+	if err := s.client.newCall(&k, http.MethodGet, "user/invites/", inviteID, "", nil, opts); err != nil {
 		return nil, err
 	}
 	var env envelope[Invite]
@@ -237,7 +236,7 @@ func (s *InviteService) List(ctx context.Context, params *InviteListParams, opts
 // invitations and result_info (counting the invitations when absent).
 func (s *InviteService) list(ctx context.Context, rawQuery string, opts []RequestOption) ([]Invite, *resultInfo, error) {
 	var k call
-	if err := s.client.newCall(&k, http.MethodGet, "user/invites", rawQuery, nil, opts); err != nil {
+	if err := s.client.newCall(&k, http.MethodGet, "user/invites", "", rawQuery, nil, opts); err != nil {
 		return nil, nil, err
 	}
 	var env listEnvelope[Invite]

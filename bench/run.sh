@@ -15,6 +15,6 @@ for i in $(seq "$count"); do
   "$out/bench.test" -test.run='^$' -test.bench=. -test.benchmem >> "$out/raw.txt"
 done
 benchstat=(go run golang.org/x/perf/cmd/benchstat@v0.0.0-20260908200009-22c9c6c9d4da)
-"${benchstat[@]}" -col /impl -filter '.name:/Edit|ParallelLoopback/' "$out/raw.txt"
+"${benchstat[@]}" -col /impl -filter '.name:/Edit|Parallel/' "$out/raw.txt"
 echo
-"${benchstat[@]}" -filter '.name:/Get|List|APIError/' "$out/raw.txt"
+"${benchstat[@]}" -filter '.name:/Get|List|APIError|NewClient/' "$out/raw.txt"
