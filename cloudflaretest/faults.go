@@ -38,7 +38,9 @@ type Fault struct {
 	Drop bool
 	// Reset, over HTTP/2, resets the request's stream with this error code
 	// (RST_STREAM) instead of responding; over HTTP/1.1 it closes the
-	// connection without responding, as Drop does.
+	// connection without responding, as Drop does. Resets on one HTTP/2
+	// connection are made one at a time, so each code reaches the stream
+	// it was meant for. Zero means no reset.
 	Reset ResetCode
 	// GoAway makes the server close the connection gracefully after this
 	// response: over HTTP/2 it sends GOAWAY (NO_ERROR) at once, finishes the
@@ -183,7 +185,7 @@ func (s *Server) serveFault(w http.ResponseWriter, in *incoming, f Fault) {
 	}
 	switch {
 	case f.Drop:
-		drop(w)
+		drop(w, in.r)
 	case f.Reset != 0:
 		reset(w, in.r, f.Reset)
 	case f.RedirectTo != "":
@@ -214,9 +216,14 @@ const droppedStart = "HTTP/1.1 502 Bad Gateway\r\n"
 
 // drop sends the start of a response and closes the connection. Under
 // HTTP/2, which cannot hand over its connection, it resets the stream.
-func drop(w http.ResponseWriter) {
+func drop(w http.ResponseWriter, r *http.Request) {
 	conn, buf, err := http.NewResponseController(w).Hijack()
 	if err != nil {
+		// HTTP/2: reset the stream, one reset at a time on the
+		// connection (see tls.go).
+		if c := connOf(r); c != nil {
+			c.resetStream(r.Context(), codeInternalError)
+		}
 		panic(http.ErrAbortHandler)
 	}
 	_, _ = buf.WriteString(droppedStart)
@@ -247,11 +254,10 @@ const (
 func reset(w http.ResponseWriter, r *http.Request, code ResetCode) {
 	c := connOf(r)
 	if r.ProtoMajor != 2 || c == nil {
-		drop(w)
+		drop(w, r)
 		return
 	}
-	c.resetNext(uint32(code))
-	panic(http.ErrAbortHandler)
+	c.resetStream(r.Context(), uint32(code))
 }
 
 // truncated returns the first half of the body Truncate cuts.

@@ -87,20 +87,43 @@ func (l tlsListener) Accept() (net.Conn, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &serverConn{Conn: tls.Server(c, l.config)}, nil
+	return newServerConn(tls.Server(c, l.config)), nil
 }
 
 // serverConn is one connection of a TLS server, decrypted. It deliberately
 // hides the *tls.Conn (it has no ConnectionState method), so http.Server
 // treats it as a plain connection and serves HTTP/2 on it when the client
 // starts with the HTTP/2 preface, as a client that negotiated "h2" does.
+//
+// A fault resets its stream by registering a code and panicking; net/http
+// then writes RST_STREAM with INTERNAL_ERROR for that stream, and Write
+// gives it the registered code. A handler cannot learn its stream's ID, so
+// resets are taken one at a time per connection: the next handler waits
+// until the reset before it has been written (so that, say, a refusal
+// meant for one stream never lands on a stream another fault has already
+// applied), and only a frame with INTERNAL_ERROR, the code of a panic, is
+// rewritten.
 type serverConn struct {
 	net.Conn // a *tls.Conn
 
-	mu     sync.Mutex
-	h2     int8     // 0 unknown, 1 HTTP/2, -1 HTTP/1.1
-	resets []uint32 // codes for the next RST_STREAM frames written
-	frame  frameWalker
+	turn   chan struct{} // holds a token while a reset is pending
+	closed chan struct{} // closed by Close
+	once   sync.Once
+
+	mu      sync.Mutex
+	h2      int8   // 0 unknown, 1 HTTP/2, -1 HTTP/1.1
+	pending uint32 // the code of the reset being made, or 0
+	frame   frameWalker
+}
+
+func newServerConn(c net.Conn) *serverConn {
+	return &serverConn{Conn: c, turn: make(chan struct{}, 1), closed: make(chan struct{})}
+}
+
+// Close closes the connection and ends any wait for a reset's turn.
+func (c *serverConn) Close() error {
+	c.once.Do(func() { close(c.closed) })
+	return c.Conn.Close()
 }
 
 // connKey is the request context key of the request's *serverConn.
@@ -131,77 +154,126 @@ func (c *serverConn) isHTTP2() bool {
 	return c.h2 == 1
 }
 
-// resetNext makes the next RST_STREAM frame the server writes on this
-// connection carry code instead of the INTERNAL_ERROR a handler's panic
-// gives it.
-func (c *serverConn) resetNext(code uint32) {
+// resetTurnWait bounds the wait for a reset's turn, in case the reset
+// before it is never written (its stream was closed by the client first).
+const resetTurnWait = 2 * time.Second
+
+// resetStream resets the stream of the handler that calls it with code: it
+// waits for its turn on the connection, registers the code, and panics. It
+// does not return.
+func (c *serverConn) resetStream(ctx context.Context, code uint32) {
+	t := time.NewTimer(resetTurnWait)
+	defer t.Stop()
+	select {
+	case c.turn <- struct{}{}:
+	case <-t.C:
+		// The reset before never reached the wire: take over its turn.
+		c.mu.Lock()
+		c.pending = 0
+		c.mu.Unlock()
+	case <-ctx.Done():
+		panic(http.ErrAbortHandler)
+	case <-c.closed:
+		panic(http.ErrAbortHandler)
+	}
 	c.mu.Lock()
-	c.resets = append(c.resets, code)
+	c.pending = code
 	c.mu.Unlock()
+	panic(http.ErrAbortHandler)
 }
 
-// Write follows the HTTP/2 frames the server writes, and rewrites the code
-// of a reset a fault asked for.
+// Write follows the HTTP/2 frames the server writes, and gives a reset a
+// fault asked for its code.
 func (c *serverConn) Write(p []byte) (int, error) {
 	c.mu.Lock()
+	out := p
 	if c.isHTTP2() {
-		p = c.frame.walk(p, &c.resets)
+		var done bool
+		out, done = c.frame.walk(p, c.pending)
+		if done {
+			c.pending = 0
+			select {
+			case <-c.turn:
+			default:
+			}
+		}
 	}
 	c.mu.Unlock()
-	return c.Conn.Write(p)
+	if len(out) > 0 {
+		if _, err := c.Conn.Write(out); err != nil {
+			return 0, err
+		}
+	}
+	return len(p), nil
 }
 
 // HTTP/2 frame types and error codes (RFC 9113, sections 6 and 7).
 const (
-	frameHeaderLen = 9
-	frameRSTStream = 0x3
+	frameHeaderLen    = 9
+	frameRSTStream    = 0x3
+	codeInternalError = 0x2
 )
 
-// frameWalker follows frame boundaries across writes.
+// frameWalker follows frame boundaries across writes. A RST_STREAM frame
+// is held back until its code has been seen whole, so it can be rewritten.
 type frameWalker struct {
 	header [frameHeaderLen]byte
-	nhdr   int  // bytes of the current frame header seen
-	left   int  // bytes of the current frame's payload not yet seen
-	at     int  // bytes of the payload seen
-	code   bool // the current frame is a reset whose code is rewritten
-	with   [4]byte
+	nhdr   int    // bytes of the current frame header seen
+	left   int    // bytes of the current frame's payload not yet passed
+	held   []byte // the start of a RST_STREAM frame, not yet written
 }
 
-// walk returns p, or a copy of it with the codes of reset frames replaced
-// by the next codes of *resets, which it consumes.
-func (w *frameWalker) walk(p []byte, resets *[]uint32) []byte {
+// walk returns the bytes to write for p, and whether it gave the pending
+// code (if not 0) to a RST_STREAM frame with INTERNAL_ERROR.
+func (w *frameWalker) walk(p []byte, pending uint32) ([]byte, bool) {
+	if len(w.held) > 0 {
+		p = append(w.held, p...)
+		w.held = nil
+	}
 	copied := false
+	done := false
 	for i := 0; i < len(p); {
-		if w.nhdr < frameHeaderLen {
-			n := copy(w.header[w.nhdr:], p[i:])
-			w.nhdr += n
+		if w.left > 0 {
+			n := min(w.left, len(p)-i)
+			w.left -= n
 			i += n
-			if w.nhdr < frameHeaderLen {
-				break
-			}
-			w.left = int(w.header[0])<<16 | int(w.header[1])<<8 | int(w.header[2])
-			w.at = 0
-			w.code = w.header[3] == frameRSTStream && w.left == 4 && len(*resets) > 0
-			if w.code {
-				code := (*resets)[0]
-				*resets = (*resets)[1:]
-				w.with = [4]byte{byte(code >> 24), byte(code >> 16), byte(code >> 8), byte(code)}
-			}
+			continue
 		}
-		n := min(w.left, len(p)-i)
-		if w.code && n > 0 {
+		start := i
+		n := copy(w.header[w.nhdr:], p[i:])
+		w.nhdr += n
+		i += n
+		if w.nhdr < frameHeaderLen {
+			break
+		}
+		w.nhdr = 0
+		length := int(w.header[0])<<16 | int(w.header[1])<<8 | int(w.header[2])
+		if w.header[3] != frameRSTStream || length != 4 {
+			w.left = length
+			continue
+		}
+		// A RST_STREAM frame. Its code is rewritten in place when it is
+		// in this write; otherwise the frame is held back until it is, if
+		// it began in this write (a header split over two writes was
+		// passed already, and so is its code: a rare loss).
+		if len(p)-i < 4 {
+			if i-start == frameHeaderLen {
+				w.held = append([]byte(nil), p[start:]...)
+				return p[:start], done
+			}
+			w.left = 4
+			continue
+		}
+		code := uint32(p[i])<<24 | uint32(p[i+1])<<16 | uint32(p[i+2])<<8 | uint32(p[i+3])
+		if pending != 0 && !done && code == codeInternalError {
 			if !copied {
 				p = append([]byte(nil), p...)
 				copied = true
 			}
-			copy(p[i:i+n], w.with[w.at:w.at+n])
+			p[i], p[i+1], p[i+2], p[i+3] = byte(pending>>24), byte(pending>>16), byte(pending>>8), byte(pending)
+			done = true
 		}
-		w.at += n
-		w.left -= n
-		i += n
-		if w.left == 0 {
-			w.nhdr = 0
-		}
+		i += 4
 	}
-	return p
+	return p, done
 }
