@@ -39,22 +39,27 @@ type credentials struct {
 // credential is one credential value, inside closures: how to send it, and
 // how to redact it from text a server may have echoed it into.
 type credential struct {
-	set    func(h http.Header)   // sets the authentication headers, built once
-	redact func(s string) string // replaces the secret in text from the server
-	own    func(s string) string // replaces this credential's secret only
-	is     func(token string) bool
+	set    func(h http.Header)     // sets the authentication headers, built once
+	redact func(s string) string   // replaces the secret in text from the server
+	own    func(s string) string   // replaces this credential's secret only
+	is     func(token string) bool // a source's token: whether it is this one
 }
 
-// tokenCredential sends token as "Authorization: Bearer <token>".
-func tokenCredential(token string) *credential {
+// tokenCredential sends token as "Authorization: Bearer <token>". A token
+// from a source also gets is, to tell whether the source's next token is
+// the same; a fixed token needs none, and NewClient saves its allocation.
+func tokenCredential(token string, fromSource bool) *credential {
 	v := []string{"Bearer " + token}
 	redact := newRedactor(token)
-	return &credential{
+	c := &credential{
 		set:    func(h http.Header) { h["Authorization"] = v },
 		redact: redact,
 		own:    redact,
-		is:     func(t string) bool { return t == token },
 	}
+	if fromSource {
+		c.is = func(t string) bool { return t == token }
+	}
+	return c
 }
 
 // String names the kind of credential, never its value.
@@ -80,7 +85,7 @@ func (c *credentials) forAttempt(ctx context.Context) (*credential, error) {
 	if reason := checkCredential(token); reason != "" {
 		return nil, errors.New("the token it returned is unusable: " + reason)
 	}
-	cred := tokenCredential(token)
+	cred := tokenCredential(token, true)
 	if last := c.last.Load(); last != nil {
 		// A server may still echo the token it was sent before this one.
 		mine, before := cred.own, last.own
@@ -127,7 +132,7 @@ func (cfg *clientConfig) credentials() (*credentials, error) {
 	case token != "" && email != "":
 		return nil, fail("an API email was given with an API token; a token needs no email")
 	case token != "":
-		return &credentials{static: tokenCredential(token), kind: "api token"}, nil
+		return &credentials{static: tokenCredential(token, false), kind: "api token"}, nil
 	case email != "" && key == "":
 		return nil, fail("an API email was given without an API key")
 	case key != "" && email == "":

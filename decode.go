@@ -82,9 +82,9 @@ func (c *Client) readResponse(k *call, resp *http.Response, res *attemptResult, 
 		}
 		h := out.header()
 		switch {
-		case h.Success == nil:
+		case !h.Success.set:
 			return respErr(`body has no "success" field`, nil)
-		case !*h.Success:
+		case !h.Success.value:
 			return c.apiError(k, resp, res, h, nil)
 		}
 		if problem := out.resultProblem(); problem != "" {
@@ -97,7 +97,7 @@ func (c *Client) readResponse(k *call, resp *http.Response, res *attemptResult, 
 	if n > limit {
 		body = body[:limit]
 	}
-	if err := json.Unmarshal(body, &h); err != nil || (h.Success == nil && len(h.Errors) == 0) {
+	if err := json.Unmarshal(body, &h); err != nil || (!h.Success.set && len(h.Errors) == 0) {
 		return c.apiError(k, resp, res, nil, body)
 	}
 	return c.apiError(k, resp, res, &h, nil)

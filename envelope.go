@@ -4,6 +4,7 @@
 package cloudflare
 
 import (
+	"errors"
 	"strconv"
 	"strings"
 )
@@ -69,12 +70,36 @@ type ResultInfo struct {
 
 // envelopeHeader holds the fields every Cloudflare response shares.
 type envelopeHeader struct {
-	Success  *bool          `json:"success"`
+	Success  presence       `json:"success"`
 	Errors   []ResponseInfo `json:"errors"`
 	Messages []ResponseInfo `json:"messages"`
 }
 
 func (h *envelopeHeader) header() *envelopeHeader { return h }
+
+// presence is a JSON boolean that remembers whether it was there: "success"
+// absent (or null) is not "success": false. A *bool would tell them apart
+// too, at the cost of an allocation per response.
+type presence struct{ set, value bool }
+
+// errNotBool is the error of a "success" that is not a boolean; it does not
+// quote the value, which comes from the server.
+var errNotBool = errors.New(`"success" is not a boolean`)
+
+// UnmarshalJSON reads true, false or null.
+func (f *presence) UnmarshalJSON(data []byte) error {
+	switch string(data) {
+	case "true":
+		*f = presence{set: true, value: true}
+	case "false":
+		*f = presence{set: true}
+	case "null":
+		*f = presence{}
+	default:
+		return errNotBool
+	}
+	return nil
+}
 
 // envelope is the JSON shape of a Cloudflare response with a single result,
 // typed. A nil Result means the field was absent or null.

@@ -270,8 +270,7 @@ func TestErrorFixtures_Decode(t *testing.T) {
 			t.Parallel()
 			var env envelope[Invite]
 			require.NoError(t, json.Unmarshal(fixture(t, tt.fixture), &env))
-			require.NotNil(t, env.Success)
-			assert.False(t, *env.Success)
+			assert.Equal(t, presence{set: true, value: false}, env.Success)
 			assert.Nil(t, env.Result, `"result": null`)
 			assert.Equal(t, tt.want, env.Errors)
 		})

@@ -3,7 +3,6 @@ package cloudflare
 import (
 	"crypto/tls"
 	"crypto/x509"
-	"net/http"
 )
 
 // TrustForBenchmarks makes the transport that clients without an
@@ -12,6 +11,6 @@ import (
 // server. It offers HTTP/2 and HTTP/1.1, as net/http's own configuration of
 // the transport does. Not for use while requests are in flight.
 func TrustForBenchmarks(roots *x509.CertPool) {
-	t := sharedClient().Transport.(*http.Transport)
+	t := sharedTransport()
 	t.TLSClientConfig = &tls.Config{RootCAs: roots, NextProtos: []string{"h2", "http/1.1"}}
 }

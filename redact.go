@@ -8,6 +8,7 @@ package cloudflare
 import (
 	"slices"
 	"strings"
+	"sync"
 )
 
 // redactedMark replaces every recognised form of the secret.
@@ -42,17 +43,36 @@ type redactor struct {
 // \", \\, \x2f), Go quoting (\", \\) and HTML character references (&#47;,
 // &#x2F;, &amp;, &lt;, &gt;, &quot;, &apos;). Where an escaped run is found,
 // its escaped text is what is replaced.
+//
+// The redactor is built on first use, not by NewClient: most clients never
+// redact anything, and building it (a set of every run of the secret)
+// would be most of the cost of NewClient.
 func newRedactor(secret string) func(string) string {
 	if secret == "" {
 		return func(s string) string { return s }
 	}
-	r := &redactor{k: min(minFragment, len(secret)), grams: make(map[string]struct{})}
-	low := strings.ToLower(secret)
-	for i := 0; i+r.k <= len(low); i++ {
-		r.grams[low[i:i+r.k]] = struct{}{}
-		r.first[low[i]] = true
-	}
-	return r.redact
+	return (&lazyRedactor{secret: secret}).redact
+}
+
+// lazyRedactor builds the redactor of a secret on its first use. It is only
+// reached through the method value newRedactor returns.
+type lazyRedactor struct {
+	secret string
+	once   sync.Once
+	r      *redactor
+}
+
+func (l *lazyRedactor) redact(s string) string {
+	l.once.Do(func() {
+		r := &redactor{k: min(minFragment, len(l.secret)), grams: make(map[string]struct{})}
+		low := strings.ToLower(l.secret)
+		for i := 0; i+r.k <= len(low); i++ {
+			r.grams[low[i:i+r.k]] = struct{}{}
+			r.first[low[i]] = true
+		}
+		l.r = r
+	})
+	return l.r.redact(s)
 }
 
 // span is a range [start, end) of the original text.

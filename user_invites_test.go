@@ -1079,8 +1079,7 @@ func TestInvite_DecodesReferenceExample(t *testing.T) {
 	var env envelope[Invite]
 	require.NoError(t, json.Unmarshal(fixture(t, "invite-response.json"), &env))
 
-	require.NotNil(t, env.Success)
-	assert.True(t, *env.Success)
+	assert.Equal(t, presence{set: true, value: true}, env.Success)
 	wantInfo := []ResponseInfo{{Code: 1000, Message: "message", DocumentationURL: "documentation_url", Source: ErrorSource{Pointer: "pointer"}}}
 	assert.Equal(t, wantInfo, env.Errors)
 	assert.Equal(t, wantInfo, env.Messages)
