@@ -76,10 +76,11 @@
 //
 //   - GET: connection failures, timeouts, 408, 429, 500, 502, 503 and 504.
 //   - PATCH: a connection that could not be made (dial, DNS, a TLS
-//     handshake that did not complete), 408 and 429 (the server did not
+//     handshake that did not complete), an HTTP/2 stream the server refused
+//     or left above a GOAWAY's last stream, 408 and 429 (the server did not
 //     act); and, because answering an invitation twice with the same status
-//     has the same effect as once, a connection lost once it was ready, a
-//     timeout, 500, 502, 503 and 504. When such a retry is refused because
+//     has the same effect as once, a connection lost once it was ready, any
+//     other HTTP/2 stream reset, a timeout, 500, 502, 503 and 504. When such a retry is refused because
 //     the invitation is no longer pending, [InviteService.Edit] reads the
 //     invitation and reports success if its status is the one asked for.
 //

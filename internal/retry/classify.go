@@ -71,6 +71,7 @@ var rules = []rule{
 	{"certificate failed verification", nil, isCertificateError, Permanent},
 	{"HTTP response to an HTTPS request", nil, isSchemeMismatch, Permanent},
 	{"dial or DNS failure", nil, isDialError, NotSent},
+	{"HTTP/2 stream refused (REFUSED_STREAM) or above a GOAWAY's last stream: never processed", nil, isHTTP2NotProcessed, NotSent},
 	{"error from above the transport (middleware, the caller's RoundTripper)", []Stage{StageNone}, anyError, Permanent},
 	{"connection never ready (dial, DNS, proxy, TLS handshake)", []Stage{StageConnecting}, anyError, NotSent},
 	{"connection lost once ready", nil, anyError, Lost},

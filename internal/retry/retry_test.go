@@ -17,7 +17,9 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 
+	"github.com/seed-b6b9b3cb/cloudflare-go/cloudflaretest"
 	"github.com/seed-b6b9b3cb/cloudflare-go/internal/retry"
 )
 
@@ -337,5 +339,41 @@ func TestDecideUnknownError(t *testing.T) {
 	err := errors.New("something odd")
 	for i, m := range methods {
 		assert.Equal(t, unsure[i], retry.Decide(m, 0, err, retry.StageConnected), m)
+	}
+}
+
+// streamError has the fields of net/http's HTTP/2 stream error, whose As
+// method fills any struct of that shape.
+type streamError struct {
+	StreamID uint32
+	Code     uint32
+	Cause    error
+}
+
+func (e streamError) Error() string { return "stream error" }
+
+// TestClassify_HTTP2Resets classifies the errors net/http's HTTP/2 client
+// really returns for streams the fake resets with INTERNAL_ERROR and
+// CANCEL: the request was sent and may have been processed.
+func TestClassify_HTTP2Resets(t *testing.T) {
+	t.Parallel()
+	for _, code := range []cloudflaretest.ResetCode{cloudflaretest.ResetInternalError, cloudflaretest.ResetCancel} {
+		srv := cloudflaretest.NewTLSServer()
+		t.Cleanup(srv.Close)
+		roots := x509.NewCertPool()
+		roots.AddCert(srv.Certificate())
+		tr := &http.Transport{TLSClientConfig: &tls.Config{RootCAs: roots}, ForceAttemptHTTP2: true}
+		t.Cleanup(tr.CloseIdleConnections)
+		srv.FailNext(1, cloudflaretest.ResetStream(code))
+		req, err := http.NewRequestWithContext(context.Background(), http.MethodGet, srv.URL+"user/invites", nil)
+		require.NoError(t, err)
+		resp, err := (&http.Client{Transport: tr}).Do(req)
+		if resp != nil {
+			_ = resp.Body.Close()
+		}
+		var se streamError
+		require.ErrorAs(t, err, &se)
+		assert.EqualValues(t, code, se.Code, "the code on the wire")
+		assert.Equal(t, retry.Lost, retry.Classify(err, retry.StageConnected), "code %d: %v", code, err)
 	}
 }
