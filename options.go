@@ -134,6 +134,9 @@ func WithInsecureHTTP() Option {
 // WithHTTPClient sets the *http.Client to send requests with. The client is
 // copied, never changed: the copy gets the redirect policy of this package
 // (credentials never leave the base URL's origin) and any [WithMiddleware].
+// Its transport is the client's private connection pool, instead of the
+// transport that clients without WithHTTPClient share; close its idle
+// connections with its CloseIdleConnections or [Client.CloseIdleConnections].
 func WithHTTPClient(hc *http.Client) Option {
 	return clientOption(func(c *clientConfig) error {
 		if hc == nil {
