@@ -42,7 +42,7 @@ func benchFixture(b *testing.B) []byte {
 	return body
 }
 
-// benchListBody is a list answer of n invitations built from the fixture's
+// benchListBody is a list response of n invitations built from the fixture's
 // result.
 func benchListBody(b *testing.B, n int) []byte {
 	b.Helper()

@@ -44,7 +44,7 @@ var singleBadResponses = []struct {
 	{"empty object", `{"success":true,"errors":[],"messages":[],"result":{}}`, `body's "result" is an invitation without an "id"`},
 }
 
-// A single-invitation answer whose result is null or an empty object is
+// A single-invitation response whose result is null or an empty object is
 // refused: a zero Invite never passes for success.
 func TestDecode_EmptyInviteResult(t *testing.T) {
 	t.Parallel()
@@ -316,8 +316,8 @@ func TestDecode_MaxResponseBytes(t *testing.T) {
 		body    []byte
 		wantErr bool
 	}{
-		{"answer under the limit", inviteEnvelope(t, referenceInvite()), false},
-		{"answer over the limit", inviteEnvelope(t, big), true},
+		{"response under the limit", inviteEnvelope(t, referenceInvite()), false},
+		{"response over the limit", inviteEnvelope(t, big), true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

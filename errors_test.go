@@ -304,7 +304,7 @@ func TestZeroValuesPrint(t *testing.T) {
 }
 
 // TestAPIError_IsAuthentication: ErrAuthentication matches a 401 and every
-// answer whose codes say the credentials were refused, wherever the code
+// response whose codes say the credentials were refused, wherever the code
 // is; ErrUnauthorized and ErrForbidden keep matching the status only.
 func TestAPIError_IsAuthentication(t *testing.T) {
 	t.Parallel()
@@ -346,7 +346,7 @@ func TestAPIError_IsAuthentication(t *testing.T) {
 	}
 }
 
-// TestAPIError_AuthenticationFromTheWire serves the real answers of
+// TestAPIError_AuthenticationFromTheWire serves the real responses of
 // ../shared/reference/cloudflare-errors.md (testdata/core-*.json) with their
 // real statuses: each matches ErrAuthentication.
 func TestAPIError_AuthenticationFromTheWire(t *testing.T) {

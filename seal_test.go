@@ -558,7 +558,7 @@ type echoCase struct {
 	method    echoMethod
 	cred      echoCredential
 	logger    int // 0 none, 1 text, 2 JSON
-	echoFrom  int // the first request answered with the echo (All: 1 or 2)
+	echoFrom  int // the first request whose response carries the echo (All: 1 or 2)
 
 	mu   sync.Mutex
 	sent string // the secret of the request before, for a stale echo

@@ -602,7 +602,7 @@ func transportOf(c *Client) http.RoundTripper {
 	return c.hc.Transport
 }
 
-// newRawServer starts a loopback TCP server that answers each connection's
+// newRawServer starts a loopback TCP server that responds to each connection's
 // one request with the raw bytes respond returns (n counts requests from 1),
 // then closes it: for responses net/http's server cannot write, such as a
 // status line or a header that does not parse. It returns the API root on

@@ -694,7 +694,7 @@ func (w wrapperTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 }
 
 // stubTransport is what httpmock or gock install as http.DefaultTransport:
-// it answers every request itself.
+// it responds to every request itself.
 type stubTransport struct{ calls atomic.Int32 }
 
 func (s *stubTransport) RoundTrip(r *http.Request) (*http.Response, error) {

@@ -73,7 +73,7 @@ type InviteEditParams struct {
 
 // InviteListParams asks a server that pages for one page of
 // [InviteService.List]. The API reference lists no query parameters for
-// GET /user/invites, and the API answers with all invitations at once; these
+// GET /user/invites, and the API returns all invitations at once; these
 // are for servers that do page. Zero fields are left out, and a nil
 // *InviteListParams sends no query at all.
 type InviteListParams struct {

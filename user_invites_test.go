@@ -140,7 +140,7 @@ func TestInviteService_Get(t *testing.T) {
 		fixture string
 		want    func() Invite
 	}{
-		{"reference answer", "invite-response.json", referenceInvite},
+		{"reference response", "invite-response.json", referenceInvite},
 		{"invited_member_id null is empty", "core-invite-null-member.json", func() Invite {
 			inv := referenceInvite()
 			inv.InvitedMemberID = ""
@@ -179,7 +179,7 @@ func TestInviteService_List(t *testing.T) {
 	tests := []struct {
 		name      string
 		params    *InviteListParams
-		answer    map[string]any
+		response  map[string]any
 		wantQuery string
 		want      []Invite
 		wantInfo  *ResultInfo
@@ -187,7 +187,7 @@ func TestInviteService_List(t *testing.T) {
 		{
 			name:      "nil params send no query",
 			params:    nil,
-			answer:    map[string]any{"result": []Invite{referenceInvite(), second}, "result_info": info},
+			response:  map[string]any{"result": []Invite{referenceInvite(), second}, "result_info": info},
 			wantQuery: "",
 			want:      []Invite{referenceInvite(), second},
 			wantInfo:  info,
@@ -195,7 +195,7 @@ func TestInviteService_List(t *testing.T) {
 		{
 			name:      "zero params send no query",
 			params:    &InviteListParams{},
-			answer:    map[string]any{"result": []Invite{referenceInvite(), second}, "result_info": info},
+			response:  map[string]any{"result": []Invite{referenceInvite(), second}, "result_info": info},
 			wantQuery: "",
 			want:      []Invite{referenceInvite(), second},
 			wantInfo:  info,
@@ -203,7 +203,7 @@ func TestInviteService_List(t *testing.T) {
 		{
 			name:      "page only",
 			params:    &InviteListParams{Page: 2},
-			answer:    map[string]any{"result": []Invite{referenceInvite(), second}, "result_info": info},
+			response:  map[string]any{"result": []Invite{referenceInvite(), second}, "result_info": info},
 			wantQuery: "page=2",
 			want:      []Invite{referenceInvite(), second},
 			wantInfo:  info,
@@ -211,7 +211,7 @@ func TestInviteService_List(t *testing.T) {
 		{
 			name:      "per_page only",
 			params:    &InviteListParams{PerPage: 20},
-			answer:    map[string]any{"result": []Invite{referenceInvite(), second}, "result_info": info},
+			response:  map[string]any{"result": []Invite{referenceInvite(), second}, "result_info": info},
 			wantQuery: "per_page=20",
 			want:      []Invite{referenceInvite(), second},
 			wantInfo:  info,
@@ -219,7 +219,7 @@ func TestInviteService_List(t *testing.T) {
 		{
 			name:      "page and per_page",
 			params:    &InviteListParams{Page: 2, PerPage: 20},
-			answer:    map[string]any{"result": []Invite{referenceInvite(), second}, "result_info": info},
+			response:  map[string]any{"result": []Invite{referenceInvite(), second}, "result_info": info},
 			wantQuery: "page=2&per_page=20",
 			want:      []Invite{referenceInvite(), second},
 			wantInfo:  info,
@@ -227,7 +227,7 @@ func TestInviteService_List(t *testing.T) {
 		{
 			name:      "no result_info counts the page",
 			params:    nil,
-			answer:    map[string]any{"result": []Invite{referenceInvite(), second}},
+			response:  map[string]any{"result": []Invite{referenceInvite(), second}},
 			wantQuery: "",
 			want:      []Invite{referenceInvite(), second},
 			wantInfo:  &ResultInfo{Count: 2},
@@ -235,7 +235,7 @@ func TestInviteService_List(t *testing.T) {
 		{
 			name:      "empty page",
 			params:    &InviteListParams{Page: 3},
-			answer:    map[string]any{"result": []Invite{}, "result_info": &ResultInfo{Page: 3, PerPage: 20, TotalCount: 22}},
+			response:  map[string]any{"result": []Invite{}, "result_info": &ResultInfo{Page: 3, PerPage: 20, TotalCount: 22}},
 			wantQuery: "page=3",
 			want:      []Invite{},
 			wantInfo:  &ResultInfo{Page: 3, PerPage: 20, TotalCount: 22},
@@ -244,7 +244,7 @@ func TestInviteService_List(t *testing.T) {
 	for _, tt := range tests {
 		onWires(t, tt.name, func(t *testing.T, w wire) {
 			client, srv := w.setup(t)
-			body := successJSON(t, tt.answer)
+			body := successJSON(t, tt.response)
 			srv.mux.HandleFunc("GET /user/invites", func(w http.ResponseWriter, r *http.Request) {
 				reply(w, http.StatusOK, body)
 			})
@@ -304,7 +304,7 @@ func resultInfoJSON(info *ResultInfo, totalPages int) map[string]any {
 }
 
 // requestedPage is the page a list request asks for: 1 without a page
-// parameter, as the API answers a request without a query.
+// parameter, as the API responds to a request without a query.
 func requestedPage(r *http.Request) int {
 	q := r.URL.Query().Get("page")
 	if q == "" {
@@ -317,7 +317,7 @@ func requestedPage(r *http.Request) int {
 	return p
 }
 
-// servePages answers GET /user/invites with bodies[page-1], and an empty
+// servePages serves GET /user/invites with bodies[page-1], and an empty
 // page beyond the last.
 func servePages(t *testing.T, srv *testServer, bodies [][]byte) {
 	empty := successJSON(t, map[string]any{"result": []Invite{}})
@@ -506,7 +506,7 @@ func TestInviteService_All_ServerRepeatsItsPages(t *testing.T) {
 		wantReqs   int
 	}{
 		{
-			name:       "answers page 1 to every page",
+			name:       "returns page 1 for every page",
 			pages:      [][]Invite{page("a", "b")},
 			pageNumber: func(int) int { return 1 },
 			wantIDs:    []string{"a", "b"}, wantReason: "asked for page 2, got page 1", wantReqs: 2,
@@ -666,7 +666,7 @@ func TestInviteService_All_YieldsAnErrorOnce(t *testing.T) {
 	assert.EqualValues(t, 2, srv.count())
 }
 
-// errorCase is an API error answer and what the client must make of it.
+// errorCase is an API error response and what the client must make of it.
 type errorCase struct {
 	name       string
 	status     int
@@ -752,7 +752,7 @@ func TestInviteService_APIErrors(t *testing.T) {
 				assert.Equal(t, testRayID, ae.RayID)
 				assert.Equal(t, ec.wantErrors, ae.Errors)
 				assert.Equal(t, ec.wantMsgs, ae.Messages)
-				assert.Empty(t, ae.Body, "Body is only for answers that are not the envelope")
+				assert.Empty(t, ae.Body, "Body is only for responses that are not the envelope")
 				assert.Equal(t, 1, ae.Attempts)
 				if ec.retryAfter != "" {
 					assert.Equal(t, 120*time.Second, ae.RetryAfter)
@@ -1115,7 +1115,7 @@ type inviteStore struct {
 	status    InviteStatus
 	patches   int
 	faults    []string
-	getStatus int // when not 0, GET answers this status
+	getStatus int // when not 0, GET responds with this status
 }
 
 // newStoreClient serves a pending invitation from an inviteStore with the

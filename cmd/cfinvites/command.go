@@ -42,7 +42,7 @@ func (c *command) callFailed(ctx context.Context, what string, err error) int {
 		if strings.HasPrefix(what, "accept ") || strings.HasPrefix(what, "reject ") {
 			maybe = "; it may have taken effect"
 		}
-		c.errorf("%s: %s before the answer came%s", what, stopReason(ctx), maybe)
+		c.errorf("%s: %s before the response came%s", what, stopReason(ctx), maybe)
 		return exitError
 	}
 	c.errorf("%v", err)

@@ -60,7 +60,7 @@ func TestSignalsStopCleanly(t *testing.T) {
 				assert.Regexp(t, `^one\taccepted\t`, r.stdout)
 			}
 			assert.Equal(t, []string{
-				"cfinvites: accept two: stopped by " + tt.name + " before the answer came; it may have taken effect",
+				"cfinvites: accept two: stopped by " + tt.name + " before the response came; it may have taken effect",
 				"cfinvites: accept three: not sent: stopped by " + tt.name,
 				"cfinvites: stopped by " + tt.name,
 			}, lines(r.stderr))
@@ -86,7 +86,7 @@ func TestSignalWhileListing(t *testing.T) {
 	assert.Equal(t, 130, r.code)
 	assert.Empty(t, r.stdout)
 	assert.Equal(t, []string{
-		"cfinvites: list: stopped by SIGINT before the answer came",
+		"cfinvites: list: stopped by SIGINT before the response came",
 		"cfinvites: stopped by SIGINT",
 	}, lines(r.stderr))
 }
@@ -103,7 +103,7 @@ func TestTimeout(t *testing.T) {
 	assert.Equal(t, exitError, r.code)
 	assert.Empty(t, r.stdout)
 	assert.Equal(t, []string{
-		"cfinvites: reject " + cloudflaretest.SeedInviteID + ": timed out (--timeout) before the answer came; it may have taken effect",
+		"cfinvites: reject " + cloudflaretest.SeedInviteID + ": timed out (--timeout) before the response came; it may have taken effect",
 		"cfinvites: reject " + cloudflaretest.SeedPendingInviteID + ": not sent: timed out (--timeout)",
 	}, lines(r.stderr))
 }
