@@ -16,7 +16,8 @@ const Version = "0.2.0"
 
 // Client talks to the Cloudflare API. Create one with [NewClient] and share
 // it: it is safe for concurrent use and reuses connections. Clients that
-// bring no *http.Client share one transport, so creating many (one per
+// bring no transport of their own (no [WithHTTPClient], or one whose
+// Transport is nil) share one transport, so creating many (one per
 // tenant, say, or one per request) costs no extra connections; [Client.With]
 // derives a client with other credentials or settings from an existing one.
 type Client struct {
@@ -82,9 +83,10 @@ type service struct{ client *Client }
 // reverse), or when a token comes together with a key, or, in options, with
 // an email.
 //
-// Without [WithHTTPClient] or [WithMiddleware], the client sends through a
-// transport shared by all such clients, built on first use, so NewClient is
-// cheap and many clients do not mean many connection pools.
+// Unless [WithHTTPClient] gives an *http.Client with a Transport of its own,
+// the client sends through a transport shared by all such clients (under any
+// [WithMiddleware]), built on first use, so NewClient is cheap and many
+// clients do not mean many connection pools.
 func NewClient(opts ...Option) (*Client, error) {
 	cfg := clientConfig{
 		call: callConfig{

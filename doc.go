@@ -24,8 +24,10 @@
 // Credentials given as options replace the environment as a whole: when any
 // credential option is given, nothing is read from the environment, not even
 // the base URL, so those credentials go only where the code says. Mixing a
-// token with a key, or giving half of a key pair, is an error. Credentials never appear in an
-// error, a log record, or the fmt output of any value of this package.
+// token with a key, or giving half of a key pair, is an error. The token
+// and the key never appear in an error, a log record, or the fmt output of
+// any value of this package; the account email is not a secret, and a
+// server that echoes it is quoted as it sent it.
 // [WithAPITokenSource] asks a function for the token before every attempt,
 // for tokens that rotate; its failure is a [*CredentialError].
 //
@@ -36,13 +38,15 @@
 // [Client.With] derives a client with other credentials or settings that
 // shares its parent's transport and rate limiter. [WithLimiter] lets clients
 // of one user share one budget. Idle connections are closed after 90 s, or
-// at once by [Client.CloseIdleConnections]; [WithHTTPClient] gives a client
-// a private pool.
+// at once by [Client.CloseIdleConnections]; [WithHTTPClient], with an
+// *http.Client that has a Transport of its own, gives a client a private
+// pool.
 //
 // # Errors
 //
-// Every error starts with "cloudflare: " and names the method and path.
-// Match them with [errors.Is] and [errors.As]:
+// Every error starts with "cloudflare: " and names what failed: the method
+// and path of the call, or NewClient for an option. Match them with
+// [errors.Is] and [errors.As]:
 //
 //   - [*ValidationError] ([ErrValidation]): a bad argument or option; no
 //     request was sent.
@@ -71,8 +75,9 @@
 // maximum; see [WithRetryBackoff]), or after the wait
 // a Retry-After header asks for, up to [DefaultMaxRetryWait]
 // ([WithMaxRetryWait]); a longer requested wait returns the [*APIError] at
-// once, with the wait in RetryAfter, as does any wait that would outlast the
-// context's deadline. What is retried depends on the method:
+// once, with the wait in RetryAfter, and any wait that would outlast the
+// context's deadline returns the last attempt's error at once. What is
+// retried depends on the method:
 //
 //   - GET: connection failures, timeouts, 408, 429, 500, 502, 503 and 504.
 //   - PATCH: a connection that could not be made (dial, DNS, a TLS
@@ -80,9 +85,10 @@
 //     or left above a GOAWAY's last stream, 408 and 429 (the server did not
 //     act); and, because answering an invitation twice with the same status
 //     has the same effect as once, a connection lost once it was ready, any
-//     other HTTP/2 stream reset, a timeout, 500, 502, 503 and 504. When such a retry is refused because
-//     the invitation is no longer pending, [InviteService.Edit] reads the
-//     invitation and reports success if its status is the one asked for.
+//     other HTTP/2 stream reset, a timeout, 500, 502, 503 and 504. When such
+//     a retry is refused because the invitation is no longer pending,
+//     [InviteService.Edit] reads the invitation and reports success if its
+//     status is the one asked for.
 //
 // Other 4xx responses are never retried, nor are failures that retrying
 // cannot mend: a certificate that fails verification, a plain-HTTP server
@@ -99,7 +105,7 @@
 // [WithMaxResponseBytes]). Redirects are followed only within the base URL's
 // origin and never when they would change the method; credentials never
 // leave that origin. A plain-http base URL is refused unless its host is
-// loopback or [WithInsecureHTTP] is given. A credential that a server or
+// loopback or [WithInsecureHTTP] is given. A token or key that a server or
 // proxy echoes anywhere in a response (a header, the status line, the body,
 // a value that fails to decode) is replaced by "[redacted]" before it
 // reaches an error, a field of an error or a log record; so is any run of 8

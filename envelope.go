@@ -25,7 +25,8 @@ type ResponseInfo struct {
 	ErrorChain []ResponseInfo `json:"error_chain,omitempty"`
 }
 
-// String formats the item as "code message", followed by its chain.
+// String formats the item as "code message", followed by its source's
+// pointer, if any, as "(at /pointer)", and by its chain in brackets.
 func (r ResponseInfo) String() string {
 	var b strings.Builder
 	b.WriteString(strconv.Itoa(r.Code))

@@ -106,9 +106,10 @@ func (e *ValidationError) Error() string {
 func (e *ValidationError) Is(target error) bool { return target == ErrValidation }
 
 // APIError is a response from the Cloudflare API that reports failure: a body
-// with "success": false (whatever the HTTP status), or any non-2xx status. When
-// the body is not the JSON envelope (an HTML page from a proxy, say), Body
-// holds a short excerpt of it.
+// with "success": false (whatever the HTTP status), or any status that is
+// neither 2xx nor 3xx (a redirect that is not followed is a [*ResponseError]).
+// When the body is not the JSON envelope (an HTML page from a proxy, say),
+// Body holds a short excerpt of it.
 //
 // Use [errors.As] to reach it, or [errors.Is] with [ErrNotFound],
 // [ErrUnauthorized], [ErrForbidden] or [ErrRateLimited].

@@ -29,8 +29,9 @@ const (
 	// DefaultMaxRetryWait is the longest Retry-After the client will honour
 	// by waiting. Change it with [WithMaxRetryWait].
 	DefaultMaxRetryWait = 60 * time.Second
-	// DefaultMaxResponseBytes caps the size of a response's body. A page of
-	// 50 invitations is about 30 KB. Change it with [WithMaxResponseBytes].
+	// DefaultMaxResponseBytes caps the size of a successful response's body
+	// (an error response's is read up to 64 KiB). A page of 50 invitations
+	// is about 30 KB. Change it with [WithMaxResponseBytes].
 	DefaultMaxResponseBytes = 1 << 20
 	// defaultBackoffMin and defaultBackoffMax bound the wait between retries
 	// when the server gives no Retry-After.
@@ -134,9 +135,11 @@ func WithInsecureHTTP() Option {
 // WithHTTPClient sets the *http.Client to send requests with. The client is
 // copied, never changed: the copy gets the redirect policy of this package
 // (credentials never leave the base URL's origin) and any [WithMiddleware].
-// Its transport is the client's private connection pool, instead of the
+// Its Transport is the client's private connection pool, instead of the
 // transport that clients without WithHTTPClient share; close its idle
 // connections with its CloseIdleConnections or [Client.CloseIdleConnections].
+// An *http.Client whose Transport is nil sends through that shared
+// transport, not through http.DefaultTransport.
 func WithHTTPClient(hc *http.Client) Option {
 	return clientOption(func(c *clientConfig) error {
 		if hc == nil {
@@ -296,8 +299,8 @@ func WithMaxResponseBytes(n int64) Option {
 // path, status, attempt number, wait before it, duration and Ray ID, and
 // the attempt's error message if it failed. No request header is ever
 // logged; the Ray ID and the error message come from the server, with any
-// credential it echoed replaced by "[redacted]" (see the package's Security
-// section).
+// token or key it echoed replaced by "[redacted]" (see the package's
+// Security section).
 func WithLogger(l *slog.Logger) Option {
 	return clientOption(func(c *clientConfig) error {
 		if l == nil {

@@ -119,7 +119,7 @@ func checkRedirect(req *http.Request, via []*http.Request) error {
 
 // CloseIdleConnections closes the idle connections of the client's
 // transport; connections in use are not interrupted. Clients that bring no
-// *http.Client share one transport (see [WithHTTPClient]), so this closes
+// transport of their own share one (see [WithHTTPClient]), so this closes
 // the idle connections of all of them; they open new ones when they need
 // them. The shared transport closes a connection by itself once it has been
 // idle for 90 seconds.

@@ -65,9 +65,9 @@ func (inv *Invite) lacks() string {
 	return ""
 }
 
-// InviteEditParams is the body of a response to an invitation.
+// InviteEditParams is the body of an answer to an invitation.
 type InviteEditParams struct {
-	// Status is the response: [InviteStatusAccepted] or [InviteStatusRejected].
+	// Status is the answer: [InviteStatusAccepted] or [InviteStatusRejected].
 	Status InviteStatus `json:"status"`
 }
 
@@ -103,13 +103,14 @@ const (
 // rejected, and returns the invitation as the server then has it.
 //
 // If an attempt's outcome was lost (the connection broke after the request
-// was written, the attempt timed out, or the server replied 5xx), Edit
-// retries it, as answering twice with the same status has the effect of
-// answering once. When such a retry is refused because the invitation was
-// already answered, Edit reads the invitation and returns it without error
-// if its status is the one asked for. When the call ends otherwise without
-// a confirmed result, its error matches [ErrOutcomeUnknown]: read the
-// invitation to learn whether the answer was recorded.
+// was written, the attempt timed out, or the server replied 500, 502, 503
+// or 504), Edit retries it, as answering twice with the same status has the
+// effect of answering once. When such a retry is refused because the
+// invitation was already answered, Edit reads the invitation and returns it
+// without error if its status is the one asked for. When the call ends
+// otherwise without a confirmed result, its error matches
+// [ErrOutcomeUnknown]: read the invitation to learn whether the answer was
+// recorded.
 //
 // API reference: https://developers.cloudflare.com/api/resources/user/subresources/invites/methods/edit/
 //
