@@ -274,7 +274,12 @@ func newServer(name string, useTLS bool, opts []ServerOption) *Server {
 		invites: make(map[string]*Invite),
 	}
 	for _, inv := range cfg.seed {
-		s.seed = append(s.seed, s.AddInvite(inv))
+		s.AddInvite(inv)
+	}
+	// The seed Reset restores is the state just made: an invitation whose
+	// ID came again was replaced in place, as AddInvite does.
+	for _, id := range s.order {
+		s.seed = append(s.seed, copyInvite(*s.invites[id]))
 	}
 	s.srv = &http.Server{
 		Handler:           s.Handler(),

@@ -615,6 +615,20 @@ func TestReset(t *testing.T) {
 	assert.Equal(t, StatusPending, inv.Status, "the clock is the real one again")
 }
 
+// TestResetWithARepeatedSeedID: WithSeed stores each invitation as
+// AddInvite does, so a later one with the same ID replaces the earlier in
+// place; Reset then restores that state, not both.
+func TestResetWithARepeatedSeedID(t *testing.T) {
+	t.Parallel()
+	f := setup(t, WithSeed(Invite{ID: "same", OrganizationName: "First"}, Invite{ID: "other"}, Invite{ID: "same", OrganizationName: "Second"}))
+	before := f.srv.Invites()
+	require.Len(t, before, 2)
+	assert.Equal(t, "Second", before[0].OrganizationName)
+
+	f.srv.Reset()
+	assert.Equal(t, before, f.srv.Invites())
+}
+
 func TestSetNow(t *testing.T) {
 	t.Parallel()
 	f := setup(t, WithoutSeed())
