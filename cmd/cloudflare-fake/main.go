@@ -64,9 +64,9 @@ Usage: cloudflare-fake [flags]
                      invitations as the API sends them (fields left out get
                      defaults; cfinvites list --json writes such a file)
                      instead of the default seed
-  --page-size N      page the list, N per page, honouring page and per_page;
-                     by default the whole list comes in one response, as the
-                     API reference documents it
+  --page-size N      page the list, N (at least 1) per page, honouring page
+                     and per_page; by default the whole list comes in one
+                     response, as the API reference documents it
   --auth KIND        credentials to export: token (default), key (email and
                      Global API key) or both
   -h, --help         print this help
@@ -98,10 +98,12 @@ func parseArgs(args []string) (*config, error) {
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}
+	pageSizeSet := false
+	fs.Visit(func(f *flag.Flag) { pageSizeSet = pageSizeSet || f.Name == "page-size" })
 	switch {
 	case fs.NArg() > 0:
 		return nil, fmt.Errorf("unexpected argument %q", fs.Arg(0))
-	case c.pageSize < 0:
+	case pageSizeSet && c.pageSize < 1:
 		return nil, errors.New("--page-size must be at least 1")
 	case c.certOut != "" && !c.tls:
 		return nil, errors.New("--cert-out goes with --tls")

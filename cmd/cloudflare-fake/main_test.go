@@ -73,3 +73,27 @@ func TestShellQuote(t *testing.T) {
 		assert.Equal(t, want, shellQuote(in), "%q", in)
 	}
 }
+
+// TestParseArgsRefuses: what the usage text says is refused is, with the
+// message it names; --page-size 0 among them, as WithPageSize(0) is.
+func TestParseArgsRefuses(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--page-size", "0"}, "--page-size must be at least 1"},
+		{[]string{"--page-size", "-1"}, "--page-size must be at least 1"},
+		{[]string{"--cert-out", "x.pem"}, "--cert-out goes with --tls"},
+		{[]string{"--auth", "password"}, `--auth "password": give token, key or both`},
+		{[]string{"extra"}, `unexpected argument "extra"`},
+	}
+	for _, tt := range tests {
+		_, err := parseArgs(tt.args)
+		require.Error(t, err, "%q", tt.args)
+		assert.Equal(t, tt.want, err.Error(), "%q", tt.args)
+	}
+	cfg, err := parseArgs(nil)
+	require.NoError(t, err)
+	assert.Zero(t, cfg.pageSize, "no --page-size: the list is not paged")
+}
