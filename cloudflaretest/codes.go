@@ -3,7 +3,8 @@ package cloudflaretest
 // Cloudflare error codes the fake responds with. The package documentation
 // has a table of them with their HTTP statuses and sources. Codes from 1100
 // to 1107 are the fake's own choice: Cloudflare does not document codes for
-// these failures.
+// these failures. So is [CodeRateLimited] in an API response: the number is
+// Cloudflare's, but for its edge's rate-limit page.
 const (
 	// CodeNoRoute (404) is returned for a path outside the API's routes,
 	// including one without the /client/v4/ prefix: "No route for that URI".
@@ -43,9 +44,11 @@ const (
 	// object: "Request body is invalid.".
 	CodeInvalidBody = 9207
 	// CodeRateLimited (429) is the code of [RateLimited]. It is Cloudflare's
-	// documented error number for "You are being rate limited"; the API has
-	// been seen responding with 429 and code 971, which the schema forbids
-	// (codes are at least 1000), so the fake does not use it.
+	// documented error number for "You are being rate limited", the page its
+	// edge shows; putting it in an API error envelope is the fake's own
+	// choice. The API has been seen responding with 429 and code 971, which
+	// the schema forbids (codes are at least 1000), so the fake does not use
+	// it.
 	CodeRateLimited = 1015
 
 	// CodeInviteNotFound (404) is returned for a well-formed invite ID the

@@ -37,7 +37,8 @@
 // result, and result_info on a list) with Content-Type application/json and
 // a CF-Ray header. Error responses have "result": null and "messages": [].
 // The responses follow Cloudflare's OpenAPI schema for these operations; the
-// package's tests validate every response they provoke against it.
+// package's tests validate every kind of response the fake sends, over
+// HTTP/1.1 and HTTP/2, against it.
 //
 // # State
 //
@@ -75,7 +76,7 @@
 // as the real API does: missing (400, 9106), malformed (400, 6003 with the
 // cause in error_chain), then unknown (403, 9103 for a key, 10000 for a
 // token). Routing comes first: an unknown route or a malformed invite ID is
-// reported whatever the credentials.
+// reported whatever the credentials (the fake's own order, see below).
 //
 // # Requests
 //
@@ -132,7 +133,7 @@
 //	9103   403   CodeUnknownKey                  well-formed but unknown email or key        real responses [1]
 //	10000  403   CodeAuthentication              well-formed but unknown token               real responses [1]
 //	9207   400   CodeInvalidBody                 PATCH body not a JSON object                real responses [2]
-//	1015   429   CodeRateLimited                 the RateLimited fault                       Cloudflare's error 1015 [3]
+//	1015   429   CodeRateLimited                 the RateLimited fault                       the fake's own [3]
 //	1100   404   CodeInviteNotFound              unknown invite ID                           the fake's own
 //	1101   400   CodeInviteNotPending            answering an accepted or rejected invite    the fake's own
 //	1102   400   CodeInviteExpired               answering an expired invite                 the fake's own
@@ -140,7 +141,7 @@
 //	1104   415   CodeUnsupportedMediaType        PATCH Content-Type not application/json     the fake's own
 //	1105   400   CodeInvalidPaging               bad page or per_page (WithPageSize only)    the fake's own
 //	1106   413   CodeBodyTooLarge                request body over 64 KiB                    the fake's own
-//	1107   any   CodeFault                       ServerError; a Fault with no Body           the fake's own
+//	1107   any   CodeFault                       ServerError; error-Status Fault, no Body    the fake's own
 //
 // Sources:
 //   - [1] real responses quoted in public issue threads, gathered in the
@@ -150,11 +151,16 @@
 //     for that URI." (7001), "Missing X-Auth-Key, X-Auth-Email or
 //     Authorization headers" (9106), "Invalid format for Authorization
 //     header" (6111, under 6003), "Request body is invalid." (9207).
-//   - [3] Cloudflare documents error 1015, "You are being rate limited". The
-//     API itself has been seen responding with 429 and code 971, which the
-//     schema forbids (codes are at least 1000), so the fake does not send it.
+//   - [3] Cloudflare documents a 429 for a client over its rate limit, with
+//     Retry-After, and error 1015, "You are being rate limited", as the page
+//     its edge shows; the fake puts that number in the API's error
+//     envelope. The API itself has been seen responding with 429 and code
+//     971, which the schema forbids (codes are at least 1000), so the fake
+//     does not send it.
 //
 // The checks run in this order: body size, route, method, invite ID,
 // credentials, then the operation (for a PATCH: Content-Type, body, status
-// field, the invitation's existence, its state).
+// field, the invitation's existence, its state). The API reference states
+// no order; this one is the fake's own, consistent with the real responses
+// above (a malformed credential is reported before an unknown one).
 package cloudflaretest

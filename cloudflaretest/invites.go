@@ -85,11 +85,13 @@ const (
 	// whose invited_member_id is null.
 	SeedPendingInviteID = "b3e1c7a29d5f4e80a6c2d9f1e4b7a035"
 	// SeedAcceptedInviteID is an invitation already accepted, to "Globex
-	// Corporation"; answering it gets [CodeInviteNotPending].
+	// Corporation"; answering it gets 400 with [CodeInviteNotPending] (the
+	// fake's own status and code: Cloudflare documents none).
 	SeedAcceptedInviteID = "d7a4f0b2c6e94a1f8b3d5e7c9a0f2b46"
 	// SeedExpiredInviteID is an invitation to "Initech" that was never
 	// answered and expired on 2020-01-08: it reads as expired, and answering
-	// it gets [CodeInviteExpired].
+	// it gets 400 with [CodeInviteExpired] (the fake's own status and code:
+	// Cloudflare documents none).
 	SeedExpiredInviteID = "e2c9b5a1f7d34b6e9c0a8f1d3b5e7c92"
 )
 
@@ -305,8 +307,10 @@ func (s *Server) Invites() []Invite {
 }
 
 // RemoveInvite deletes the invitation with the given ID and reports
-// whether the fake held it. The fake then responds with 404 to requests for
-// it, as the API does for an invitation withdrawn by the organization.
+// whether the fake held it. The fake then responds to requests for it as
+// for any ID it never held: 404 with [CodeInviteNotFound], the fake's own
+// choice (the API reference does not say what the API responds for an
+// invitation the organization withdrew).
 func (s *Server) RemoveInvite(id string) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()

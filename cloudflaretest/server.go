@@ -42,10 +42,10 @@ const apiPrefix = "/client/v4/"
 const maxBodyBytes = 64 << 10
 
 // Server is a fake of Cloudflare's user-invitations API, listening on
-// 127.0.0.1 (or on the listener of [WithListener]). Create one with [NewServer] (plain HTTP/1.1) or [NewTLSServer]
-// (TLS, HTTP/2 or HTTP/1.1) and stop it with [Server.Close]. All its methods
-// are safe for concurrent use, with each other and with the requests it is
-// serving.
+// 127.0.0.1 (or on the listener of [WithListener]). Create one with
+// [NewServer] (plain HTTP/1.1) or [NewTLSServer] (TLS, HTTP/2 or HTTP/1.1)
+// and stop it with [Server.Close]. All its methods are safe for concurrent
+// use, with each other and with the requests it is serving.
 type Server struct {
 	// URL is the API root to give a client, such as
 	// "http://127.0.0.1:41234/client/v4/", with a trailing slash; it starts
@@ -230,16 +230,17 @@ func isTCP(a net.Addr) bool {
 
 // NewServer starts a fake API on 127.0.0.1, over plain HTTP/1.1, with the
 // seed invitations (see [SeedInvites]) unless [WithoutSeed] or [WithSeed]
-// is given, and returns it. Stop it with [Server.Close], typically in t.Cleanup. Like
-// httptest.NewServer, it panics if it cannot listen or an option is invalid.
+// is given, and returns it. Stop it with [Server.Close], typically in
+// t.Cleanup. Like httptest.NewServer, it panics if it cannot listen or an
+// option is invalid.
 func NewServer(opts ...ServerOption) *Server {
 	return newServer("NewServer", false, opts)
 }
 
 // NewTLSServer is like [NewServer], over TLS with a self-signed certificate
-// it makes for 127.0.0.1, ::1, localhost and the listener's IP. It negotiates HTTP/2 with
-// clients that offer it in ALPN ("h2", as Go's default transport does) and
-// HTTP/1.1 with the others. [Server.Client] returns a client that trusts the
+// it makes for 127.0.0.1, ::1, localhost and the listener's IP. It
+// negotiates HTTP/2 with clients that offer it in ALPN ("h2", as Go's
+// default transport does) and HTTP/1.1 with the others. [Server.Client] returns a client that trusts the
 // certificate; [Server.Certificate] gives it to other clients.
 func NewTLSServer(opts ...ServerOption) *Server {
 	return newServer("NewTLSServer", true, opts)
