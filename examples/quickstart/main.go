@@ -5,8 +5,9 @@
 //
 // With no Cloudflare credentials in the environment it starts the embedded
 // fake API (package cloudflaretest) on loopback, lists the pending
-// invitations, accepts one, rejects another, and shows the typed error that
-// answering the same invitation twice produces. No network and no account
+// invitations, accepts one, rejects another, and shows the typed error the
+// fake gives for answering the same invitation twice (its status and code
+// are the fake's own: Cloudflare documents none). No network and no account
 // are needed.
 //
 // With credentials set (CLOUDFLARE_API_TOKEN, or CLOUDFLARE_EMAIL with
@@ -148,6 +149,7 @@ func demo(ctx context.Context, stdout, stderr io.Writer) int {
 	for _, e := range apiErr.Errors {
 		fmt.Fprintf(stdout, "  the server says:  %s\n", e)
 	}
+	fmt.Fprintln(stdout, "  (that status and code are the fake's own: Cloudflare documents none for this)")
 	// Cloudflare documents no error code for an invitation that is no longer
 	// pending, so a program branches on the status or reads the invitation
 	// again; it does not match the code this server happened to send.

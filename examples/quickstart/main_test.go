@@ -35,6 +35,7 @@ func TestDemoWithoutCredentials(t *testing.T) {
 		"now rejected",
 		"a second time gives a typed error",
 		"errors.As → *cloudflare.APIError: status 400",
+		"(that status and code are the fake's own: Cloudflare documents none for this)",
 		"After answering:\nPending invitations: 0",
 	} {
 		assert.Contains(t, out, want)
