@@ -88,12 +88,14 @@ func checkFuzzResponse(t *testing.T, method string, status int, body []byte, has
 			t.Fatalf("%s: no error for status %d", method, status)
 		}
 		// An independent reading of the body agrees that it reported
-		// success.
+		// success with a result: present, and not null except for List,
+		// whose null result is documented as an empty list.
 		var env struct {
-			Success *bool            `json:"success"`
-			Result  *json.RawMessage `json:"result"`
+			Success *bool           `json:"success"`
+			Result  json.RawMessage `json:"result"` // "null" when null, empty when absent
 		}
-		if json.Unmarshal(body, &env) != nil || env.Success == nil || !*env.Success || env.Result == nil {
+		if json.Unmarshal(body, &env) != nil || env.Success == nil || !*env.Success || len(env.Result) == 0 ||
+			method != "List" && string(env.Result) == "null" {
 			t.Fatalf("%s: success from a body that does not report it: %q", method, body)
 		}
 		return
