@@ -147,12 +147,8 @@ func TestPipeline_TransportFailureExhausted(t *testing.T) {
 // included, and the PATCH is not uncertain: no reconciliation read follows.
 func TestPipeline_DialFailure(t *testing.T) {
 	t.Parallel()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	addr := ln.Addr().String()
-	require.NoError(t, ln.Close()) // now nothing listens there
 	var attempts atomic.Int64
-	c, err := NewClient(WithBaseURL("http://"+addr+"/client/v4/"), WithAPIToken(testAPIToken),
+	c, err := NewClient(WithBaseURL(closedServerURL(t)), WithAPIToken(testAPIToken),
 		WithRetryBackoff(time.Millisecond, 2*time.Millisecond),
 		WithMiddleware(func(next http.RoundTripper) http.RoundTripper {
 			return roundTripFunc(func(r *http.Request) (*http.Response, error) {
