@@ -5,6 +5,7 @@
 package cloudflare
 
 import (
+	"crypto/tls"
 	"net"
 	"net/http"
 	"net/url"
@@ -90,7 +91,11 @@ func httpClient(cfg *clientConfig, base *http.Client) *http.Client {
 // callers reuse connections instead of opening new ones, and no cap on idle
 // connections over all hosts (http.DefaultTransport's 100), which would
 // make clients of different base URLs sharing the pool evict each other's.
-// Idle connections are closed after 90 s.
+// Idle connections are closed after 90 s. It keeps TLS session tickets
+// (Go's LRU cache, 64 servers), so a connection opened after the first one
+// to a server (a burst of callers, a reconnect after an idle timeout or a
+// GOAWAY) resumes the session: the server signs nothing and the client
+// verifies no certificate chain.
 func newTransport() *http.Transport {
 	return &http.Transport{
 		Proxy:                 http.ProxyFromEnvironment,
@@ -101,6 +106,7 @@ func newTransport() *http.Transport {
 		IdleConnTimeout:       90 * time.Second,
 		TLSHandshakeTimeout:   10 * time.Second,
 		ExpectContinueTimeout: time.Second,
+		TLSClientConfig:       &tls.Config{ClientSessionCache: tls.NewLRUClientSessionCache(0)},
 	}
 }
 

@@ -2,11 +2,14 @@ package cloudflare
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/http/httptrace"
 	"net/url"
 	"reflect"
 	"strconv"
@@ -775,4 +778,69 @@ func assertGoDefaultSettings(t *testing.T, goDefault, tr *http.Transport) {
 	assert.Equal(t, goDefault.ResponseHeaderTimeout, tr.ResponseHeaderTimeout)
 	assert.Equal(t, goDefault.DisableCompression, tr.DisableCompression)
 	assert.Equal(t, 128, tr.MaxIdleConnsPerHost)
+}
+
+// The shared transport resumes TLS sessions: a connection opened after the
+// first one (a burst, an idle timeout, a GOAWAY) skips the certificate
+// exchange. Setting a TLS configuration keeps HTTP/2 negotiated.
+func TestTransport_ResumesTLSSessions(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name       string
+		http2      bool
+		transport  func() *http.Transport
+		wantResume bool
+	}{
+		{"HTTP/2", true, newTransport, true},
+		{"HTTP/1.1", false, newTransport, true},
+		{"control: no session cache", true, func() *http.Transport {
+			tr := newTransport()
+			tr.TLSClientConfig.ClientSessionCache = nil
+			return tr
+		}, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { writeStatus(w, 200) }))
+			srv.EnableHTTP2 = tc.http2
+			srv.StartTLS()
+			t.Cleanup(srv.Close)
+			roots := x509.NewCertPool()
+			roots.AddCert(srv.Certificate())
+			tr := tc.transport()
+			tr.TLSClientConfig.RootCAs = roots
+			t.Cleanup(tr.CloseIdleConnections)
+			c, err := NewClient(WithAPIToken(testAPIToken), WithBaseURL(srv.URL+"/client/v4/"), WithHTTPClient(&http.Client{Transport: tr}))
+			require.NoError(t, err)
+
+			var mu sync.Mutex
+			var handshakes []tls.ConnectionState
+			ctx := httptrace.WithClientTrace(context.Background(), &httptrace.ClientTrace{
+				TLSHandshakeDone: func(cs tls.ConnectionState, err error) {
+					mu.Lock()
+					defer mu.Unlock()
+					assert.NoError(t, err)
+					handshakes = append(handshakes, cs)
+				},
+			})
+			for range 2 {
+				_, err := c.User.Invites.Get(ctx, testInviteID)
+				require.NoError(t, err)
+				c.CloseIdleConnections()
+			}
+
+			mu.Lock()
+			defer mu.Unlock()
+			require.Len(t, handshakes, 2, "a new connection for each call")
+			wantProto := "http/1.1"
+			if tc.http2 {
+				wantProto = "h2"
+			}
+			for _, cs := range handshakes {
+				assert.Equal(t, wantProto, cs.NegotiatedProtocol)
+			}
+			assert.False(t, handshakes[0].DidResume, "the first handshake is a full one")
+			assert.Equal(t, tc.wantResume, handshakes[1].DidResume, "the second resumes the first's session")
+		})
+	}
 }
