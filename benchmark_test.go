@@ -12,6 +12,7 @@ import (
 	"crypto/x509"
 	"encoding/json"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"net"
@@ -292,6 +293,11 @@ func BenchmarkAPIError(b *testing.B) {
 	}
 }
 
+// sdkFirst makes BenchmarkParallel run the SDK before the floor on each
+// wire. Which goes first changes the state the other finds (heap, closing
+// connections of the one before), so bench/run.sh alternates the orders.
+var sdkFirst = flag.Bool("sdkfirst", false, "BenchmarkParallel runs the SDK before the floor")
+
 // benchWire is a protocol the parallel benchmark runs over.
 type benchWire struct {
 	name  string
@@ -308,13 +314,19 @@ type benchWire struct {
 // iteration starts from a new server, so conns/op is the number of
 // connections the server accepted for 10,000 calls from cold, and
 // closed/op how many of them were closed before the calls ended (churn). It
-// also reports calls per second.
+// also reports calls per second. Each iteration closes its client's idle
+// connections, so the next starts from an empty pool. The floor runs first
+// unless -sdkfirst is given; bench/run.sh alternates the two orders.
 func BenchmarkParallel(b *testing.B) {
 	const workers, calls = 64, 10000
 	body := benchFixture(b)
 	ctx := context.Background()
+	impls := []string{"floor", "sdk"}
+	if *sdkFirst {
+		impls = []string{"sdk", "floor"}
+	}
 	for _, w := range []benchWire{{"http1", false, false}, {"tls-h2", true, true}, {"tls-http1", true, false}} {
-		for _, impl := range []string{"floor", "sdk"} {
+		for _, impl := range impls {
 			b.Run("wire="+w.name+"/impl="+impl, func(b *testing.B) {
 				var conns, closed atomic.Int64
 				var elapsed time.Duration
@@ -345,9 +357,10 @@ func BenchmarkParallel(b *testing.B) {
 					}
 					base := srv.URL + "/client/v4/"
 					var edit func() error
+					var closeIdle func()
 					if impl == "floor" {
 						tr := floorTransport(roots)
-						defer tr.CloseIdleConnections()
+						closeIdle = tr.CloseIdleConnections
 						hc := &http.Client{Transport: tr}
 						edit = func() error { _, err := floorEdit(ctx, hc, base, benchInviteID); return err }
 					} else {
@@ -355,7 +368,7 @@ func BenchmarkParallel(b *testing.B) {
 							cloudflare.TrustForBenchmarks(roots)
 						}
 						c := benchSDK(b, base, nil)
-						defer c.CloseIdleConnections()
+						closeIdle = c.CloseIdleConnections
 						edit = func() error { _, err := c.User.Invites.Accept(ctx, benchInviteID); return err }
 					}
 					var next, failed atomic.Int64
@@ -377,6 +390,7 @@ func BenchmarkParallel(b *testing.B) {
 					wg.Wait()
 					elapsed += time.Since(start)
 					closedDuring := closed.Load()
+					closeIdle()
 					srv.Close()
 					closed.Store(closedDuring)
 					if n := failed.Load(); n > 0 {
