@@ -94,8 +94,8 @@ func httpClient(cfg *clientConfig, base *http.Client) *http.Client {
 // Idle connections are closed after 90 s. It keeps TLS session tickets
 // (Go's LRU cache, 64 servers), so a connection opened after the first one
 // to a server (a burst of callers, a reconnect after an idle timeout or a
-// GOAWAY) resumes the session: the server signs nothing and the client
-// verifies no certificate chain.
+// GOAWAY) resumes the session instead of a full handshake: the server
+// sends no certificate and signs nothing.
 func newTransport() *http.Transport {
 	return &http.Transport{
 		Proxy:                 http.ProxyFromEnvironment,
