@@ -20,8 +20,8 @@ for i in $(seq "$count"); do
   # SDK and floor take turns at going first.
   order=()
   if (( i % 2 == 0 )); then order=(-sdkfirst); fi
-  "$out/bench.test" -test.run='^$' -test.bench='^Benchmark[^P]' -test.benchmem >> bench/raw.txt
-  "$out/bench.test" -test.run='^$' -test.bench='^BenchmarkParallel$' -test.benchtime=10x -test.benchmem "${order[@]}" >> bench/raw.txt
+  "$out/bench.test" -test.run='^$' -test.bench='^Benchmark[^P]' -test.benchmem >> "$out/raw.txt"
+  "$out/bench.test" -test.run='^$' -test.bench='^BenchmarkParallel$' -test.benchtime=10x -test.benchmem "${order[@]}" >> "$out/raw.txt"
 done
 cp "$out/raw.txt" bench/raw.txt
 benchstat=(go run golang.org/x/perf/cmd/benchstat@v0.0.0-20260908200009-22c9c6c9d4da)
