@@ -169,7 +169,7 @@ func (c *Client) do(ctx context.Context, k *call, out decodable) error {
 		k.attempts++
 		start := time.Now()
 		res := c.attempt(ctx, k, out)
-		k.seal(&res) // the redaction boundary: nothing reads res before it
+		k.seal(&res, c.logger != nil) // the redaction boundary: nothing reads res before it
 		if c.logger != nil {
 			c.logAttempt(ctx, k, &res, wait, time.Since(start))
 		}

@@ -14,15 +14,21 @@ import (
 )
 
 // seal is the redaction boundary. Every attempt's result passes through it
-// before anything reads it: the Ray ID the log records, and the error, with
-// every field that can hold text from the server or a proxy redacted. An
-// error that is not one of this package's (or that such an error wraps,
-// such as a decoding or transport error quoting the body or a header) is
-// replaced, when anything in it mentions the secret, by one whose text is
-// redacted; see redactError.
-func (k *call) seal(res *attemptResult) {
+// before anything reads it: the Ray ID the log records (redacted when logged
+// is true, cleared otherwise, as nothing else reads it; a client that never
+// logs nor fails then never builds its redactor), and the error, with every
+// field that can hold text from the server or a proxy redacted. An error
+// that is not one of this package's (or that such an error wraps, such as
+// a decoding or transport error quoting the body or a header) is replaced,
+// when anything in it mentions the secret, by one whose text is redacted;
+// see redactError.
+func (k *call) seal(res *attemptResult, logged bool) {
 	redact := k.cred.redact
-	res.rayID = redact(res.rayID)
+	if logged {
+		res.rayID = redact(res.rayID)
+	} else {
+		res.rayID = ""
+	}
 	if res.err != nil {
 		res.err = sealError(res.err, redact)
 	}
