@@ -83,6 +83,16 @@ type InviteListParams struct {
 	PerPage int `url:"per_page,omitempty"`
 }
 
+// rawQuery encodes p as List and All send it: its url tags, fields left at
+// zero omitted.
+func (p *InviteListParams) rawQuery() (string, error) {
+	v, err := query.Values(p)
+	if err != nil {
+		return "", &ValidationError{Op: opList, Field: "params", Reason: err.Error()}
+	}
+	return v.Encode(), nil
+}
+
 // InviteService answers, reads and lists the user's invitations. Reach it as
 // client.User.Invites.
 type InviteService service
@@ -220,11 +230,10 @@ func (s *InviteService) List(ctx context.Context, params *InviteListParams, opts
 		if params.Page < 0 || params.PerPage < 0 {
 			return nil, nil, &ValidationError{Op: opList, Field: "params", Reason: "Page and PerPage must not be negative"}
 		}
-		v, err := query.Values(params)
-		if err != nil {
-			return nil, nil, &ValidationError{Op: opList, Field: "params", Reason: err.Error()}
+		var err error
+		if rawQuery, err = params.rawQuery(); err != nil {
+			return nil, nil, err
 		}
-		rawQuery = v.Encode()
 	}
 	invites, info, err := s.list(ctx, rawQuery, opts)
 	if err != nil {
@@ -320,9 +329,10 @@ func (s *InviteService) All(ctx context.Context, opts ...RequestOption) iter.Seq
 			for i := range invites {
 				yielded[invites[i].ID] = struct{}{}
 			}
-			rawQuery = "page=" + strconv.Itoa(page+1)
-			if info.PerPage > 0 {
-				rawQuery += "&per_page=" + strconv.Itoa(info.PerPage)
+			next := InviteListParams{Page: page + 1, PerPage: max(info.PerPage, 0)}
+			if rawQuery, err = next.rawQuery(); err != nil {
+				yield(Invite{}, err)
+				return
 			}
 		}
 	}
