@@ -235,18 +235,19 @@ func (c *callConfig) settleHeaders() {
 	if c.extra == nil {
 		return
 	}
-	h := mergeHeaders(c.headers, c.extra())
+	h := mergeHeaders(c.headers, c.extra(), 0)
 	c.headers, c.extra = func() http.Header { return h }, nil
 }
 
 // mergeHeaders returns a copy of the headers base returns (base may be nil)
-// with the names in over replaced by their values there.
-func mergeHeaders(base func() http.Header, over http.Header) http.Header {
+// with the names in over replaced by their values there, and room for spare
+// more names.
+func mergeHeaders(base func() http.Header, over http.Header, spare int) http.Header {
 	var old http.Header
 	if base != nil {
 		old = base()
 	}
-	h := make(http.Header, len(old)+len(over))
+	h := make(http.Header, len(old)+len(over)+spare)
 	for k, v := range old {
 		h[k] = v
 	}

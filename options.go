@@ -185,14 +185,7 @@ func WithHeader(key, value string) RequestOption {
 		if reason := checkHeaderValue(value); reason != "" {
 			return optionError("WithHeader", reason)
 		}
-		var old http.Header
-		if c.extra != nil {
-			old = c.extra()
-		}
-		h := make(http.Header, len(old)+1)
-		for k, v := range old {
-			h[k] = v
-		}
+		h := mergeHeaders(c.extra, nil, 1)
 		h[ck] = append(h[ck][:len(h[ck]):len(h[ck])], value)
 		c.extra = func() http.Header { return h }
 		return nil

@@ -78,20 +78,12 @@ func (c *Client) newCall(k *call, method, path, id, rawQuery string, body *stati
 
 // newRequest builds the HTTP request of one attempt.
 func (c *Client) newRequest(ctx context.Context, k *call) *http.Request {
-	var extra, callExtra http.Header
-	if k.cfg.headers != nil {
-		extra = k.cfg.headers()
-	}
+	var callExtra http.Header
 	if k.cfg.extra != nil {
 		callExtra = k.cfg.extra()
 	}
-	h := make(http.Header, 6+len(extra)+len(callExtra))
-	for key, v := range extra {
-		h[key] = v
-	}
-	for key, v := range callExtra {
-		h[key] = v // a call's value replaces the client's
-	}
+	// A call's value replaces the client's; room for the 6 set below.
+	h := mergeHeaders(k.cfg.headers, callExtra, 6)
 	k.cred.set(h)
 	h["Accept"] = acceptJSON
 	h["User-Agent"] = c.userAgent
