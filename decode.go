@@ -12,9 +12,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"time"
-
-	"github.com/seed-b6b9b3cb/cloudflare-go/internal/retry"
 )
 
 // maxErrorBodyBytes caps how much of a non-2xx body is read; drainBytes caps
@@ -112,8 +109,8 @@ func (c *Client) apiError(k *call, resp *http.Response, res *attemptResult, h *e
 		// the excerpt, so no cut can leave part of a secret behind.
 		e.Body = string(raw[:min(len(raw), bodyWindow)])
 	}
-	if d, ok := retry.ParseRetryAfter(res.retryAfter, time.Now()); ok {
-		e.RetryAfter = d
+	if res.hasRetryAfter {
+		e.RetryAfter = res.retryAfter
 	}
 	return e
 }

@@ -134,12 +134,13 @@ func (b *staticBody) open() (io.ReadCloser, error) {
 
 // attemptResult is how one attempt ended.
 type attemptResult struct {
-	status     int
-	rayID      string
-	retryAfter string
-	err        error       // the error to return if this is the last attempt
-	transport  error       // the transport failure, if no usable response arrived
-	stage      retry.Stage // how far a failed attempt got in the transport
+	status        int
+	rayID         string
+	retryAfter    time.Duration // the response's Retry-After, parsed once
+	hasRetryAfter bool          // whether it had a valid one
+	err           error         // the error to return if this is the last attempt
+	transport     error         // the transport failure, if no usable response arrived
+	stage         retry.Stage   // how far a failed attempt got in the transport
 }
 
 // do runs a call with retries and decodes a successful response into out.
@@ -180,9 +181,8 @@ func (c *Client) do(ctx context.Context, k *call, out decodable) error {
 		if !d.Retry || k.attempts > k.cfg.maxRetries {
 			return res.err
 		}
-		ra, hasRA := retry.ParseRetryAfter(res.retryAfter, time.Now())
 		var tooLong bool
-		wait, tooLong = retry.Delay(k.attempts, ra, hasRA, k.cfg.maxRetryWait, k.cfg.backoffMin, k.cfg.backoffMax, rand.Float64())
+		wait, tooLong = retry.Delay(k.attempts, res.retryAfter, res.hasRetryAfter, k.cfg.maxRetryWait, k.cfg.backoffMin, k.cfg.backoffMax, rand.Float64())
 		if tooLong {
 			return res.err
 		}
@@ -248,7 +248,10 @@ func (c *Client) attempt(ctx context.Context, k *call, out decodable) attemptRes
 	rb := getReadBuffer()
 	defer putReadBuffer(rb)
 	defer closeBody(resp.Body, rb)
-	res := attemptResult{status: resp.StatusCode, rayID: headerText(resp.Header.Get("Cf-Ray")), retryAfter: resp.Header.Get("Retry-After")}
+	res := attemptResult{status: resp.StatusCode, rayID: headerText(resp.Header.Get("Cf-Ray"))}
+	if ra := resp.Header.Get("Retry-After"); ra != "" {
+		res.retryAfter, res.hasRetryAfter = retry.ParseRetryAfter(ra, time.Now())
+	}
 	res.err = c.readResponse(k, resp, &res, rb, out)
 	if res.transport != nil {
 		// The body of a success broke off.
