@@ -24,9 +24,12 @@ func (c *command) errorf(format string, args ...any) {
 }
 
 // newClient returns a client with the environment's credentials, which
-// keeps the raw responses for --json.
+// keeps the raw responses under --json.
 func (c *command) newClient() (*cloudflare.Client, error) {
-	opts := []cloudflare.Option{cloudflare.WithUserAgent("cfinvites"), cloudflare.WithMiddleware(keepRaw)}
+	opts := []cloudflare.Option{cloudflare.WithUserAgent("cfinvites")}
+	if c.opts.json {
+		opts = append(opts, cloudflare.WithMiddleware(keepRaw))
+	}
 	if c.opts.baseURL != "" {
 		opts = append(opts, cloudflare.WithBaseURL(c.opts.baseURL))
 	}
@@ -59,7 +62,7 @@ func stopReason(ctx context.Context) string {
 }
 
 func (c *command) list(ctx context.Context, client *cloudflare.Client) int {
-	ctx, raw := withRaw(ctx)
+	ctx, raw := c.withRaw(ctx)
 	var invites []cloudflare.Invite
 	for inv, err := range client.User.Invites.All(ctx) {
 		if err != nil {
@@ -71,7 +74,7 @@ func (c *command) list(ctx context.Context, client *cloudflare.Client) int {
 }
 
 func (c *command) get(ctx context.Context, client *cloudflare.Client, id string) int {
-	ctx, raw := withRaw(ctx)
+	ctx, raw := c.withRaw(ctx)
 	inv, err := client.User.Invites.Get(ctx, id)
 	if err != nil {
 		return c.callFailed(ctx, "get "+id, err)
@@ -113,7 +116,7 @@ func (c *command) answer(ctx context.Context, client *cloudflare.Client) int {
 			code = exitError
 			break
 		}
-		callCtx, raw := withRaw(ctx)
+		callCtx, raw := c.withRaw(ctx)
 		inv, err := client.User.Invites.Edit(callCtx, id, cloudflare.InviteEditParams{Status: status})
 		if err != nil {
 			code = c.callFailed(ctx, c.opts.command+" "+id, err)

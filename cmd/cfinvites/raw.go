@@ -32,8 +32,12 @@ type rawBodies struct {
 }
 
 // withRaw returns a context whose requests keep their 2xx bodies in the
-// returned rawBodies.
-func withRaw(ctx context.Context) (context.Context, *rawBodies) {
+// returned rawBodies, under --json; without it, ctx and nil: no body is
+// kept, as none is printed.
+func (c *command) withRaw(ctx context.Context) (context.Context, *rawBodies) {
+	if !c.opts.json {
+		return ctx, nil
+	}
 	r := &rawBodies{}
 	return context.WithValue(ctx, rawKey{}, r), r
 }
