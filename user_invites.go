@@ -84,13 +84,10 @@ type InviteListParams struct {
 }
 
 // rawQuery encodes p as List and All send it: its url tags, fields left at
-// zero omitted.
-func (p *InviteListParams) rawQuery() (string, error) {
-	v, err := query.Values(p)
-	if err != nil {
-		return "", &ValidationError{Op: opList, Field: "params", Reason: err.Error()}
-	}
-	return v.Encode(), nil
+// zero omitted. query.Values fails only for a value that is not a struct.
+func (p *InviteListParams) rawQuery() string {
+	v, _ := query.Values(p)
+	return v.Encode()
 }
 
 // InviteService answers, reads and lists the user's invitations. Reach it as
@@ -230,10 +227,7 @@ func (s *InviteService) List(ctx context.Context, params *InviteListParams, opts
 		if params.Page < 0 || params.PerPage < 0 {
 			return nil, nil, &ValidationError{Op: opList, Field: "params", Reason: "Page and PerPage must not be negative"}
 		}
-		var err error
-		if rawQuery, err = params.rawQuery(); err != nil {
-			return nil, nil, err
-		}
+		rawQuery = params.rawQuery()
 	}
 	invites, info, err := s.list(ctx, rawQuery, opts)
 	if err != nil {
@@ -330,10 +324,7 @@ func (s *InviteService) All(ctx context.Context, opts ...RequestOption) iter.Seq
 				yielded[invites[i].ID] = struct{}{}
 			}
 			next := InviteListParams{Page: page + 1, PerPage: max(info.PerPage, 0)}
-			if rawQuery, err = next.rawQuery(); err != nil {
-				yield(Invite{}, err)
-				return
-			}
+			rawQuery = next.rawQuery()
 		}
 	}
 }
