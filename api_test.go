@@ -290,3 +290,14 @@ func apiDiff(want, got []string) string {
 	}
 	return strings.Join(out, "\n")
 }
+
+// TestVersionMatchesChangelog: the top version of CHANGELOG.md is Version.
+func TestVersionMatchesChangelog(t *testing.T) {
+	t.Parallel()
+	log, err := os.ReadFile("CHANGELOG.md")
+	require.NoError(t, err)
+	_, rest, found := strings.Cut(string(log), "\n## [")
+	require.True(t, found, "CHANGELOG.md has no version heading")
+	top, _, _ := strings.Cut(rest, "]")
+	assert.Equal(t, Version, top)
+}

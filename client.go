@@ -1,60 +1,42 @@
-// This file holds the Client: NewClient, which turns options into a ready
-// client, With, which derives one from another, the services it carries, and
-// its safe fmt output.
+// This file holds the Client: NewClient, which turns options and the
+// environment into a ready client, With, which derives one from another, and
+// the services it carries.
 
 package cloudflare
 
 import (
-	"log/slog"
+	"encoding/json"
+	"net"
 	"net/http"
 	"net/url"
+	"os"
 	"runtime"
+	"slices"
+	"strings"
+	"time"
 )
 
 // Version is the version of this SDK, sent in the User-Agent header.
-const Version = "0.2.0"
+const Version = "0.4.0"
 
 // Client talks to the Cloudflare API. Create one with [NewClient] and share
-// it: it is safe for concurrent use and reuses connections. Clients that
-// bring no transport of their own (no [WithHTTPClient], or one whose
-// Transport is nil) share one transport, so creating many (one per
-// tenant, say, or one per request) costs no extra connections; [Client.With]
-// derives a client with other credentials or settings from an existing one.
+// it: it is safe for concurrent use. Clients that bring no transport of their
+// own share one pool of connections, so a client per tenant or per request
+// costs no extra connections.
 type Client struct {
 	// User holds the services under /user.
 	User *UserService
 
-	baseURL          *url.URL
-	hc               *http.Client
-	auth             *credentials
-	userAgent        []string
-	uaPrefix         string
-	defaults         callConfig
-	maxResponseBytes int64
-	logger           *slog.Logger
-	limiter          Limiter
+	base *url.URL
+	hc   *http.Client
+	ua   []string // the User-Agent header
+	s    settings // without credentials: they live only in auth and redact
+	// auth sets the credential headers; redact replaces the credential in
+	// text from the server. Closures, so that no fmt verb on a Client can
+	// print the secret.
+	auth   func(http.Header)
+	redact func(string) string
 }
-
-// clientBlock holds a client and its services in one allocation.
-type clientBlock struct {
-	c Client
-	u UserService
-	i InviteService
-}
-
-// String describes the client without its credentials.
-func (c *Client) String() string {
-	if c == nil || c.baseURL == nil || c.auth == nil {
-		return "cloudflare.Client{}"
-	}
-	return "cloudflare.Client{BaseURL: " + c.baseURL.String() + ", Auth: " + c.auth.kind + "}"
-}
-
-// GoString is like String, for %#v.
-func (c *Client) GoString() string { return c.String() }
-
-// BaseURL returns the API root the client sends requests to.
-func (c *Client) BaseURL() string { return c.baseURL.String() }
 
 // UserService holds the services under /user.
 type UserService struct {
@@ -68,123 +50,189 @@ type service struct{ client *Client }
 // NewClient returns a client configured by opts.
 //
 // Without a credential option, credentials come from the environment:
-// CLOUDFLARE_API_TOKEN, or CLOUDFLARE_EMAIL with CLOUDFLARE_API_KEY. A token
-// in the environment wins over a CLOUDFLARE_EMAIL beside it, which is
-// ignored; a token beside CLOUDFLARE_API_KEY is an error. The base URL comes
-// from [WithBaseURL], else CLOUDFLARE_BASE_URL, else [DefaultBaseURL].
-//
-// Security rule: when any credential option is given ([WithAPIToken],
-// [WithAPIKey], [WithAPIEmail], [WithAPITokenSource]), nothing is read from
-// the environment, the base URL included, so credentials the code passes go
-// only where the code says ([WithBaseURL], else [DefaultBaseURL]).
+// CLOUDFLARE_API_TOKEN, or CLOUDFLARE_EMAIL with CLOUDFLARE_API_KEY (a
+// CLOUDFLARE_EMAIL beside a token is ignored; a token beside a key is an
+// error). Any credential option replaces all three. The base URL is
+// [WithBaseURL]'s, else CLOUDFLARE_BASE_URL's, else [DefaultBaseURL],
+// whatever the credentials' source.
 //
 // NewClient fails with a [*ValidationError] when an option is invalid, when
 // no credentials are found, when an email comes without a key (or the
-// reverse), or when a token comes together with a key, or, in options, with
-// an email.
-//
-// Unless [WithHTTPClient] gives an *http.Client with a Transport of its own,
-// the client sends through a transport shared by all such clients (under any
-// [WithMiddleware]), built on first use, so NewClient is cheap and many
-// clients do not mean many connection pools.
+// reverse), or when a token comes with a key, or, in options, with an email.
 func NewClient(opts ...Option) (*Client, error) {
-	cfg := clientConfig{
-		call: callConfig{
-			maxRetries:   DefaultMaxRetries,
-			maxRetryWait: DefaultMaxRetryWait,
-			backoffMin:   defaultBackoffMin,
-			backoffMax:   defaultBackoffMax,
-			timeout:      DefaultTimeout,
-		},
-		maxResponseBytes: DefaultMaxResponseBytes,
-	}
-	return newClient(&cfg, opts, nil)
+	s := settings{maxRetries: defaultRetries, backoffMin: defaultBackoffMin, backoffMax: defaultBackoffMax, timeout: DefaultTimeout}
+	return s.build("NewClient", opts, nil)
 }
+
+// The default wait before a retry when the server gives no Retry-After.
+const (
+	defaultBackoffMin = 500 * time.Millisecond
+	defaultBackoffMax = 8 * time.Second
+)
 
 // With returns a new client like c, changed by opts: other credentials (a
-// credential option replaces c's credentials as a whole), another base URL,
-// other defaults for calls, a logger. The new client shares c's transport,
-// and so its connections, and c's rate limiter, so both draw on one budget,
-// unless opts give it its own ([WithHTTPClient], [WithRateLimit],
-// [WithLimiter]); [WithMiddleware] wraps c's transport, middleware
-// included. A [WithHeader] given here replaces c's values of that header.
-// Nothing is read from the environment. c is not changed.
+// credential option replaces c's as a whole), another base URL, other
+// defaults for calls. It shares c's transport and limiter unless opts give
+// its own. Nothing is read from the environment; c is not changed.
 func (c *Client) With(opts ...Option) (*Client, error) {
-	cfg := clientConfig{
-		userAgent:        c.uaPrefix,
-		call:             c.defaults,
-		maxResponseBytes: c.maxResponseBytes,
-		logger:           c.logger,
-		limiter:          c.limiter,
-	}
-	return newClient(&cfg, opts, c)
+	s := c.s
+	s.baseURL = c.base.String()
+	return s.build("Client.With", opts, c)
 }
 
-// newClient applies opts over cfg and builds the client; parent is the
-// client With derives from, or nil.
-func newClient(cfg *clientConfig, opts []Option, parent *Client) (*Client, error) {
-	for _, o := range opts {
-		if o == nil {
-			return nil, optionError("Option", "nil option")
-		}
-		if err := o.applyClient(cfg); err != nil {
-			return nil, err
-		}
-	}
-	cfg.call.settleHeaders()
-	var (
-		auth *credentials
-		base *url.URL
-		hc   *http.Client
-		err  error
-	)
-	if parent != nil && !cfg.explicitAuth {
-		auth = parent.auth
-	} else if auth, err = cfg.credentials(); err != nil {
+// build applies opts over s and makes the client; parent is the client With
+// derives from, or nil.
+func (s settings) build(op string, opts []Option, parent *Client) (*Client, error) {
+	if err := s.applyOptions(op, false, opts); err != nil {
 		return nil, err
 	}
-	if parent != nil && !cfg.baseURLSet {
-		base = parent.baseURL
-	} else if base, err = cfg.base(); err != nil {
+	c := &Client{s: s}
+	c.s.email, c.s.key, c.s.token, c.s.credsGiven, c.s.baseURL = "", "", "", false, ""
+	if parent != nil && !s.credsGiven {
+		c.auth, c.redact = parent.auth, parent.redact
+	} else if err := s.credentials(op, parent == nil, c); err != nil {
 		return nil, err
 	}
-	if parent != nil {
-		hc = parent.hc
+	raw, field := s.baseURL, "WithBaseURL"
+	if raw == "" {
+		raw, field = DefaultBaseURL, "DefaultBaseURL"
+		if env := os.Getenv("CLOUDFLARE_BASE_URL"); env != "" && parent == nil {
+			raw, field = env, "CLOUDFLARE_BASE_URL"
+		}
 	}
-	b := &clientBlock{}
-	c := &b.c
-	*c = Client{
-		baseURL:          base,
-		hc:               httpClient(cfg, hc),
-		auth:             auth,
-		userAgent:        userAgentHeader(cfg.userAgent),
-		uaPrefix:         cfg.userAgent,
-		defaults:         cfg.call,
-		maxResponseBytes: cfg.maxResponseBytes,
-		logger:           cfg.logger,
-		limiter:          cfg.limiter,
-		User:             &b.u,
+	u, reason := parseBaseURL(raw, s.insecureHTTP)
+	if reason != "" {
+		return nil, &ValidationError{Op: op, Field: field, Reason: reason}
 	}
-	b.i.client = c
-	b.u.Invites = &b.i
+	c.base = u
+	if parent != nil && s.hc == parent.s.hc {
+		c.hc = parent.hc
+	} else {
+		c.hc = httpClient(s.hc)
+	}
+	c.ua = []string{s.userAgent + "cloudflare-go-invites/" + Version + " (" + runtime.Version() + "; " + runtime.GOOS + "/" + runtime.GOARCH + ")"}
+	c.User = &UserService{Invites: &InviteService{client: c}}
 	return c, nil
 }
 
-// defaultUserAgent is the User-Agent header of a client without
-// WithUserAgent, built once.
-var defaultUserAgent = []string{userAgent("")}
-
-func userAgentHeader(prefix string) []string {
-	if prefix == "" {
-		return defaultUserAgent
+// credentials resolves the credentials into c.auth and c.redact: the
+// options' when any credential option was given, else (when env) the
+// environment's.
+func (s *settings) credentials(op string, env bool, c *Client) error {
+	email, key, token, from := s.email, s.key, s.token, "options"
+	if !s.credsGiven && env {
+		email, key, token = os.Getenv("CLOUDFLARE_EMAIL"), os.Getenv("CLOUDFLARE_API_KEY"), os.Getenv("CLOUDFLARE_API_TOKEN")
+		from = "the environment"
+		if token != "" && key == "" {
+			email = "" // an email left beside a token (other tools use it): ignored
+		}
+		for _, v := range [][2]string{{"CLOUDFLARE_EMAIL", email}, {"CLOUDFLARE_API_KEY", key}, {"CLOUDFLARE_API_TOKEN", token}} {
+			if reason := checkCredential(v[1]); v[1] != "" && reason != "" {
+				return &ValidationError{Op: op, Field: v[0], Reason: reason}
+			}
+		}
 	}
-	return []string{userAgent(prefix)}
+	fail := func(reason string) error {
+		return &ValidationError{Op: op, Field: "credentials", Reason: reason + " (from " + from + ")"}
+	}
+	switch {
+	case token != "" && key != "":
+		return fail("an API token and an API key were both given; use one")
+	case token != "" && email != "":
+		return fail("an API email was given with an API token; a token needs no email")
+	case token != "":
+		v := []string{"Bearer " + token}
+		c.auth = func(h http.Header) { h["Authorization"] = v }
+		c.redact = redactor(token)
+	case email != "" && key == "":
+		return fail("an API email was given without an API key")
+	case key != "" && email == "":
+		return fail("an API key was given without an API email")
+	case key != "":
+		e, k := []string{email}, []string{key}
+		c.auth = func(h http.Header) { h["X-Auth-Email"], h["X-Auth-Key"] = e, k }
+		c.redact = redactor(key)
+	default:
+		return fail("no credentials: set an API token, or an API email and key")
+	}
+	return nil
 }
 
-func userAgent(prefix string) string {
-	ua := "cloudflare-go-invites/" + Version + " (" + runtime.Version() + "; " + runtime.GOOS + "/" + runtime.GOARCH + ")"
-	if prefix != "" {
-		ua = prefix + " " + ua
+// redactor returns a function that replaces the secret in text from a
+// server, as sent and in the escaped forms a server or an error message
+// would put it in: JSON (HTML-safe or not, "/" as is or as "\/") and Go
+// quoting, and URL query and path escaping (of a segment, or of a path, as
+// a Location's is shown), with upper- or lower-case hex digits.
+func redactor(secret string) func(string) string {
+	var forms []string
+	js, jsRaw := jsonEscape(secret, true), jsonEscape(secret, false)
+	for _, f := range []string{secret, js, jsRaw, strings.ReplaceAll(js, "/", `\/`), strings.ReplaceAll(jsRaw, "/", `\/`),
+		url.QueryEscape(secret), url.PathEscape(secret), (&url.URL{Path: secret}).EscapedPath()} {
+		for _, f := range []string{f, lowerHex(f)} {
+			if !slices.Contains(forms, f) {
+				forms = append(forms, f, "[redacted]")
+			}
+		}
 	}
-	return ua
+	r := strings.NewReplacer(forms...)
+	return r.Replace
+}
+
+func jsonEscape(s string, htmlSafe bool) string {
+	var b strings.Builder
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(htmlSafe)
+	_ = enc.Encode(s)
+	q := strings.TrimSpace(b.String())
+	return q[1 : len(q)-1]
+}
+
+// lowerHex returns s with the hex digits of its %XX escapes in lower case.
+func lowerHex(s string) string {
+	b := []byte(s)
+	for i := 0; i+2 < len(b); i++ {
+		if b[i] == '%' {
+			b[i+1], b[i+2] = lower(b[i+1]), lower(b[i+2])
+		}
+	}
+	return string(b)
+}
+
+func lower(c byte) byte {
+	if c >= 'A' && c <= 'F' {
+		return c + 'a' - 'A'
+	}
+	return c
+}
+
+// parseBaseURL checks an API root and returns it with a trailing slash, or
+// the reason it is unusable.
+func parseBaseURL(raw string, insecureOK bool) (*url.URL, string) {
+	u, err := url.Parse(raw)
+	switch {
+	case err != nil:
+		return nil, "not a URL"
+	case u.Scheme != "http" && u.Scheme != "https":
+		return nil, "scheme must be http or https"
+	case u.Host == "":
+		return nil, "no host"
+	case u.User != nil:
+		return nil, "must not contain user info"
+	case u.RawQuery != "" || u.ForceQuery || u.Fragment != "":
+		return nil, "must not contain a query or fragment"
+	case u.Scheme == "http" && !insecureOK && !isLoopback(u.Hostname()):
+		return nil, "plain http to a host that is not loopback would send credentials in clear text; use https, or WithInsecureHTTP"
+	}
+	if !strings.HasSuffix(u.Path, "/") {
+		u.Path += "/"
+		if u.RawPath != "" {
+			u.RawPath += "/"
+		}
+	}
+	return u, ""
+}
+
+func isLoopback(host string) bool {
+	ip := net.ParseIP(host)
+	return strings.EqualFold(host, "localhost") || ip != nil && ip.IsLoopback()
 }

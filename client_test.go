@@ -1,155 +1,353 @@
-package cloudflare
+package cloudflare_test
+
+// Tests of the client: NewClient's options and environment, Client.With,
+// the headers every request carries, and the shared transport.
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
-	"os"
-	"regexp"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	cloudflare "github.com/seed-b6b9b3cb/cloudflare-go"
 )
 
-func TestClient_FormattingHidesCredentials(t *testing.T) {
+// bad is a distinctive value a ValidationError must never repeat.
+const bad = "Vq7BADvalue"
+
+func TestNewClientRejectsEachBadOption(t *testing.T) {
 	t.Parallel()
+	tok := cloudflare.WithAPIToken(testToken)
 	tests := []struct {
-		name    string
-		opts    []Option
-		secrets []string
-		kind    string
+		field string
+		opt   cloudflare.Option
 	}{
-		{"API key", []Option{WithAPIEmail(testEmail), WithAPIKey(testAPIKey)}, []string{testAPIKey}, "api key"},
-		{"API token", []Option{WithAPIToken(testAPIToken)}, []string{testAPIToken}, "api token"},
+		{"WithAPIEmail", cloudflare.WithAPIEmail(bad)},
+		{"WithAPIEmail", cloudflare.WithAPIEmail(bad + "@example.com\n")},
+		{"WithAPIKey", cloudflare.WithAPIKey(bad + " key")},
+		{"WithAPIKey", cloudflare.WithAPIKey("")},
+		{"WithAPIToken", cloudflare.WithAPIToken(bad + "\x00")},
+		{"WithAPIToken", cloudflare.WithAPIToken(strings.Repeat(bad, 200))},
+		{"WithBaseURL", cloudflare.WithBaseURL("ftp://" + bad + "/")},
+		{"WithBaseURL", cloudflare.WithBaseURL("https://user:" + bad + "@example.com/")},
+		{"WithBaseURL", cloudflare.WithBaseURL("https://example.com/?k=" + bad)},
+		{"WithBaseURL", cloudflare.WithBaseURL("/relative/" + bad)},
+		{"WithBaseURL", cloudflare.WithBaseURL("https:///" + bad)},
+		{"WithBaseURL", cloudflare.WithBaseURL("https://exa mple.com/" + bad)},
+		{"WithBaseURL", cloudflare.WithBaseURL("http://" + bad + ".example.com/")}, // http off loopback
+		{"WithHTTPClient", cloudflare.WithHTTPClient(nil)},
+		{"WithUserAgent", cloudflare.WithUserAgent("")},
+		{"WithUserAgent", cloudflare.WithUserAgent(bad + "\r\nX: y")},
+		{"WithHeader", cloudflare.WithHeader(bad+":", "v")},
+		{"WithHeader", cloudflare.WithHeader("X-Ok", bad+"\n")},
+		{"WithMaxRetries", cloudflare.WithMaxRetries(-1)},
+		{"WithMaxRetries", cloudflare.WithMaxRetries(11)},
+		{"WithRetryBackoff", cloudflare.WithRetryBackoff(0, time.Second)},
+		{"WithRetryBackoff", cloudflare.WithRetryBackoff(2*time.Second, time.Second)},
+		{"WithTimeout", cloudflare.WithTimeout(0)},
+		{"WithLogger", cloudflare.WithLogger(nil)},
+		{"WithLimiter", cloudflare.WithLimiter(nil)},
+		{"WithResponseInto", cloudflare.WithResponseInto(nil)},
+		{"WithResponseInto", cloudflare.WithResponseInto(&cloudflare.Response{})}, // per call only
+		{"Option", cloudflare.Option{}},
+	}
+	for _, tt := range tests {
+		_, err := cloudflare.NewClient(tok, tt.opt)
+		var ve *cloudflare.ValidationError
+		if assert.ErrorAs(t, err, &ve, tt.field) {
+			assert.Equal(t, tt.field, ve.Field)
+			assert.Equal(t, "NewClient", ve.Op)
+			assert.ErrorIs(t, err, cloudflare.ErrValidation)
+			assert.NotContains(t, err.Error(), bad)
+			assert.NotContains(t, fmt.Sprintf("%+v", err), bad)
+		}
+	}
+	for _, creds := range [][]cloudflare.Option{
+		{tok, cloudflare.WithAPIEmail(testEmail)}, {tok, cloudflare.WithAPIKey(testKey)},
+		{cloudflare.WithAPIEmail(testEmail)}, {cloudflare.WithAPIKey(testKey)},
+	} {
+		_, err := cloudflare.NewClient(creds...)
+		var ve *cloudflare.ValidationError
+		if assert.ErrorAs(t, err, &ve) {
+			assert.Equal(t, "credentials", ve.Field)
+			assertNoSecret(t, err.Error(), testToken, testKey)
+		}
+	}
+}
+
+func TestClientOnlyOptionOnACallSendsNothing(t *testing.T) {
+	t.Parallel()
+	srv := newServer(t, nil)
+	c := newClient(t, srv)
+	tests := map[string]cloudflare.Option{
+		"WithAPIEmail": cloudflare.WithAPIEmail(testEmail), "WithAPIKey": cloudflare.WithAPIKey("k"),
+		"WithAPIToken": cloudflare.WithAPIToken("t"), "WithBaseURL": cloudflare.WithBaseURL(srv.URL),
+		"WithInsecureHTTP": cloudflare.WithInsecureHTTP(), "WithHTTPClient": cloudflare.WithHTTPClient(&http.Client{}),
+		"WithUserAgent": cloudflare.WithUserAgent("x/1"), "WithLogger": cloudflare.WithLogger(slog.Default()),
+		"WithLimiter": cloudflare.WithLimiter(&countingLimiter{}),
+	}
+	for name, opt := range tests {
+		err := c.Do(context.Background(), http.MethodGet, "user", nil, nil, opt)
+		var ve *cloudflare.ValidationError
+		if assert.ErrorAs(t, err, &ve, name) {
+			assert.Equal(t, name, ve.Field)
+			assert.Equal(t, "GET user", ve.Op)
+		}
+		_, err = c.User.Invites.Get(context.Background(), "abc", opt)
+		assert.ErrorAs(t, err, &ve, name)
+	}
+	assert.Zero(t, srv.count(), "a call with a client-only option sent a request")
+}
+
+// setEnv sets the credential variables of the environment, "" unsetting one.
+func setEnv(t *testing.T, token, email, key, baseURL string) {
+	t.Setenv("CLOUDFLARE_API_TOKEN", token)
+	t.Setenv("CLOUDFLARE_EMAIL", email)
+	t.Setenv("CLOUDFLARE_API_KEY", key)
+	t.Setenv("CLOUDFLARE_BASE_URL", baseURL)
+}
+
+func TestNewClientCredentialsFromEnvironment(t *testing.T) {
+	srv := newServer(t, nil)
+	tests := []struct {
+		name, token, email, key string
+		wantAuth, wantEmail     string // headers sent; "" with wantErr
+		wantErr                 string
+	}{
+		{name: "token", token: testToken, wantAuth: "Bearer " + testToken},
+		{name: "email and key", email: testEmail, key: testKey, wantEmail: testEmail},
+		{name: "token beside a leftover email", token: testToken, email: testEmail, wantAuth: "Bearer " + testToken},
+		{name: "token and key", token: testToken, key: testKey, wantErr: "token and an API key"},
+		{name: "token, email and key", token: testToken, email: testEmail, key: testKey, wantErr: "token and an API key"},
+		{name: "email alone", email: testEmail, wantErr: "without an API key"},
+		{name: "key alone", key: testKey, wantErr: "without an API email"},
+		{name: "none", wantErr: "no credentials"},
+		{name: "malformed token", token: "a b", wantErr: "CLOUDFLARE_API_TOKEN"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			t.Parallel()
-			client, err := NewClient(append([]Option{WithBaseURL("https://api.example.com/client/v4")}, tt.opts...)...)
+			setEnv(t, tt.token, tt.email, tt.key, srv.URL+"/client/v4/")
+			c, err := cloudflare.NewClient()
+			if tt.wantErr != "" {
+				var ve *cloudflare.ValidationError
+				require.ErrorAs(t, err, &ve)
+				assert.Contains(t, err.Error(), tt.wantErr)
+				assertNoSecret(t, err.Error(), testToken, testKey)
+				return
+			}
 			require.NoError(t, err)
-
-			want := "cloudflare.Client{BaseURL: https://api.example.com/client/v4/, Auth: " + tt.kind + "}"
-			assert.Equal(t, want, client.String())
-			assert.Equal(t, want, fmt.Sprintf("%#v", client))
-			for _, verb := range []string{"%v", "%+v", "%#v", "%s", "%q", "%x"} {
-				for _, v := range []any{client, *client, client.User, client.User.Invites, client.auth} {
-					out := fmt.Sprintf(verb, v)
-					for _, s := range tt.secrets {
-						assert.NotContains(t, out, s, "fmt %s of %T", verb, v)
-						assert.NotContains(t, strings.ToLower(out), strings.ToLower(fmt.Sprintf("%x", s)), "fmt %s of %T (hex)", verb, v)
-					}
-				}
+			require.NoError(t, c.Do(context.Background(), http.MethodGet, "user", nil, nil))
+			reqs := srv.requests()
+			h := reqs[len(reqs)-1].Header
+			assert.Equal(t, tt.wantAuth, h.Get("Authorization"))
+			assert.Equal(t, tt.wantEmail, h.Get("X-Auth-Email"))
+			if tt.wantEmail != "" {
+				assert.Equal(t, testKey, h.Get("X-Auth-Key"))
 			}
 		})
 	}
 }
 
-func TestNewClient_Defaults(t *testing.T) {
-	t.Parallel()
-	client, err := NewClient(WithBaseURL(DefaultBaseURL), WithAPIToken(testAPIToken))
-	require.NoError(t, err)
-
-	assert.Equal(t, DefaultMaxRetries, client.defaults.maxRetries)
-	assert.Equal(t, DefaultMaxRetryWait, client.defaults.maxRetryWait)
-	assert.Equal(t, DefaultTimeout, client.defaults.timeout)
-	assert.Equal(t, int64(DefaultMaxResponseBytes), client.maxResponseBytes)
-	assert.Nil(t, client.limiter)
-	assert.Nil(t, client.logger)
-	assert.NotSame(t, http.DefaultClient, client.hc)
-	assert.NotNil(t, client.hc.CheckRedirect)
-	tr, ok := transportOf(client).(*http.Transport)
-	require.True(t, ok, "transport %T", transportOf(client))
-	assert.NotSame(t, http.DefaultTransport, tr)
-	assert.GreaterOrEqual(t, tr.MaxIdleConnsPerHost, 64, "enough idle connections for 64 concurrent callers")
-	require.NotNil(t, client.User)
-	require.NotNil(t, client.User.Invites)
-	assert.Same(t, client, client.User.Invites.client)
-}
-
-// TestVersionMatchesChangelog checks that Version is the top release of
-// CHANGELOG.md, so the User-Agent names the version the changelog describes.
-func TestVersionMatchesChangelog(t *testing.T) {
-	t.Parallel()
-	b, err := os.ReadFile("CHANGELOG.md")
-	require.NoError(t, err)
-	m := regexp.MustCompile(`(?m)^## \[(\d+\.\d+\.\d+)\] - \d{4}-\d{2}-\d{2}$`).FindSubmatch(b)
-	require.NotNil(t, m, "CHANGELOG.md has no release heading such as ## [1.2.3] - 2006-01-02")
-	assert.Equal(t, string(m[1]), Version, "Version and the top entry of CHANGELOG.md")
-}
-
-func TestClient_With(t *testing.T) {
-	t.Parallel()
-	parent, srv := setup(t, WithRateLimit(1000, 10), WithHeader("X-Tenant", "parent"), WithUserAgent("tool/1"), WithMaxRetries(1))
-	srv.mux.HandleFunc("GET /user/invites/{id}", func(w http.ResponseWriter, _ *http.Request) { writeStatus(w, 200) })
-
-	child, err := parent.With(WithAPIToken(testAPIToken), WithHeader("X-Tenant", "child"), WithTimeout(7*time.Second))
-	require.NoError(t, err)
-
-	assert.Same(t, parent.hc, child.hc, "one transport, one pool")
-	assert.Same(t, parent.limiter, child.limiter, "one budget")
-	assert.Equal(t, parent.baseURL, child.baseURL)
-	assert.Equal(t, 1, child.defaults.maxRetries, "inherited")
-	assert.Equal(t, 7*time.Second, child.defaults.timeout)
-	assert.Equal(t, DefaultTimeout, parent.defaults.timeout, "the parent is unchanged")
-	assert.Same(t, child, child.User.Invites.client)
-
-	for _, c := range []*Client{parent, child} {
-		_, err := c.User.Invites.Get(context.Background(), testInviteID)
-		require.NoError(t, err)
+// TestBaseURLFromEnvironmentForEveryCredentialSource: CLOUDFLARE_BASE_URL
+// applies unless WithBaseURL is given, whatever the credentials' source.
+func TestBaseURLFromEnvironmentForEveryCredentialSource(t *testing.T) {
+	envSrv, optSrv := newServer(t, nil), newServer(t, nil)
+	sources := map[string][]cloudflare.Option{
+		"environment":                 nil,
+		"WithAPIToken":                {cloudflare.WithAPIToken(testToken)},
+		"WithAPIEmail and WithAPIKey": {cloudflare.WithAPIEmail(testEmail), cloudflare.WithAPIKey(testKey)},
 	}
+	for name, creds := range sources {
+		for _, withBase := range []bool{false, true} {
+			t.Run(fmt.Sprintf("%s/WithBaseURL=%v", name, withBase), func(t *testing.T) {
+				setEnv(t, testToken, "", "", envSrv.URL+"/client/v4/")
+				opts, want, other := creds, envSrv, optSrv
+				if withBase {
+					opts, want, other = append(creds[:len(creds):len(creds)], cloudflare.WithBaseURL(optSrv.URL+"/client/v4/")), optSrv, envSrv
+				}
+				c, err := cloudflare.NewClient(opts...)
+				require.NoError(t, err)
+				before, otherBefore := want.count(), other.count()
+				require.NoError(t, c.Do(context.Background(), http.MethodGet, "user", nil, nil))
+				assert.Equal(t, before+1, want.count())
+				assert.Equal(t, otherBefore, other.count())
+			})
+		}
+	}
+	t.Run("http off loopback in the environment", func(t *testing.T) {
+		setEnv(t, testToken, "", "", "http://api.example.com/client/v4/")
+		_, err := cloudflare.NewClient()
+		var ve *cloudflare.ValidationError
+		require.ErrorAs(t, err, &ve)
+		assert.Equal(t, "CLOUDFLARE_BASE_URL", ve.Field)
+	})
+}
+
+func TestBaseURLSchemeAndSlash(t *testing.T) {
+	t.Parallel()
+	tok := cloudflare.WithAPIToken(testToken)
+	for _, u := range []string{"http://127.0.0.1:1/v4/", "http://localhost/", "http://[::1]:8080/", "https://api.example.com/"} {
+		_, err := cloudflare.NewClient(tok, cloudflare.WithBaseURL(u))
+		assert.NoError(t, err, u)
+	}
+	_, err := cloudflare.NewClient(tok, cloudflare.WithBaseURL("http://api.example.com/"))
+	assert.ErrorIs(t, err, cloudflare.ErrValidation)
+	_, err = cloudflare.NewClient(tok, cloudflare.WithBaseURL("http://api.example.com/"), cloudflare.WithInsecureHTTP())
+	assert.NoError(t, err)
+
+	srv := newServer(t, nil)
+	c := newClient(t, srv, cloudflare.WithBaseURL(srv.URL+"/client/v4"))
+	require.NoError(t, c.Do(context.Background(), http.MethodGet, "user/invites", nil, nil))
+	assert.Equal(t, "/client/v4/user/invites", srv.requests()[0].URI)
+}
+
+func TestClientWith(t *testing.T) {
+	t.Parallel()
+	srv := newServer(t, nil)
+	// A transport of the parent's own: the child must use the same pool.
+	parent := newClient(t, srv, cloudflare.WithHTTPClient(&http.Client{Transport: &http.Transport{}}),
+		cloudflare.WithHeader("X-A", "1"), cloudflare.WithHeader("X-A", "2"), cloudflare.WithHeader("X-B", "b"))
+	child, err := parent.With(cloudflare.WithAPIEmail(testEmail), cloudflare.WithAPIKey(testKey), cloudflare.WithHeader("X-A", "3"))
+	require.NoError(t, err)
+	ctx := context.Background()
+	require.NoError(t, parent.Do(ctx, http.MethodGet, "user", nil, nil))
+	require.NoError(t, child.Do(ctx, http.MethodGet, "user", nil, nil))
+	require.NoError(t, child.Do(ctx, http.MethodGet, "user", nil, nil, cloudflare.WithHeader("X-B", "call")))
 	reqs := srv.requests()
-	require.Len(t, reqs, 2)
-	assert.Equal(t, []string{testAPIKey}, reqs[0].Header.Values("X-Auth-Key"))
-	assert.Equal(t, []string{"parent"}, reqs[0].Header.Values("X-Tenant"))
-	assert.Equal(t, []string{"Bearer " + testAPIToken}, reqs[1].Header.Values("Authorization"), "the child's credentials")
-	assert.Empty(t, reqs[1].Header.Values("X-Auth-Key"), "credentials are replaced as a whole")
-	assert.Equal(t, []string{"child"}, reqs[1].Header.Values("X-Tenant"), "With's header replaces the parent's")
-	assert.True(t, strings.HasPrefix(reqs[1].Header.Get("User-Agent"), "tool/1 "), "inherited User-Agent")
+	require.Len(t, reqs, 3)
+	assert.Equal(t, []string{"1", "2"}, reqs[0].Header.Values("X-A"), "every value at one level")
+	assert.Equal(t, "Bearer "+testToken, reqs[0].Header.Get("Authorization"))
+	assert.Equal(t, []string{"3"}, reqs[1].Header.Values("X-A"), "With's header replaces the parent's")
+	assert.Equal(t, []string{"b"}, reqs[1].Header.Values("X-B"))
+	assert.Empty(t, reqs[1].Header.Values("Authorization"), "credentials are replaced as a whole")
+	assert.Equal(t, testKey, reqs[1].Header.Get("X-Auth-Key"))
+	assert.Equal(t, []string{"call"}, reqs[2].Header.Values("X-B"), "a call's header replaces the client's")
+	assert.Equal(t, int32(1), srv.conns.Load(), "With shares the parent's transport")
+
+	_, err = parent.With(cloudflare.WithAPIEmail(testEmail)) // half a pair: the token is not kept
+	assert.ErrorIs(t, err, cloudflare.ErrValidation)
 }
 
-func TestClient_WithOwnSettings(t *testing.T) {
+func TestClientWithReadsNoEnvironment(t *testing.T) {
+	envSrv, srv := newServer(t, nil), newServer(t, nil)
+	setEnv(t, "env-token", "", "", "")
+	parent := newClient(t, srv)
+	setEnv(t, "", testEmail, testKey, envSrv.URL+"/client/v4/")
+	child, err := parent.With(cloudflare.WithHeader("X-C", "c"))
+	require.NoError(t, err)
+	require.NoError(t, child.Do(context.Background(), http.MethodGet, "user", nil, nil))
+	require.Equal(t, 1, srv.count())
+	assert.Zero(t, envSrv.count())
+	assert.Equal(t, "Bearer "+testToken, srv.requests()[0].Header.Get("Authorization"))
+	assert.Empty(t, srv.requests()[0].Header.Get("X-Auth-Key"))
+}
+
+func TestWithHeaderRefusesOwnedHeaders(t *testing.T) {
 	t.Parallel()
-	parent, err := NewClient(WithAPIToken(testAPIToken), WithRateLimit(1, 1))
-	require.NoError(t, err)
-	own := &http.Client{Transport: &http.Transport{}}
-	child, err := parent.With(WithHTTPClient(own), WithRateLimit(2, 1), WithBaseURL("https://api.example.com/v4"))
-	require.NoError(t, err)
-	assert.NotSame(t, parent.hc, child.hc)
-	assert.Same(t, own.Transport, transportOf(child))
-	assert.NotSame(t, parent.limiter, child.limiter)
-	assert.Equal(t, "https://api.example.com/v4/", child.BaseURL())
+	srv := newServer(t, nil)
+	c := newClient(t, srv)
+	for _, name := range []string{"Authorization", "x-auth-key", "X-Auth-Email", "Content-Type", "Accept", "User-Agent", "Host", "Content-Length"} {
+		_, err := cloudflare.NewClient(cloudflare.WithAPIToken(testToken), cloudflare.WithHeader(name, "v"))
+		assert.ErrorIs(t, err, cloudflare.ErrValidation, name)
+		err = c.Do(context.Background(), http.MethodGet, "user", nil, nil, cloudflare.WithHeader(name, "v"))
+		assert.ErrorIs(t, err, cloudflare.ErrValidation, name)
+	}
+	assert.Zero(t, srv.count())
+}
 
-	wrapped, err := parent.With(WithMiddleware(func(rt http.RoundTripper) http.RoundTripper { return rt }))
-	require.NoError(t, err)
-	assert.NotSame(t, parent.hc, wrapped.hc)
-	assert.Same(t, transportOf(parent), transportOf(wrapped), "the middleware wraps the parent's transport")
-
-	for _, tt := range []struct {
-		name  string
-		opts  []Option
-		field string
+func TestRequestHeaders(t *testing.T) {
+	t.Parallel()
+	srv := newServer(t, nil)
+	ua := cloudflare.WithUserAgent("my-tool/1.2")
+	tests := []struct {
+		name string
+		c    *cloudflare.Client
+		want map[string]string // "" means absent
 	}{
-		{"nil option", []Option{nil}, "Option"},
-		{"key without email", []Option{WithAPIKey(testAPIKey)}, "credentials"},
-		{"bad option", []Option{WithTimeout(0)}, "WithTimeout"},
-	} {
-		c, err := parent.With(tt.opts...)
-		assert.Nil(t, c, tt.name)
-		var ve *ValidationError
-		require.ErrorAs(t, err, &ve, tt.name)
-		assert.Equal(t, tt.field, ve.Field, tt.name)
+		{"token", newClient(t, srv, ua), map[string]string{"Authorization": "Bearer " + testToken, "X-Auth-Email": "", "X-Auth-Key": ""}},
+		{"key", keyClient(t, srv, ua), map[string]string{"Authorization": "", "X-Auth-Email": testEmail, "X-Auth-Key": testKey}},
+	}
+	for _, tt := range tests {
+		c := tt.c
+		require.NoError(t, c.Do(context.Background(), http.MethodGet, "user", nil, nil))
+		require.NoError(t, c.Do(context.Background(), http.MethodPatch, "user", map[string]int{"a": 1}, nil))
+		reqs := srv.requests()
+		get, patch := reqs[len(reqs)-2], reqs[len(reqs)-1]
+		for name, v := range tt.want {
+			assert.Equal(t, v, get.Header.Get(name), tt.name+" "+name)
+		}
+		assert.Equal(t, "application/json", get.Header.Get("Accept"))
+		assert.Regexp(t, `^my-tool/1\.2 cloudflare-go-invites/`+strings.ReplaceAll(cloudflare.Version, ".", `\.`)+` \(go`, get.Header.Get("User-Agent"))
+		assert.Empty(t, get.Header.Values("Content-Type"), "no body, no Content-Type")
+		assert.Equal(t, "application/json", patch.Header.Get("Content-Type"))
 	}
 }
 
-func TestClient_WithReadsNoEnvironment(t *testing.T) {
-	setEnv(t, "", "", "SECRET-ENV-TOKEN", "https://env.example.com/client/v4/")
-	parent, err := NewClient(WithAPIEmail(testEmail), WithAPIKey(testAPIKey), WithBaseURL("https://api.example.com/client/v4/"))
-	require.NoError(t, err)
-	child, err := parent.With(WithMaxRetries(0))
-	require.NoError(t, err)
-	assert.Equal(t, "api key", child.auth.kind)
-	assert.Equal(t, "https://api.example.com/client/v4/", child.BaseURL())
+func TestBasePathEscaping(t *testing.T) {
+	t.Parallel()
+	srv := newServer(t, func(w http.ResponseWriter, r *http.Request) { reply(w, 404, failure(7000, "No route")) })
+	c := newClient(t, srv, cloudflare.WithBaseURL(srv.URL+"/a%2Fb/my%20api/client/v4"))
+	err := c.Do(context.Background(), http.MethodGet, "user/invites/x%2Fy?q=1", nil, nil)
+	var ae *cloudflare.APIError
+	require.ErrorAs(t, err, &ae)
+	assert.Equal(t, "/a%2Fb/my%20api/client/v4/user/invites/x%2Fy?q=1", srv.requests()[0].URI)
+	assert.Equal(t, "/a%2Fb/my%20api/client/v4/user/invites/x%2Fy", ae.Path)
+}
+
+func TestClientFormatHidesSecrets(t *testing.T) {
+	t.Parallel()
+	srv := newServer(t, nil)
+	for _, c := range []*cloudflare.Client{
+		newClient(t, srv),
+		keyClient(t, srv),
+	} {
+		derived, err := c.With(cloudflare.WithHeader("X-A", "a"))
+		require.NoError(t, err)
+		for _, v := range []any{c, *c, derived, c.User, c.User.Invites} {
+			for _, verb := range []string{"%v", "%+v", "%#v", "%s"} {
+				assertNoSecret(t, fmt.Sprintf(verb, v), testToken, testKey)
+			}
+		}
+	}
+}
+
+// TestClientsShareOneTransport: clients without WithHTTPClient send through
+// one pool, so a second client reuses the first one's connection.
+func TestClientsShareOneTransport(t *testing.T) {
+	t.Parallel()
+	srv := newServer(t, nil)
+	for i := 0; i < 3; i++ {
+		c, err := cloudflare.NewClient(cloudflare.WithBaseURL(srv.URL), cloudflare.WithAPIToken(testToken))
+		require.NoError(t, err)
+		require.NoError(t, c.Do(context.Background(), http.MethodGet, "user", nil, nil))
+	}
+	assert.Equal(t, 3, srv.count())
+	assert.Equal(t, int32(1), srv.conns.Load())
+}
+
+func TestHTTP2OverTLS(t *testing.T) {
+	t.Parallel()
+	srv := newTLSServer(t, nil)
+	c := newClient(t, srv)
+	require.NoError(t, c.Do(context.Background(), http.MethodGet, "user", nil, nil))
+	assert.Equal(t, "HTTP/2.0", srv.requests()[0].Proto)
+}
+
+// countingLimiter counts its waits, and refuses with err when set.
+type countingLimiter struct {
+	waits atomic.Int32
+	err   error
+}
+
+func (l *countingLimiter) Wait(ctx context.Context) error {
+	l.waits.Add(1)
+	return errors.Join(l.err, ctx.Err())
 }

@@ -1,10 +1,11 @@
-// This file holds the wire format every endpoint shares: the generic response
-// envelope and its message and paging types.
+// This file holds the wire format every endpoint shares: the response
+// envelope, its message and paging types, and the reading of a response.
 
 package cloudflare
 
 import (
-	"errors"
+	"encoding/json"
+	"net/http"
 	"strconv"
 	"strings"
 )
@@ -25,36 +26,47 @@ type ResponseInfo struct {
 	ErrorChain []ResponseInfo `json:"error_chain,omitempty"`
 }
 
+// ErrorSource points at the part of the request an error is about.
+type ErrorSource struct {
+	// Pointer is a JSON pointer into the request, such as "/status".
+	Pointer string `json:"pointer,omitempty"`
+}
+
+// maxChainDepth bounds how deep an error_chain is shown.
+const maxChainDepth = 8
+
 // String formats the item as "code message", followed by its source's
-// pointer, if any, as "(at /pointer)", and by its chain in brackets.
+// pointer as "(at /pointer)", if any, and its error_chain in brackets, shown
+// 8 levels deep.
 func (r ResponseInfo) String() string {
 	var b strings.Builder
-	b.WriteString(strconv.Itoa(r.Code))
-	b.WriteByte(' ')
-	b.WriteString(r.Message)
+	r.write(&b, 0)
+	return b.String()
+}
+
+// write renders the item as "code message (at /pointer) [chain; ...]" in
+// one pass, its chain shown maxChainDepth levels deep.
+func (r *ResponseInfo) write(b *strings.Builder, depth int) {
+	b.WriteString(strconv.Itoa(r.Code) + " " + r.Message)
 	if r.Source.Pointer != "" {
-		b.WriteString(" (at ")
-		b.WriteString(r.Source.Pointer)
-		b.WriteByte(')')
+		b.WriteString(" (at " + r.Source.Pointer + ")")
 	}
-	for i, c := range r.ErrorChain {
+	if len(r.ErrorChain) == 0 {
+		return
+	}
+	if depth >= maxChainDepth {
+		b.WriteString(" […]")
+		return
+	}
+	for i := range r.ErrorChain {
 		if i == 0 {
 			b.WriteString(" [")
 		} else {
 			b.WriteString("; ")
 		}
-		b.WriteString(c.String())
-		if i == len(r.ErrorChain)-1 {
-			b.WriteByte(']')
-		}
+		r.ErrorChain[i].write(b, depth+1)
 	}
-	return b.String()
-}
-
-// ErrorSource points at the part of the request an error is about.
-type ErrorSource struct {
-	// Pointer is a JSON pointer into the request, such as "/status".
-	Pointer string `json:"pointer,omitempty"`
+	b.WriteByte(']')
 }
 
 // ResultInfo is the paging information of a list response.
@@ -69,112 +81,67 @@ type ResultInfo struct {
 	TotalCount int `json:"total_count"`
 }
 
-// envelopeHeader holds the fields every Cloudflare response shares.
-type envelopeHeader struct {
-	Success  presence       `json:"success"`
-	Errors   []ResponseInfo `json:"errors"`
-	Messages []ResponseInfo `json:"messages"`
-}
-
-func (h *envelopeHeader) header() *envelopeHeader { return h }
-
-// presence is a JSON boolean that remembers whether it was there: "success"
-// absent (or null) is not "success": false. A *bool would tell them apart
-// too, at the cost of an allocation per response.
-type presence struct{ set, value bool }
-
-// errNotBool is the error of a "success" that is not a boolean; it does not
-// quote the value, which comes from the server.
-var errNotBool = errors.New(`"success" is not a boolean`)
-
-// UnmarshalJSON reads true, false or null.
-func (f *presence) UnmarshalJSON(data []byte) error {
-	switch string(data) {
-	case "true":
-		*f = presence{set: true, value: true}
-	case "false":
-		*f = presence{set: true}
-	case "null":
-		*f = presence{}
-	default:
-		return errNotBool
-	}
-	return nil
-}
-
-// envelope is the JSON shape of a Cloudflare response with a single result,
-// typed. A nil Result means the field was absent or null.
-type envelope[T any] struct {
-	envelopeHeader
-	Result *T `json:"result"`
-}
-
-// resultProblem says what makes the result unusable, or "" when it is fine:
-// absent or null, or, for a type that can tell (an invitation), lacking.
-func (e *envelope[T]) resultProblem() string {
-	if e.Result == nil {
-		return `body has no "result"`
-	}
-	if r, ok := any(e.Result).(interface{ lacks() string }); ok {
-		if what := r.lacks(); what != "" {
-			return `body's "result" is ` + what
-		}
-	}
-	return ""
-}
-
 // resultInfo is result_info as it comes: the schema's fields, and
-// total_pages, which the schema does not name but which Cloudflare's list
-// responses have been seen to carry. All reads it; ResultInfo keeps to the
-// schema.
+// total_pages, which Cloudflare's list responses have been seen to carry.
 type resultInfo struct {
 	ResultInfo
 	TotalPages int `json:"total_pages"`
 }
 
-// listEnvelope is the JSON shape of a list response. Its result may be null,
-// which means no items, but not absent. Call init before decoding into it.
-type listEnvelope[T any] struct {
-	envelopeHeader
-	Result     *[]T        `json:"result"`
-	ResultInfo *resultInfo `json:"result_info"`
-	// items is where Result points before decoding: null sets Result to
-	// nil, an array fills items (non-nil even when empty), and an absent
-	// field leaves items nil behind a non-nil Result.
-	items []T
+// envelope is the JSON shape of every Cloudflare response. Result holds the
+// caller's pointer, so the result is decoded in place in the one pass.
+type envelope struct {
+	Success    *bool          `json:"success"`
+	Errors     []ResponseInfo `json:"errors"`
+	Messages   []ResponseInfo `json:"messages"`
+	Result     any            `json:"result"`
+	ResultInfo *resultInfo    `json:"result_info"`
 }
 
-func (e *listEnvelope[T]) init() { e.Result = &e.items }
+// discard is where Do decodes a result nobody asked for.
+type discard struct{}
 
-// list returns the items; null is an empty list.
-func (e *listEnvelope[T]) list() []T {
-	if e.Result == nil {
-		return []T{}
-	}
-	return *e.Result
-}
+func (*discard) UnmarshalJSON([]byte) error { return nil }
 
-// resultProblem says what makes the result unusable, or "": absent, or an
-// item that lacks what it must have (an invitation without an ID).
-func (e *listEnvelope[T]) resultProblem() string {
-	if e.Result == nil {
-		return ""
+// decode reads the body of a response into env and returns the error to
+// report, or nil when the call succeeded.
+func decode(resp *http.Response, body []byte, tooLarge bool, env *envelope) *APIError {
+	e := &APIError{StatusCode: resp.StatusCode, RayID: clip(resp.Header.Get("Cf-Ray"), 256)}
+	ok := resp.StatusCode >= 200 && resp.StatusCode < 300
+	switch {
+	case resp.StatusCode >= 300 && resp.StatusCode < 400:
+		e.reason = "redirect not followed: credentials stay on the base URL's origin, and a redirect may not change the method"
+		if loc, err := resp.Location(); err == nil {
+			e.reason = "redirect to " + clip(loc.Scheme+"://"+loc.Host+loc.EscapedPath(), 512) + " not followed: credentials stay on the base URL's origin, and a redirect may not change the method"
+		}
+		return e
+	case tooLarge:
+		e.reason = "body larger than " + strconv.Itoa(maxBodyBytes>>20) + " MiB"
+		return e
 	}
-	if *e.Result == nil {
-		return `body has no "result"`
-	}
-	for i := range *e.Result {
-		if r, ok := any(&(*e.Result)[i]).(interface{ lacks() string }); ok {
-			if what := r.lacks(); what != "" {
-				return `body's "result" holds ` + what + ` (item ` + strconv.Itoa(i+1) + `)`
+	if err := json.Unmarshal(body, env); err != nil || env.Success == nil && (ok || len(env.Errors) == 0) {
+		if ok {
+			e.reason = "body is not a Cloudflare API response (" + contentType(resp) + ")"
+			if err != nil {
+				e.reason += ": " + clip(err.Error(), 256)
 			}
 		}
+		e.Body, e.title = excerpt(body), htmlTitle(string(body))
+		return e
 	}
-	return ""
+	e.Errors, e.Messages = env.Errors, env.Messages
+	if ok && *env.Success {
+		return nil
+	}
+	if ok && len(e.Errors) == 0 {
+		e.reason = `"success" is false`
+	}
+	return e
 }
 
-// decodable is what the request pipeline decodes a body into.
-type decodable interface {
-	header() *envelopeHeader
-	resultProblem() string
+func contentType(resp *http.Response) string {
+	if ct := resp.Header.Get("Content-Type"); ct != "" {
+		return "Content-Type " + strconv.Quote(clip(ct, 128))
+	}
+	return "no Content-Type"
 }

@@ -5,6 +5,7 @@ package cloudflare
 
 import (
 	"errors"
+	"html"
 	"net/http"
 	"slices"
 	"strconv"
@@ -12,81 +13,63 @@ import (
 	"time"
 )
 
-// Sentinel errors for use with [errors.Is]. The typed errors of this package
-// ([*ValidationError], [*APIError], [*ResponseError]) match the sentinels
-// that describe them, so callers never need to compare error strings.
+// Sentinel errors for [errors.Is].
 var (
 	// ErrValidation matches every [*ValidationError]: an argument or option
 	// was rejected before any request was sent.
 	ErrValidation = errors.New("cloudflare: invalid argument")
 
-	// ErrUnexpectedResponse matches every [*ResponseError]: the server
-	// replied with something that is not a usable Cloudflare API response
-	// (a 2xx that is not the envelope, a body over the size limit, a
-	// redirect that was not followed).
-	ErrUnexpectedResponse = errors.New("cloudflare: unexpected response")
-
 	// ErrNotFound matches an [*APIError] with HTTP status 404.
 	ErrNotFound = errors.New("cloudflare: not found")
 
-	// ErrUnauthorized matches an [*APIError] with HTTP status 401. To learn
-	// whether the credentials were refused, whatever the status, use
-	// [ErrAuthentication].
-	ErrUnauthorized = errors.New("cloudflare: unauthorized")
-
-	// ErrAuthentication matches an [*APIError] that means "these
-	// credentials are not accepted": HTTP status 401, or one of the
-	// Cloudflare codes below in Errors or in any item's ErrorChain. The real
-	// API sends a missing, malformed or unknown key or token as a 400 or a
-	// 403, so [ErrUnauthorized] alone misses them. The codes, with where
-	// their meaning is documented:
-	//
-	//	6102   Invalid format for X-Auth-Email header   error_chain of 6003 "Invalid request headers", 400
-	//	6103   Invalid format for X-Auth-Key header     error_chain of 6003, 400 (a token sent as a key)
-	//	6111   Invalid format for Authorization header  error_chain of 6003, 400
-	//	9103   Unknown X-Auth-Key or X-Auth-Email       403
-	//	9106   Missing X-Auth-Key, X-Auth-Email or Authorization headers   400
-	//	9109   Invalid access token                     403
-	//	10000  Authentication error                     403 (token invalid, or lacking the permission)
-	//
-	// Sources: 6102, 6103, 9103 and 10000 are in the real responses quoted
-	// by cloudflare/cloudflare-typescript#161, acmesh-official/acme.sh#6435,
-	// openwrt/packages#15714 and rmbolger/Posh-ACME#126; 6111 by
-	// cloudflare/workers-sdk#5175 and jeessy2/ddns-go#916; 9106 by
-	// cloudflare/cloudflare-python#2678; 9109 by cert-manager/cert-manager#4465.
-	// 6003 alone ("Invalid request headers") is not in the list: it names no
-	// header, and its error_chain says which one was refused.
-	ErrAuthentication = errors.New("cloudflare: credentials not accepted")
-
-	// ErrOutcomeUnknown matches the error of an [InviteService.Edit] (and
-	// so of Accept and Reject) that may have changed the invitation even
-	// though it failed: an attempt was sent and its outcome was lost (the
-	// connection broke after the request was written, the attempt timed
-	// out, or the server replied 500, 502, 503 or 504), and the call then
-	// ended without a confirmed result, whatever ended it: the context
-	// during a wait, the retries running out, another error, or a
-	// reconciling read that failed. It never matches when no attempt could
-	// have reached the server (a dial or DNS failure, a TLS handshake that
-	// did not complete, a refused certificate, an error of a middleware).
-	//
-	// The error still wraps the final one, so [errors.As] finds the
-	// [*APIError] or [*RequestError] it was. What to do: read the
-	// invitation ([InviteService.Get]) before acting on the failure; its
-	// status says whether the answer was recorded. Answering again with the
-	// same status is also safe, as it has the same effect as once.
-	ErrOutcomeUnknown = errors.New("cloudflare: outcome unknown")
-
-	// ErrForbidden matches an [*APIError] with HTTP status 403.
-	ErrForbidden = errors.New("cloudflare: forbidden")
-
 	// ErrRateLimited matches an [*APIError] with HTTP status 429.
 	ErrRateLimited = errors.New("cloudflare: rate limited")
+
+	// ErrAuthentication matches an [*APIError] that refuses the credentials:
+	// HTTP status 401, or one of these Cloudflare codes in Errors or in any
+	// item's ErrorChain, whatever the status (the API sends a missing or
+	// malformed credential as a 400, an unknown one as a 403):
+	//
+	//	6100   Missing X-Auth-Email header                error_chain of 6003 "Invalid request headers"
+	//	6101   Missing X-Auth-Key header                  error_chain of 6003
+	//	6102   Invalid format for X-Auth-Email header     error_chain of 6003
+	//	6103   Invalid format for X-Auth-Key header       error_chain of 6003 (a token sent as a key)
+	//	6111   Invalid format for Authorization header    error_chain of 6003
+	//	9103   Unknown X-Auth-Key or X-Auth-Email         403
+	//	9106   Missing X-Auth-Key, X-Auth-Email or Authorization headers   400
+	//	9109   Invalid access token                       403
+	//	10000  Authentication error                       403 (token invalid, or lacking the permission)
+	//
+	// Sources: 6102, 6103, 9103 and 10000 are in real responses quoted by
+	// cloudflare/cloudflare-typescript#161, acmesh-official/acme.sh#6435,
+	// openwrt/packages#15714 and rmbolger/Posh-ACME#126; 6100 and 6101 (the
+	// missing-header pair of 6102 and 6103) and 6111 by
+	// cloudflare/workers-sdk#5175; 9106 by cloudflare/cloudflare-python#2678;
+	// 9109 by cert-manager/cert-manager#4465. 6003 alone names no header and
+	// is not in the list; a 1001 "Invalid request", a firewall's 403 page or
+	// a 404 do not match.
+	ErrAuthentication = errors.New("cloudflare: credentials not accepted")
+
+	// ErrOutcomeUnknown matches the error of a call that may have changed
+	// something on the server although it failed: a request of any method but
+	// GET and HEAD was sent and its outcome was lost (the connection broke
+	// after the request was written, the attempt timed out, or the server
+	// replied 500, 502, 503 or 504), and the call ended without a confirmed
+	// result. It never matches when no attempt could have reached the server.
+	// The error still wraps the final one, so [errors.As] finds the
+	// [*APIError] it was. For an invitation, read it ([InviteService.Get]) to
+	// learn whether the answer was recorded.
+	ErrOutcomeUnknown = errors.New("cloudflare: outcome unknown")
 )
 
-// ValidationError reports an argument or option that was rejected before any
-// request was sent. It matches [ErrValidation]. It never holds the rejected
-// value itself, only where it was and why it is wrong, so a secret passed in
-// the wrong place cannot leak through it.
+// authenticationCodes are the Cloudflare codes that mean the credentials
+// were not accepted; [ErrAuthentication] lists them with their sources.
+var authenticationCodes = []int{6100, 6101, 6102, 6103, 6111, 9103, 9106, 9109, 10000}
+
+// ValidationError reports an argument or option rejected before any request
+// was sent. It matches [ErrValidation]. It never holds the rejected value,
+// only where it was and why it is wrong, so a secret passed in the wrong
+// place cannot leak through it.
 type ValidationError struct {
 	// Op is the operation that rejected the input, such as
 	// "PATCH /user/invites/{invite_id}" or "NewClient".
@@ -105,14 +88,12 @@ func (e *ValidationError) Error() string {
 // Is reports whether target is [ErrValidation].
 func (e *ValidationError) Is(target error) bool { return target == ErrValidation }
 
-// APIError is a response from the Cloudflare API that reports failure: a body
-// with "success": false (whatever the HTTP status), or any status that is
-// neither 2xx nor 3xx (a redirect that is not followed is a [*ResponseError]).
-// When the body is not the JSON envelope (an HTML page from a proxy, say),
-// Body holds a short excerpt of it.
-//
-// Use [errors.As] to reach it, or [errors.Is] with [ErrNotFound],
-// [ErrUnauthorized], [ErrForbidden] or [ErrRateLimited].
+// APIError is a response the client could not take as a success: an HTTP
+// status that is not 2xx (a redirect that was not followed included), a body
+// with "success": false, or a 2xx whose body is not a usable API response
+// (HTML from a proxy, truncated JSON, over the size bound, without the result
+// the method returns). Text from the server in it has the client's key or
+// token replaced by "[redacted]".
 type APIError struct {
 	// Method and Path name the request, such as "PATCH" and
 	// "/client/v4/user/invites/4f5f0c14a2a41d5063dd301b2f829f04".
@@ -123,26 +104,29 @@ type APIError struct {
 	// Errors and Messages are the envelope's lists, as sent.
 	Errors   []ResponseInfo
 	Messages []ResponseInfo
-	// RayID is the CF-Ray header of the response, for Cloudflare support
-	// (cut at 1 KiB, redacted like any text from the server).
+	// RayID is the CF-Ray header of the response, for Cloudflare support.
 	RayID string
-	// Body is a trimmed excerpt of the body when it was not the JSON envelope.
+	// Body is the start of the body (at most 256 bytes, white space folded)
+	// when it was not the JSON envelope.
 	Body string
-	// RetryAfter is the wait the server asked for in its Retry-After header,
-	// or zero when it asked for none.
+	// RetryAfter is the wait the server asked for in a Retry-After header,
+	// or zero.
 	RetryAfter time.Duration
-	// Attempts is how many attempts the call made, retries included.
-	Attempts int
+
+	reason   string // why a response the server meant as a success is unusable
+	title    string // the <title> of an HTML body
+	attempts int
 }
 
 // Error implements the error interface.
 func (e *APIError) Error() string {
 	var b strings.Builder
-	writeHead(&b, e.Method, e.Path)
-	b.WriteString(strconv.Itoa(e.StatusCode))
+	b.WriteString("cloudflare: " + e.Method + " " + e.Path + ": " + strconv.Itoa(e.StatusCode))
 	if t := http.StatusText(e.StatusCode); t != "" {
-		b.WriteByte(' ')
-		b.WriteString(t)
+		b.WriteString(" " + t)
+	}
+	if e.reason != "" {
+		b.WriteString(": " + e.reason)
 	}
 	for i, info := range e.Errors {
 		if i == 0 {
@@ -150,35 +134,32 @@ func (e *APIError) Error() string {
 		} else {
 			b.WriteString("; ")
 		}
-		b.WriteString(info.String())
+		info.write(&b, 0)
 	}
-	if len(e.Errors) == 0 && e.Body != "" {
-		b.WriteString(": body: ")
-		b.WriteString(strconv.Quote(e.Body))
+	switch {
+	case len(e.Errors) > 0:
+	case e.title != "":
+		b.WriteString(": page " + strconv.Quote(e.title))
+	case e.Body != "":
+		b.WriteString(": body " + strconv.Quote(e.Body))
 	}
 	if e.RetryAfter > 0 {
-		b.WriteString(" (retry after ")
-		b.WriteString(e.RetryAfter.String())
-		b.WriteByte(')')
+		b.WriteString(" (retry after " + e.RetryAfter.String() + ")")
 	}
-	writeRay(&b, e.RayID)
-	writeAttempts(&b, e.Attempts)
-	return b.String()
+	if e.RayID != "" {
+		b.WriteString(" (ray " + e.RayID + ")")
+	}
+	return b.String() + attemptsText(e.attempts)
 }
 
-// Is lets [errors.Is] match the status sentinels: [ErrNotFound] (404),
-// [ErrUnauthorized] (401), [ErrForbidden] (403) and [ErrRateLimited] (429);
-// and [ErrAuthentication], by status or by code.
+// Is lets [errors.Is] match [ErrNotFound] (404), [ErrRateLimited] (429) and
+// [ErrAuthentication] (401, or a credential code).
 func (e *APIError) Is(target error) bool {
 	switch target {
 	case ErrAuthentication:
-		return e.StatusCode == http.StatusUnauthorized || hasCode(e.Errors, authenticationCodes...)
+		return e.StatusCode == http.StatusUnauthorized || slices.ContainsFunc(authenticationCodes, e.HasCode)
 	case ErrNotFound:
 		return e.StatusCode == http.StatusNotFound
-	case ErrUnauthorized:
-		return e.StatusCode == http.StatusUnauthorized
-	case ErrForbidden:
-		return e.StatusCode == http.StatusForbidden
 	case ErrRateLimited:
 		return e.StatusCode == http.StatusTooManyRequests
 	}
@@ -187,173 +168,72 @@ func (e *APIError) Is(target error) bool {
 
 // HasCode reports whether the server reported the Cloudflare error code, in
 // Errors or in any error's ErrorChain.
-func (e *APIError) HasCode(code int) bool {
-	return hasCode(e.Errors, code)
-}
+func (e *APIError) HasCode(code int) bool { return hasCode(e.Errors, code) }
 
-// authenticationCodes are the Cloudflare codes that mean the credentials
-// were not accepted; [ErrAuthentication] lists them with their sources.
-var authenticationCodes = []int{6102, 6103, 6111, 9103, 9106, 9109, 10000}
-
-// hasCode reports whether any of codes is in infos or their chains.
-func hasCode(infos []ResponseInfo, codes ...int) bool {
+func hasCode(infos []ResponseInfo, code int) bool {
 	for _, info := range infos {
-		if slices.Contains(codes, info.Code) || hasCode(info.ErrorChain, codes...) {
+		if info.Code == code || hasCode(info.ErrorChain, code) {
 			return true
 		}
 	}
 	return false
 }
 
-// outcomeUnknownError wraps the final error of an Edit whose outcome is
-// unknown; it matches [ErrOutcomeUnknown] and unwraps to that error.
-type outcomeUnknownError struct{ err error }
-
-func (e *outcomeUnknownError) Error() string {
-	return e.err.Error() + " (outcome unknown: an attempt may have changed the invitation; read it to know)"
-}
-
-func (e *outcomeUnknownError) Is(target error) bool { return target == ErrOutcomeUnknown }
-
-func (e *outcomeUnknownError) Unwrap() error { return e.err }
-
-// ResponseError reports a response that the client could not use: a 2xx whose
-// body is not a valid envelope or lacks the result (an invitation without an
-// ID, alone or in a list, counts as lacking; a list's null result is an empty
-// list), a body larger than the configured limit, a redirect that was not
-// followed, or, from [InviteService.All], a page that repeats an invitation
-// already yielded. It matches [ErrUnexpectedResponse].
-type ResponseError struct {
-	// Method and Path name the request.
-	Method string
-	Path   string
-	// StatusCode is the HTTP status of the response.
-	StatusCode int
-	// RayID is the CF-Ray header of the response, if any.
-	RayID string
-	// Location is where a refused redirect pointed, without its query or
-	// fragment; for a Location that is not a valid URL, its text up to any
-	// '?' or '#'. It is cut at 1 KiB, and a credential the server echoed
-	// into it is redacted.
-	Location string
-	// Reason says what was wrong with the response.
-	Reason string
-	// Err is the underlying decoding error, if any.
-	Err error
-	// Attempts is how many attempts the call made, retries included.
-	Attempts int
-}
-
-// Error implements the error interface.
-func (e *ResponseError) Error() string {
-	var b strings.Builder
-	writeHead(&b, e.Method, e.Path)
-	b.WriteString("unexpected response: ")
-	b.WriteString(strconv.Itoa(e.StatusCode))
-	b.WriteString(": ")
-	b.WriteString(e.Reason)
-	if e.Err != nil {
-		b.WriteString(": ")
-		b.WriteString(e.Err.Error())
+// htmlTitle returns the trimmed, entity-decoded text of an HTML page's
+// <title>, at most 200 bytes, or "".
+func htmlTitle(body string) string {
+	lower := strings.ToLower(body)
+	start := strings.Index(lower, "<title")
+	if start < 0 {
+		return ""
 	}
-	writeRay(&b, e.RayID)
-	writeAttempts(&b, e.Attempts)
-	return b.String()
-}
-
-// Is reports whether target is [ErrUnexpectedResponse].
-func (e *ResponseError) Is(target error) bool { return target == ErrUnexpectedResponse }
-
-// Unwrap returns the underlying decoding error, if any.
-func (e *ResponseError) Unwrap() error { return e.Err }
-
-// RequestError reports a call that got no usable response: the connection
-// failed, the attempt timed out, a successful response body broke off, or
-// the context ended. Unwrap gives the cause, so
-// errors.Is(err, context.DeadlineExceeded) works.
-type RequestError struct {
-	// Method and Path name the request.
-	Method string
-	Path   string
-	// Attempts is how many attempts the call made, retries included.
-	Attempts int
-	// Err is the cause.
-	Err error
-}
-
-// Error implements the error interface.
-func (e *RequestError) Error() string {
-	var b strings.Builder
-	writeHead(&b, e.Method, e.Path)
-	if e.Err != nil {
-		b.WriteString(e.Err.Error())
-	} else {
-		b.WriteString("request failed")
+	open := strings.IndexByte(lower[start:], '>')
+	end := strings.Index(lower[start:], "</title")
+	if open < 0 || end < open {
+		return ""
 	}
-	writeAttempts(&b, e.Attempts)
-	return b.String()
+	return clip(strings.Join(strings.Fields(html.UnescapeString(body[start+open+1:start+end])), " "), 200)
 }
 
-// Unwrap returns the cause.
-func (e *RequestError) Unwrap() error { return e.Err }
-
-// writeHead starts an error string: "cloudflare: METHOD PATH: ".
-func writeHead(b *strings.Builder, method, path string) {
-	b.WriteString("cloudflare: ")
-	b.WriteString(method)
-	b.WriteByte(' ')
-	b.WriteString(path)
-	b.WriteString(": ")
+// excerpt returns the start of a body, white space folded, valid UTF-8, at
+// most 256 bytes.
+func excerpt(b []byte) string {
+	return clip(strings.Join(strings.Fields(string(b[:min(len(b), 1024)])), " "), 256)
 }
 
-func writeRay(b *strings.Builder, ray string) {
-	if ray != "" {
-		b.WriteString(" (ray ")
-		b.WriteString(ray)
-		b.WriteByte(')')
+// clip returns s as valid UTF-8, cut to at most n bytes on a rune boundary
+// and marked with "…" when cut.
+func clip(s string, n int) string {
+	s = strings.ToValidUTF8(s, "\uFFFD")
+	if len(s) <= n {
+		return s
 	}
+	for n > 0 && s[n]&0xC0 == 0x80 {
+		n--
+	}
+	return s[:n] + "…"
 }
 
-func writeAttempts(b *strings.Builder, n int) {
+// callError is the error of a call that got no usable response (the
+// connection failed, an attempt timed out, the context ended, the limiter
+// refused) or whose outcome is unknown. Its text is built, redacted, when
+// the call ends; Unwrap gives the cause, so errors.Is(err,
+// context.DeadlineExceeded) works.
+type callError struct {
+	msg     string
+	err     error
+	unknown bool // matches ErrOutcomeUnknown
+}
+
+func (e *callError) Error() string { return e.msg }
+
+func (e *callError) Unwrap() error { return e.err }
+
+func (e *callError) Is(target error) bool { return e.unknown && target == ErrOutcomeUnknown }
+
+func attemptsText(n int) string {
 	if n > 1 {
-		b.WriteString(" (after ")
-		b.WriteString(strconv.Itoa(n))
-		b.WriteString(" attempts)")
+		return " (after " + strconv.Itoa(n) + " attempts)"
 	}
+	return ""
 }
-
-// CredentialError reports a call that failed because the credential source
-// given with [WithAPITokenSource] returned an error or an unusable token.
-// Nothing was sent for the attempt that asked, and the call was not retried.
-// Unwrap gives the source's error.
-type CredentialError struct {
-	// Method and Path name the request.
-	Method string
-	Path   string
-	// Attempts is how many attempts were sent before the source failed.
-	Attempts int
-	// Err is what the source returned, or why its token is unusable (the
-	// token itself is never kept).
-	Err error
-}
-
-// Error implements the error interface.
-func (e *CredentialError) Error() string {
-	var b strings.Builder
-	writeHead(&b, e.Method, e.Path)
-	b.WriteString("credential source: ")
-	if e.Err != nil {
-		b.WriteString(e.Err.Error())
-	} else {
-		b.WriteString("failed")
-	}
-	if e.Attempts > 0 {
-		b.WriteString(" (after ")
-		b.WriteString(strconv.Itoa(e.Attempts))
-		b.WriteString(" attempts sent)")
-	}
-	return b.String()
-}
-
-// Unwrap returns the source's error.
-func (e *CredentialError) Unwrap() error { return e.Err }

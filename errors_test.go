@@ -1,378 +1,222 @@
-package cloudflare
+package cloudflare_test
+
+// Tests of the errors a caller sees: the sentinels, APIError's text and
+// code lookup, and the redaction of the credentials a hostile server echoes.
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
-	"io"
+	"fmt"
+	"log/slog"
 	"net/http"
-	"strconv"
+	"net/url"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	cloudflare "github.com/seed-b6b9b3cb/cloudflare-go"
 )
 
-func TestAPIError_Error(t *testing.T) {
-	t.Parallel()
-	tests := []struct {
-		name string
-		err  *APIError
-		want string
-	}{
-		{
-			name: "status only",
-			err:  &APIError{Method: "GET", Path: invitePath, StatusCode: 404, Attempts: 1},
-			want: "cloudflare: GET " + invitePath + ": 404 Not Found",
-		},
-		{
-			name: "unknown status",
-			err:  &APIError{Method: "GET", Path: invitePath, StatusCode: 599},
-			want: "cloudflare: GET " + invitePath + ": 599",
-		},
-		{
-			name: "errors, pointer and chain",
-			err: &APIError{
-				Method: "PATCH", Path: invitePath, StatusCode: 400,
-				Errors: []ResponseInfo{
-					{Code: 1004, Message: "invalid status", Source: ErrorSource{Pointer: "/status"}},
-					{Code: 6003, Message: "Invalid request headers", ErrorChain: []ResponseInfo{
-						{Code: 6102, Message: "Invalid format for X-Auth-Email header"},
-						{Code: 6103, Message: "Invalid format for X-Auth-Key header"},
-					}},
-				},
-				Messages: []ResponseInfo{{Code: 1, Message: "messages are not errors"}},
-			},
-			want: "cloudflare: PATCH " + invitePath + ": 400 Bad Request: 1004 invalid status (at /status); " +
-				"6003 Invalid request headers [6102 Invalid format for X-Auth-Email header; 6103 Invalid format for X-Auth-Key header]",
-		},
-		{
-			name: "body excerpt, retry after, ray and attempts",
-			err: &APIError{
-				Method: "GET", Path: invitePath, StatusCode: 502, Body: `<html> "bad" </html>`,
-				RetryAfter: 2 * time.Second, RayID: testRayID, Attempts: 3,
-			},
-			want: "cloudflare: GET " + invitePath + `: 502 Bad Gateway: body: "<html> \"bad\" </html>"` +
-				" (retry after 2s) (ray " + testRayID + ") (after 3 attempts)",
-		},
-		{
-			name: "errors win over the body",
-			err: &APIError{
-				Method: "GET", Path: invitePath, StatusCode: 500, Body: "ignored",
-				Errors: []ResponseInfo{{Code: 1000, Message: "internal"}},
-			},
-			want: "cloudflare: GET " + invitePath + ": 500 Internal Server Error: 1000 internal",
-		},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			t.Parallel()
-			assert.Equal(t, tt.want, tt.err.Error())
-		})
-	}
+func info(code int, msg string, chain ...cloudflare.ResponseInfo) cloudflare.ResponseInfo {
+	return cloudflare.ResponseInfo{Code: code, Message: msg, ErrorChain: chain}
 }
 
-func TestAPIError_Is(t *testing.T) {
+// TestErrAuthentication lists every code ErrAuthentication matches, with
+// the source its doc comment gives, and the look-alikes it must not match.
+func TestErrAuthentication(t *testing.T) {
 	t.Parallel()
-	sentinels := map[error]int{ErrNotFound: 404, ErrUnauthorized: 401, ErrForbidden: 403, ErrRateLimited: 429}
-	for _, status := range []int{200, 400, 401, 403, 404, 409, 429, 500, 502} {
-		err := error(&APIError{Method: "GET", Path: invitePath, StatusCode: status})
-		for sentinel, sentinelStatus := range sentinels {
-			assert.Equal(t, status == sentinelStatus, errors.Is(err, sentinel), "status %d, sentinel %v", status, sentinel)
-		}
-		assert.NotErrorIs(t, err, ErrValidation)
-		assert.NotErrorIs(t, err, ErrUnexpectedResponse)
-		assert.NotErrorIs(t, err, context.DeadlineExceeded)
-	}
-}
-
-func TestAPIError_HasCode(t *testing.T) {
-	t.Parallel()
-	e := &APIError{
-		Errors: []ResponseInfo{
-			{Code: 1000},
-			{Code: 6003, ErrorChain: []ResponseInfo{
-				{Code: 6102},
-				{Code: 6103, ErrorChain: []ResponseInfo{{Code: 7777}}},
-			}},
-		},
-		Messages: []ResponseInfo{{Code: 4242}},
+	invalidHeaders := func(cause cloudflare.ResponseInfo) []cloudflare.ResponseInfo {
+		return []cloudflare.ResponseInfo{info(6003, "Invalid request headers", cause)}
 	}
 	tests := []struct {
-		code int
-		want bool
-	}{
-		{1000, true},
-		{6003, true},
-		{6102, true},
-		{6103, true},
-		{7777, true},
-		{4242, false}, // a message code is not an error code
-		{0, false},
-		{9999, false},
-	}
-	for _, tt := range tests {
-		assert.Equal(t, tt.want, e.HasCode(tt.code), "HasCode(%d)", tt.code)
-	}
-	assert.False(t, (&APIError{}).HasCode(0), "no errors, no code")
-}
-
-func TestResponseError(t *testing.T) {
-	t.Parallel()
-	cause := &json.SyntaxError{}
-	tests := []struct {
-		name string
-		err  *ResponseError
-		want string
-	}{
-		{
-			name: "reason only",
-			err:  &ResponseError{Method: "GET", Path: invitesPath, StatusCode: 200, Reason: `body has no "result"`, Attempts: 1},
-			want: "cloudflare: GET " + invitesPath + `: unexpected response: 200: body has no "result"`,
-		},
-		{
-			name: "cause, ray and attempts",
-			err: &ResponseError{
-				Method: "PATCH", Path: invitePath, StatusCode: 200, Reason: "body is not a Cloudflare API envelope (Content-Type text/html)",
-				Err: errors.New("invalid character '<'"), RayID: testRayID, Attempts: 2,
-			},
-			want: "cloudflare: PATCH " + invitePath + ": unexpected response: 200: body is not a Cloudflare API envelope (Content-Type text/html): " +
-				"invalid character '<' (ray " + testRayID + ") (after 2 attempts)",
-		},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			t.Parallel()
-			assert.Equal(t, tt.want, tt.err.Error())
-			assert.ErrorIs(t, tt.err, ErrUnexpectedResponse)
-			assert.NotErrorIs(t, tt.err, ErrNotFound)
-			assert.NotErrorIs(t, tt.err, ErrValidation)
-		})
-	}
-	wrapped := &ResponseError{Err: cause}
-	var se *json.SyntaxError
-	require.ErrorAs(t, wrapped, &se)
-	assert.Same(t, cause, se)
-	assert.Nil(t, (&ResponseError{}).Unwrap())
-}
-
-func TestRequestError(t *testing.T) {
-	t.Parallel()
-	tests := []struct {
-		name  string
-		err   *RequestError
-		want  string
-		cause error
-	}{
-		{
-			name:  "canceled",
-			err:   &RequestError{Method: "GET", Path: invitePath, Attempts: 1, Err: context.Canceled},
-			want:  "cloudflare: GET " + invitePath + ": context canceled",
-			cause: context.Canceled,
-		},
-		{
-			name:  "deadline after retries",
-			err:   &RequestError{Method: "PATCH", Path: invitePath, Attempts: 3, Err: context.DeadlineExceeded},
-			want:  "cloudflare: PATCH " + invitePath + ": context deadline exceeded (after 3 attempts)",
-			cause: context.DeadlineExceeded,
-		},
-		{
-			name:  "connection lost",
-			err:   &RequestError{Method: "GET", Path: invitesPath, Attempts: 1, Err: io.ErrUnexpectedEOF},
-			want:  "cloudflare: GET " + invitesPath + ": unexpected EOF",
-			cause: io.ErrUnexpectedEOF,
-		},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			t.Parallel()
-			assert.Equal(t, tt.want, tt.err.Error())
-			assert.ErrorIs(t, tt.err, tt.cause)
-			assert.NotErrorIs(t, tt.err, ErrUnexpectedResponse)
-			assert.NotErrorIs(t, tt.err, ErrValidation)
-		})
-	}
-}
-
-func TestValidationError(t *testing.T) {
-	t.Parallel()
-	err := error(&ValidationError{Op: opEdit, Field: "status", Reason: `must be "accepted" or "rejected"`})
-
-	assert.Equal(t, `cloudflare: PATCH /user/invites/{invite_id}: invalid status: must be "accepted" or "rejected"`, err.Error())
-	assert.ErrorIs(t, err, ErrValidation)
-	for _, other := range []error{ErrNotFound, ErrUnauthorized, ErrForbidden, ErrRateLimited, ErrUnexpectedResponse} {
-		assert.NotErrorIs(t, err, other)
-	}
-}
-
-func TestSentinels_AreDistinctAndPrefixed(t *testing.T) {
-	t.Parallel()
-	sentinels := []error{ErrValidation, ErrUnexpectedResponse, ErrNotFound, ErrUnauthorized, ErrForbidden, ErrRateLimited, ErrAuthentication, ErrOutcomeUnknown}
-	seen := map[string]bool{}
-	for _, s := range sentinels {
-		assert.True(t, strings.HasPrefix(s.Error(), "cloudflare: "), "%q", s)
-		assert.Equal(t, strings.ToLower(s.Error()), s.Error(), "error strings are lowercase")
-		assert.False(t, seen[s.Error()], "duplicate sentinel %q", s)
-		seen[s.Error()] = true
-	}
-}
-
-func TestResponseInfo_String(t *testing.T) {
-	t.Parallel()
-	tests := []struct {
-		name string
-		info ResponseInfo
-		want string
-	}{
-		{"code and message", ResponseInfo{Code: 10000, Message: "Authentication error"}, "10000 Authentication error"},
-		{"pointer", ResponseInfo{Code: 1004, Message: "bad", Source: ErrorSource{Pointer: "/status"}}, "1004 bad (at /status)"},
-		{"documentation is not repeated", ResponseInfo{Code: 1, Message: "m", DocumentationURL: "https://example.com"}, "1 m"},
-		{
-			"nested chain",
-			ResponseInfo{Code: 1, Message: "a", ErrorChain: []ResponseInfo{
-				{Code: 2, Message: "b", ErrorChain: []ResponseInfo{{Code: 3, Message: "c"}}},
-				{Code: 4, Message: "d"},
-			}},
-			"1 a [2 b [3 c]; 4 d]",
-		},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			t.Parallel()
-			assert.Equal(t, tt.want, tt.info.String())
-		})
-	}
-}
-
-// TestErrorFixtures_Decode checks the error responses of testdata, the shapes
-// cloudflare-errors.md records, decode into the envelope as sent.
-func TestErrorFixtures_Decode(t *testing.T) {
-	t.Parallel()
-	tests := []struct {
-		fixture string
-		want    []ResponseInfo
-	}{
-		{"core-error-chain.json", []ResponseInfo{{Code: 6003, Message: "Invalid request headers", ErrorChain: []ResponseInfo{{Code: 6103, Message: "Invalid format for X-Auth-Key header"}}}}},
-		{"core-forbidden.json", []ResponseInfo{{Code: 9103, Message: "Unknown X-Auth-Key or X-Auth-Email"}}},
-		{"core-unauthorized.json", []ResponseInfo{{Code: 10000, Message: "Authentication error"}}},
-		{"core-rate-limited.json", []ResponseInfo{{Code: 971, Message: "Please wait and consider throttling your request speed"}}},
-		{"core-not-found.json", []ResponseInfo{{
-			Code:             7003,
-			Message:          "Could not route to /user/invites/4f5f0c14a2a41d5063dd301b2f829f04, perhaps your object identifier is invalid?",
-			DocumentationURL: "https://developers.cloudflare.com/api/",
-			Source:           ErrorSource{Pointer: "/invite_id"},
-		}}},
-	}
-	for _, tt := range tests {
-		t.Run(tt.fixture, func(t *testing.T) {
-			t.Parallel()
-			var env envelope[Invite]
-			require.NoError(t, json.Unmarshal(fixture(t, tt.fixture), &env))
-			assert.Equal(t, presence{set: true, value: false}, env.Success)
-			assert.Nil(t, env.Result, `"result": null`)
-			assert.Equal(t, tt.want, env.Errors)
-		})
-	}
-}
-
-// TestAPIError_FromTheWire checks a 400 with an error_chain as the API sends
-// it: HasCode finds the chained code, and the Ray ID comes from CF-Ray.
-func TestAPIError_FromTheWire(t *testing.T) {
-	t.Parallel()
-	client, srv := setup(t)
-	body := fixture(t, "core-error-chain.json")
-	srv.mux.HandleFunc("PATCH /user/invites/{id}", func(w http.ResponseWriter, r *http.Request) {
-		reply(w, http.StatusBadRequest, body)
-	})
-
-	_, err := client.User.Invites.Reject(context.Background(), testInviteID)
-
-	var ae *APIError
-	require.ErrorAs(t, err, &ae)
-	assert.True(t, ae.HasCode(6103), "the chained cause")
-	assert.Equal(t, testRayID, ae.RayID)
-	assert.Equal(t, "cloudflare: PATCH "+invitePath+": 400 Bad Request: 6003 Invalid request headers [6103 Invalid format for X-Auth-Key header] (ray "+testRayID+")", err.Error())
-}
-
-// Zero values print without panicking.
-func TestZeroValuesPrint(t *testing.T) {
-	t.Parallel()
-	assert.Equal(t, "cloudflare.Client{}", (&Client{}).String())
-	assert.Equal(t, "cloudflare: GET /x: request failed", (&RequestError{Method: "GET", Path: "/x"}).Error())
-}
-
-// TestAPIError_IsAuthentication: ErrAuthentication matches a 401 and every
-// response whose codes say the credentials were refused, wherever the code
-// is; ErrUnauthorized and ErrForbidden keep matching the status only.
-func TestAPIError_IsAuthentication(t *testing.T) {
-	t.Parallel()
-	info := func(code int, chain ...ResponseInfo) ResponseInfo {
-		return ResponseInfo{Code: code, Message: "m", ErrorChain: chain}
-	}
-	tests := []struct {
-		name   string
+		name   string // the code and its source
 		status int
-		errors []ResponseInfo
+		errs   []cloudflare.ResponseInfo
 		want   bool
 	}{
-		{"401 without a body", 401, nil, true},
-		{"401 with an unrelated code", 401, []ResponseInfo{info(1000)}, true},
-		{"400 6003 with a malformed key (6103)", 400, []ResponseInfo{info(6003, info(6103))}, true},
-		{"400 6003 with a malformed email and key", 400, []ResponseInfo{info(6003, info(6102), info(6103))}, true},
-		{"400 6003 with a malformed Authorization header", 400, []ResponseInfo{info(6003, info(6111))}, true},
-		{"400 missing credentials", 400, []ResponseInfo{info(9106)}, true},
-		{"403 unknown key or email", 403, []ResponseInfo{info(9103)}, true},
-		{"403 invalid access token", 403, []ResponseInfo{info(9109)}, true},
-		{"403 authentication error", 403, []ResponseInfo{info(10000)}, true},
-		{"auth code after another error", 400, []ResponseInfo{info(1001), info(10000)}, true},
-		{"auth code deep in a chain", 400, []ResponseInfo{info(6003, info(6000, info(6103)))}, true},
-		{"403 without codes", 403, nil, false},
-		{"400 6003 alone names no header", 400, []ResponseInfo{info(6003)}, false},
-		{"404 no route", 404, []ResponseInfo{info(7003)}, false},
-		{"429 rate limited", 429, []ResponseInfo{info(971)}, false},
-		{"400 some other refusal", 400, []ResponseInfo{info(1001)}, false},
-		{"500", 500, nil, false},
+		{"401 Unauthorized", 401, nil, true},
+		{"6100 workers-sdk#5175", 400, invalidHeaders(info(6100, "Missing X-Auth-Email header")), true},
+		{"6101 workers-sdk#5175", 400, invalidHeaders(info(6101, "Missing X-Auth-Key header")), true},
+		{"6102 cloudflare-typescript#161", 400, invalidHeaders(info(6102, "Invalid format for X-Auth-Email header")), true},
+		{"6103 acme.sh#6435, openwrt/packages#15714", 400, invalidHeaders(info(6103, "Invalid format for X-Auth-Key header")), true},
+		{"6111 workers-sdk#5175", 400, invalidHeaders(info(6111, "Invalid format for Authorization header")), true},
+		{"9103 Posh-ACME#126", 403, []cloudflare.ResponseInfo{info(9103, "Unknown X-Auth-Key or X-Auth-Email")}, true},
+		{"9106 cloudflare-python#2678", 400, []cloudflare.ResponseInfo{info(9106, "Missing X-Auth-Key, X-Auth-Email or Authorization headers")}, true},
+		{"9109 cert-manager#4465", 403, []cloudflare.ResponseInfo{info(9109, "Invalid access token")}, true},
+		{"10000 cloudflare-typescript#161", 403, []cloudflare.ResponseInfo{info(10000, "Authentication error")}, true},
+		{"1001 Invalid request", 400, []cloudflare.ResponseInfo{info(1001, "Invalid request")}, false},
+		{"6003 alone", 400, []cloudflare.ResponseInfo{info(6003, "Invalid request headers")}, false},
+		{"403 firewall page", 403, nil, false},
+		{"404", 404, []cloudflare.ResponseInfo{info(7003, "Could not route")}, false},
 	}
 	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
+		e := &cloudflare.APIError{StatusCode: tt.status, Errors: tt.errs, Body: "<html>Attention Required!</html>"}
+		assert.Equal(t, tt.want, errors.Is(e, cloudflare.ErrAuthentication), tt.name)
+		assert.False(t, errors.Is(e, cloudflare.ErrValidation), tt.name)
+	}
+}
+
+func TestErrorSentinels(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		err                          error
+		notFound, rateLimited, valid bool
+	}{
+		{&cloudflare.APIError{StatusCode: 404}, true, false, false},
+		{&cloudflare.APIError{StatusCode: 429}, false, true, false},
+		{&cloudflare.APIError{StatusCode: 500}, false, false, false},
+		{&cloudflare.ValidationError{Op: "NewClient", Field: "f", Reason: "r"}, false, false, true},
+		{fmt.Errorf("wrapped: %w", &cloudflare.APIError{StatusCode: 404}), true, false, false},
+	}
+	for _, tt := range tests {
+		assert.Equal(t, tt.notFound, errors.Is(tt.err, cloudflare.ErrNotFound), tt.err.Error())
+		assert.Equal(t, tt.rateLimited, errors.Is(tt.err, cloudflare.ErrRateLimited), tt.err.Error())
+		assert.Equal(t, tt.valid, errors.Is(tt.err, cloudflare.ErrValidation), tt.err.Error())
+		assert.False(t, errors.Is(tt.err, cloudflare.ErrOutcomeUnknown))
+	}
+	ve := &cloudflare.ValidationError{Op: "PATCH /user/invites/{invite_id}", Field: "invite_id", Reason: "empty"}
+	assert.Equal(t, "cloudflare: PATCH /user/invites/{invite_id}: invalid invite_id: empty", ve.Error())
+}
+
+func TestHasCodeInChains(t *testing.T) {
+	t.Parallel()
+	e := &cloudflare.APIError{Errors: []cloudflare.ResponseInfo{info(1000, "a"), info(6003, "b", info(7000, "c"), info(7001, "d", info(7002, "e")))}}
+	for code, want := range map[int]bool{1000: true, 6003: true, 7000: true, 7001: true, 7002: true, 9999: false, 0: false} {
+		assert.Equal(t, want, e.HasCode(code), code)
+	}
+	assert.False(t, (&cloudflare.APIError{Messages: []cloudflare.ResponseInfo{info(1000, "m")}}).HasCode(1000), "messages are not errors")
+}
+
+func TestAPIErrorText(t *testing.T) {
+	t.Parallel()
+	e := &cloudflare.APIError{
+		Method: "PATCH", Path: "/client/v4/user/invites/abc", StatusCode: 400, RayID: "8c1f-SJC",
+		Errors: []cloudflare.ResponseInfo{
+			{Code: 1103, Message: "Invalid status", Source: cloudflare.ErrorSource{Pointer: "/status"}},
+			info(6003, "Invalid request headers", info(6103, "Invalid format for X-Auth-Key header"), info(6102, "bad email")),
+		},
+	}
+	assert.Equal(t, "cloudflare: PATCH /client/v4/user/invites/abc: 400 Bad Request: 1103 Invalid status (at /status); "+
+		"6003 Invalid request headers [6103 Invalid format for X-Auth-Key header; 6102 bad email] (ray 8c1f-SJC)", e.Error())
+	assert.Equal(t, "cloudflare: GET /x: 599", (&cloudflare.APIError{Method: "GET", Path: "/x", StatusCode: 599}).Error())
+	assert.Equal(t, "1103 Invalid status (at /status)", e.Errors[0].String())
+	assert.Equal(t, "6003 Invalid request headers [6103 Invalid format for X-Auth-Key header; 6102 bad email]", e.Errors[1].String())
+}
+
+// TestDeepErrorChain: a 4,000-level error_chain is shown 8 levels deep,
+// and its codes are still found, at every level.
+func TestDeepErrorChain(t *testing.T) {
+	t.Parallel()
+	var b strings.Builder
+	const depth = 4000
+	for i := 0; i < depth; i++ {
+		code := 2000 + i
+		if i == 3 {
+			code = 6103
+		}
+		fmt.Fprintf(&b, `{"code":%d,"message":"level %d","error_chain":[`, code, i)
+	}
+	b.WriteString(`{"code":1,"message":"bottom"}`)
+	b.WriteString(strings.Repeat("]}", depth))
+	body := `{"success":false,"errors":[` + b.String() + `],"messages":[],"result":null}`
+	srv := newServer(t, status(400, body))
+	err := newClient(t, srv).Do(context.Background(), http.MethodGet, "x", nil, nil)
+	var ae *cloudflare.APIError
+	require.ErrorAs(t, err, &ae)
+	assert.Less(t, len(err.Error()), 1000)
+	assert.Equal(t, 9, strings.Count(err.Error(), "["), "8 levels of chain, then the […] mark")
+	assert.Contains(t, err.Error(), "[…]")
+	assert.Contains(t, err.Error(), "level 7")
+	assert.NotContains(t, err.Error(), "level 9")
+	assert.ErrorIs(t, err, cloudflare.ErrAuthentication)
+	assert.True(t, ae.HasCode(2005))
+	assert.True(t, ae.HasCode(1), "the whole chain is searched, not only the levels shown")
+	assert.Less(t, len(ae.Errors[0].String()), 1000)
+
+	deep := info(1, "bottom")
+	for i := 0; i < 20; i++ {
+		deep = info(2, "up", deep)
+	}
+	assert.Equal(t, strings.Repeat("2 up [", 8)+"2 up […]"+strings.Repeat("]", 8), deep.String())
+}
+
+// TestRedactionOfEchoedSecrets: a hostile server echoes the credential in
+// every place it can; no error, log record or Response shows any form of it.
+func TestRedactionOfEchoedSecrets(t *testing.T) {
+	t.Parallel()
+	places := []struct {
+		name string
+		h    func(secret string) http.HandlerFunc
+	}{
+		{"raw body", func(s string) http.HandlerFunc { return status(500, "<html>echo "+s+"</html>") }},
+		{"raw title", func(s string) http.HandlerFunc { return status(502, "<title>"+s+"</title>") }},
+		{"JSON-escaped body", func(s string) http.HandlerFunc {
+			j, _ := json.Marshal(map[string]string{"echo": s})
+			return status(500, string(j))
+		}},
+		{"JSON-escaped with \\/", func(s string) http.HandlerFunc {
+			return status(500, `{"echo":"`+strings.ReplaceAll(s, "/", `\/`)+`"}`)
+		}},
+		{"query-escaped body", func(s string) http.HandlerFunc { return status(500, "q="+url.QueryEscape(s)) }},
+		{"lower-case percent escapes", func(s string) http.HandlerFunc { return status(500, "q="+lowerHex(url.QueryEscape(s))) }},
+		{"error message and chain", func(s string) http.HandlerFunc {
+			e := map[string]any{"success": false, "result": nil, "messages": []any{map[string]any{"code": 1, "message": s}},
+				"errors": []any{map[string]any{"code": 6003, "message": "bad " + s, "source": map[string]string{"pointer": "/" + s},
+					"error_chain": []any{map[string]any{"code": 6103, "message": s}}}}}
+			j, _ := json.Marshal(e)
+			return status(400, string(j))
+		}},
+		{"CF-Ray", func(s string) http.HandlerFunc { return status(500, failure(1000, "x"), "CF-Ray", s) }},
+		{"Content-Type", func(s string) http.HandlerFunc {
+			return func(w http.ResponseWriter, _ *http.Request) {
+				w.Header().Set("Content-Type", "text/"+s)
+				_, _ = w.Write([]byte("not json"))
+			}
+		}},
+		{"Location of a refused redirect", func(s string) http.HandlerFunc {
+			return status(302, "", "Location", "http://elsewhere.example/"+s+"?k="+url.QueryEscape(s))
+		}},
+		{"Location, escaped path", func(s string) http.HandlerFunc {
+			return status(302, "", "Location", "http://elsewhere.example/a/"+url.PathEscape(s))
+		}},
+	}
+	for _, p := range places {
+		t.Run(p.name, func(t *testing.T) {
 			t.Parallel()
-			err := error(&APIError{Method: "GET", Path: invitePath, StatusCode: tt.status, Errors: tt.errors})
-			assert.Equal(t, tt.want, errors.Is(err, ErrAuthentication))
-			assert.Equal(t, tt.status == 401, errors.Is(err, ErrUnauthorized), "ErrUnauthorized keeps its status meaning")
-			assert.Equal(t, tt.status == 403, errors.Is(err, ErrForbidden), "ErrForbidden keeps its status meaning")
+			for _, secret := range []string{testToken, testKey} {
+				srv := newServer(t, p.h(secret))
+				var logs bytes.Buffer
+				logger := slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+				c := newClient(t, srv, cloudflare.WithLogger(logger), cloudflare.WithMaxRetries(1))
+				if secret == testKey {
+					c = keyClient(t, srv, cloudflare.WithLogger(logger), cloudflare.WithMaxRetries(1))
+				}
+				var resp cloudflare.Response
+				err := c.Do(context.Background(), http.MethodPost, "x", nil, nil, cloudflare.WithResponseInto(&resp))
+				require.Error(t, err)
+				for _, text := range []string{err.Error(), fmt.Sprintf("%+v", err), fmt.Sprintf("%#v", err), logs.String(),
+					fmt.Sprintf("%+v", resp), string(resp.Body)} {
+					assertNoSecret(t, text, secret)
+					assert.NotContains(t, text, "SECRET")
+				}
+				assert.Contains(t, err.Error()+fmt.Sprint(resp), "[redacted]")
+			}
 		})
 	}
 }
 
-// TestAPIError_AuthenticationFromTheWire serves the real responses of
-// ../shared/reference/cloudflare-errors.md (testdata/core-*.json) with their
-// real statuses: each matches ErrAuthentication.
-func TestAPIError_AuthenticationFromTheWire(t *testing.T) {
+// TestRedactionKeepsLookAlikes: text that only shares letters with the
+// secret is shown as sent.
+func TestRedactionKeepsLookAlikes(t *testing.T) {
 	t.Parallel()
-	tests := []struct {
-		fixture string
-		status  int
-	}{
-		{"core-error-chain.json", http.StatusBadRequest},
-		{"core-forbidden.json", http.StatusForbidden},
-		{"core-unauthorized.json", http.StatusForbidden},
-		{"core-unauthorized.json", http.StatusUnauthorized},
-	}
-	for _, tt := range tests {
-		t.Run(tt.fixture+"/"+strconv.Itoa(tt.status), func(t *testing.T) {
-			t.Parallel()
-			client, srv := setup(t)
-			body := fixture(t, tt.fixture)
-			srv.mux.HandleFunc("GET /user/invites", func(w http.ResponseWriter, r *http.Request) { reply(w, tt.status, body) })
-
-			_, _, err := client.User.Invites.List(context.Background(), nil)
-
-			assert.ErrorIs(t, err, ErrAuthentication)
-			var ae *APIError
-			require.ErrorAs(t, err, &ae)
-			assert.Equal(t, tt.status, ae.StatusCode)
-		})
-	}
+	srv := newServer(t, status(403, "<html><center>cloudflare</center> cloudflare_tok</html>"))
+	c := newClient(t, srv, cloudflare.WithAPIToken("cloudflare_tok_0123456789"))
+	err := c.Do(context.Background(), http.MethodGet, "x", nil, nil)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "<center>cloudflare</center> cloudflare_tok")
+	assert.NotContains(t, err.Error(), "[redacted]")
 }

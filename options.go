@@ -1,5 +1,5 @@
-// This file holds the options of NewClient and of single calls: every With*
-// function, with the defaults they change.
+// This file holds the options of NewClient, Client.With and single calls:
+// every With* function, with the defaults they change.
 
 package cloudflare
 
@@ -10,376 +10,310 @@ import (
 	"net/textproto"
 	"strings"
 	"time"
-
-	"golang.org/x/time/rate"
 )
 
-// Default values of the client's settings; each has an option to change it.
+// Default values of the settings that options change.
 const (
-	// DefaultBaseURL is the Cloudflare API root, used when neither
-	// [WithBaseURL] nor CLOUDFLARE_BASE_URL names another. The environment
-	// variable is not read when a credential option is given.
+	// DefaultBaseURL is the Cloudflare API root, used unless [WithBaseURL]
+	// or CLOUDFLARE_BASE_URL names another.
 	DefaultBaseURL = "https://api.cloudflare.com/client/v4/"
-	// DefaultTimeout bounds each attempt, from sending the request to
-	// reading the whole response. Change it with [WithTimeout].
+	// DefaultTimeout bounds each attempt, from sending the request to reading
+	// the whole response ([WithTimeout]).
 	DefaultTimeout = 30 * time.Second
-	// DefaultMaxRetries is how many times a failed call is retried. Change it
-	// with [WithMaxRetries].
-	DefaultMaxRetries = 2
-	// DefaultMaxRetryWait is the longest Retry-After the client will honour
-	// by waiting. Change it with [WithMaxRetryWait].
-	DefaultMaxRetryWait = 60 * time.Second
-	// DefaultMaxResponseBytes caps the size of a successful response's body
-	// (an error response's is read up to 64 KiB). A page of 50 invitations
-	// is about 30 KB. Change it with [WithMaxResponseBytes].
-	DefaultMaxResponseBytes = 1 << 20
-	// defaultBackoffMin and defaultBackoffMax bound the wait between retries
-	// when the server gives no Retry-After.
-	defaultBackoffMin = 500 * time.Millisecond
-	defaultBackoffMax = 8 * time.Second
-	// maxRetriesLimit is the most retries an option may ask for.
-	maxRetriesLimit = 10
 )
 
-// Option configures a [Client] in [NewClient]. Each option checks its
-// argument, and NewClient returns the first error as a [*ValidationError].
-type Option interface {
-	applyClient(*clientConfig) error
+// Limits that no option changes.
+const (
+	maxBodyBytes   = 1 << 20          // a response body, error or success (a page of 50 invitations is about 30 KB)
+	maxHeaderBytes = 64 << 10         // a response's headers
+	maxRetryWait   = 60 * time.Second // the longest Retry-After honoured by waiting
+	defaultRetries = 2
+)
+
+// Option configures a [Client], given to [NewClient] or [Client.With], or a
+// single call, given to a method or [Client.Do]. Options that only make
+// sense for a whole client (credentials, base URL, HTTP client, logger,
+// limiter, User-Agent) say so, and a call given one fails with a
+// [*ValidationError] before anything is sent.
+type Option struct {
+	name              string
+	perCall, callOnly bool
+	apply             func(*settings) string // the reason the argument is refused, or ""
 }
 
-// RequestOption configures a single call when passed to a method, and the
-// client-wide default when passed to [NewClient]. [WithMaxRetries],
-// [WithMaxRetryWait], [WithRetryBackoff], [WithTimeout] and [WithHeader]
-// are request options.
-type RequestOption interface {
-	Option
-	applyCall(*callConfig) error
+// settings are what options set: a client's, or one call's on top of its
+// client's.
+type settings struct {
+	email, key, token string
+	credsGiven        bool
+	baseURL           string
+	insecureHTTP      bool
+	hc                *http.Client
+	userAgent         string
+	logger            *slog.Logger
+	limiter           Limiter
+
+	maxRetries             int
+	backoffMin, backoffMax time.Duration
+	timeout                time.Duration
+	header                 http.Header // inherited from the level above; never changed in place
+	added                  http.Header // WithHeader at this level: replaces those names
+	into                   *Response
 }
 
-type clientOption func(*clientConfig) error
-
-func (f clientOption) applyClient(c *clientConfig) error { return f(c) }
-
-type requestOption func(*callConfig) error
-
-func (f requestOption) applyClient(c *clientConfig) error { return f(&c.call) }
-func (f requestOption) applyCall(c *callConfig) error     { return f(c) }
-
-func optionError(name, reason string) error {
-	return &ValidationError{Op: "NewClient", Field: name, Reason: reason}
+// applyOptions applies opts to s, for op ("NewClient", or a call's
+// "METHOD /path"), then settles the headers of this level.
+func (s *settings) applyOptions(op string, perCall bool, opts []Option) error {
+	s.added = nil
+	for _, o := range opts {
+		switch {
+		case o.apply == nil:
+			return &ValidationError{Op: op, Field: "Option", Reason: "zero Option"}
+		case perCall && !o.perCall:
+			return &ValidationError{Op: op, Field: o.name, Reason: "applies to a client, not to a single call"}
+		case !perCall && o.callOnly:
+			return &ValidationError{Op: op, Field: o.name, Reason: "applies to a single call, not to a client"}
+		}
+		if reason := o.apply(s); reason != "" {
+			return &ValidationError{Op: op, Field: o.name, Reason: reason}
+		}
+	}
+	if s.added != nil {
+		h := s.header.Clone()
+		if h == nil {
+			h = http.Header{}
+		}
+		for k, v := range s.added {
+			h[k] = v
+		}
+		s.header, s.added = h, nil
+	}
+	return nil
 }
 
-// WithAPIEmail sets the account email sent as X-Auth-Email with a Global API
-// key ([WithAPIKey]). Any credential option replaces everything taken from
-// the environment, CLOUDFLARE_BASE_URL included (see [NewClient]).
+func clientOption(name string, f func(*settings) string) Option {
+	return Option{name: name, apply: f}
+}
+
+func callOption(name string, f func(*settings) string) Option {
+	return Option{name: name, perCall: true, apply: f}
+}
+
+// WithAPIEmail sets the account email sent as X-Auth-Email with a Global
+// API key ([WithAPIKey]). A credential option replaces every credential of
+// the environment. Client only.
 func WithAPIEmail(email string) Option {
-	return clientOption(func(c *clientConfig) error {
-		if err := checkCredential(email); err != "" {
-			return optionError("WithAPIEmail", err)
-		}
+	return clientOption("WithAPIEmail", func(s *settings) string {
 		if !strings.Contains(email, "@") {
-			return optionError("WithAPIEmail", "not an email address")
+			return "not an email address"
 		}
-		c.email, c.explicitAuth = email, true
-		return nil
+		s.email, s.credsGiven = email, true
+		return checkCredential(email)
 	})
 }
 
 // WithAPIKey sets the Global API key sent as X-Auth-Key; it needs
-// [WithAPIEmail]. Prefer an API token ([WithAPIToken]).
+// [WithAPIEmail]. Prefer an API token ([WithAPIToken]). Client only.
 func WithAPIKey(key string) Option {
-	return clientOption(func(c *clientConfig) error {
-		if err := checkCredential(key); err != "" {
-			return optionError("WithAPIKey", err)
-		}
-		c.key, c.explicitAuth = key, true
-		return nil
+	return clientOption("WithAPIKey", func(s *settings) string {
+		s.key, s.credsGiven = key, true
+		return checkCredential(key)
 	})
 }
 
 // WithAPIToken sets the API token sent as "Authorization: Bearer <token>".
+// Client only.
 func WithAPIToken(token string) Option {
-	return clientOption(func(c *clientConfig) error {
-		if err := checkCredential(token); err != "" {
-			return optionError("WithAPIToken", err)
-		}
-		c.token, c.explicitAuth = token, true
-		return nil
+	return clientOption("WithAPIToken", func(s *settings) string {
+		s.token, s.credsGiven = token, true
+		return checkCredential(token)
 	})
 }
 
-// WithBaseURL sets the API root, such as "https://api.cloudflare.com/client/v4/"
-// or a fake server's URL. It must be an absolute http or https URL without
-// user info, query or fragment; a missing trailing slash is added. Plain
-// http is accepted only for a loopback host or with [WithInsecureHTTP].
-func WithBaseURL(rawURL string) Option {
-	return clientOption(func(c *clientConfig) error {
-		if _, err := parseBaseURL(rawURL); err != "" {
-			return optionError("WithBaseURL", err)
-		}
-		c.baseURL, c.baseURLSet = rawURL, true
-		return nil
-	})
-}
-
-// WithInsecureHTTP allows a plain-http base URL on a host that is not
-// loopback. Credentials then cross the network in clear text: use it only on
-// a network you trust.
-func WithInsecureHTTP() Option {
-	return clientOption(func(c *clientConfig) error {
-		c.insecureHTTP = true
-		return nil
-	})
-}
-
-// WithHTTPClient sets the *http.Client to send requests with. The client is
-// copied, never changed: the copy gets the redirect policy of this package
-// (credentials never leave the base URL's origin) and any [WithMiddleware].
-// Its Transport is the client's private connection pool, instead of the
-// transport that clients without WithHTTPClient share; close its idle
-// connections with its CloseIdleConnections or [Client.CloseIdleConnections].
-// An *http.Client whose Transport is nil sends through that shared
-// transport, not through http.DefaultTransport.
-func WithHTTPClient(hc *http.Client) Option {
-	return clientOption(func(c *clientConfig) error {
-		if hc == nil {
-			return optionError("WithHTTPClient", "nil *http.Client")
-		}
-		c.httpClient = hc
-		return nil
-	})
-}
-
-// WithUserAgent puts a product token, such as "my-tool/1.2", in front of the
-// SDK's own User-Agent.
-func WithUserAgent(ua string) Option {
-	return clientOption(func(c *clientConfig) error {
-		if ua == "" {
-			return optionError("WithUserAgent", "empty")
-		}
-		if reason := checkHeaderValue(ua); reason != "" {
-			return optionError("WithUserAgent", reason)
-		}
-		c.userAgent = ua
-		return nil
-	})
-}
-
-// WithHeader adds a header to every request (given to [NewClient] or
-// [Client.With]) or to one call (given to a method). Given several times
-// with one name at one level, it sends every value. A value given for one
-// call replaces the client's values of that header for that call, and one
-// given to [Client.With] replaces the parent client's. It cannot set the
-// headers the client owns: authentication, Content-Type, Accept and
-// User-Agent.
-func WithHeader(key, value string) RequestOption {
-	return requestOption(func(c *callConfig) error {
-		if !validHeaderName(key) {
-			return optionError("WithHeader", "header name is not a valid token")
-		}
-		ck := textproto.CanonicalMIMEHeaderKey(key)
-		switch ck {
-		case "Authorization", "X-Auth-Key", "X-Auth-Email", "Content-Type", "Accept", "User-Agent", "Host", "Content-Length":
-			return optionError("WithHeader", ck+" is set by the client")
-		}
-		if reason := checkHeaderValue(value); reason != "" {
-			return optionError("WithHeader", reason)
-		}
-		h := mergeHeaders(c.extra, nil, 1)
-		h[ck] = append(h[ck][:len(h[ck]):len(h[ck])], value)
-		c.extra = func() http.Header { return h }
-		return nil
-	})
-}
-
-func validHeaderName(s string) bool {
-	if s == "" {
-		return false
+// checkCredential returns why a credential cannot be sent in a header, or
+// "". It never repeats the value.
+func checkCredential(v string) string {
+	if v == "" || len(v) > 1024 {
+		return "must be 1 to 1024 bytes"
 	}
-	for i := 0; i < len(s); i++ {
-		b := s[i]
-		ok := b >= 'a' && b <= 'z' || b >= 'A' && b <= 'Z' || b >= '0' && b <= '9' ||
-			strings.IndexByte("!#$%&'*+-.^_`|~", b) >= 0
-		if !ok {
-			return false
-		}
-	}
-	return true
-}
-
-func checkHeaderValue(v string) string {
 	for i := 0; i < len(v); i++ {
-		if b := v[i]; b < ' ' && b != '\t' || b == 0x7f {
-			return "header value contains a control character"
+		if v[i] <= ' ' || v[i] >= 0x7f {
+			return "contains a space, control or non-ASCII character"
 		}
 	}
 	return ""
 }
 
-// WithMaxRetries sets how many times a failed call is retried (default
-// [DefaultMaxRetries]; 0 disables retries; at most 10). See the package
-// documentation's Retries section for which failures are retried.
-func WithMaxRetries(n int) RequestOption {
-	return requestOption(func(c *callConfig) error {
-		if n < 0 || n > maxRetriesLimit {
-			return optionError("WithMaxRetries", "must be between 0 and 10")
+// WithBaseURL sets the API root, such as "https://api.cloudflare.com/client/v4/"
+// or a fake server's URL, in place of CLOUDFLARE_BASE_URL and
+// [DefaultBaseURL]. It must be an absolute http or https URL without user
+// info, query or fragment; a missing trailing slash is added. Plain http is
+// accepted only for a loopback host or with [WithInsecureHTTP]. Client only.
+func WithBaseURL(rawURL string) Option {
+	return clientOption("WithBaseURL", func(s *settings) string {
+		if _, reason := parseBaseURL(rawURL, true); reason != "" {
+			return reason
 		}
-		c.maxRetries = n
-		return nil
+		s.baseURL = rawURL
+		return ""
 	})
 }
 
-// WithMaxRetryWait sets the longest Retry-After the client honours by
-// waiting (default [DefaultMaxRetryWait]). When the server asks for a longer
-// wait, the call returns at once with an [*APIError] whose RetryAfter holds
-// the requested wait.
-func WithMaxRetryWait(d time.Duration) RequestOption {
-	return requestOption(func(c *callConfig) error {
-		if d < 0 {
-			return optionError("WithMaxRetryWait", "negative duration")
+// WithInsecureHTTP allows a plain-http base URL on a host that is not
+// loopback. Credentials then cross the network in clear text: use it only on
+// a network you trust. Client only.
+func WithInsecureHTTP() Option {
+	return clientOption("WithInsecureHTTP", func(s *settings) string {
+		s.insecureHTTP = true
+		return ""
+	})
+}
+
+// WithHTTPClient sets the *http.Client to send requests with. It is copied,
+// never changed: the copy gets this package's redirect rule (credentials
+// never leave the base URL's origin) before the client's own. Its Transport
+// is then the client's private pool; one whose Transport is nil sends through
+// the transport shared by clients without WithHTTPClient. Client only.
+func WithHTTPClient(hc *http.Client) Option {
+	return clientOption("WithHTTPClient", func(s *settings) string {
+		if hc == nil {
+			return "nil *http.Client"
 		}
-		c.maxRetryWait = d
-		return nil
+		s.hc = hc
+		return ""
+	})
+}
+
+// WithUserAgent puts a product token, such as "my-tool/1.2", in front of
+// the SDK's own User-Agent. Client only.
+func WithUserAgent(ua string) Option {
+	return clientOption("WithUserAgent", func(s *settings) string {
+		if ua == "" {
+			return "empty"
+		}
+		s.userAgent = ua + " "
+		return checkHeaderValue(ua)
+	})
+}
+
+// WithHeader adds a header to every request of a client, or to one call.
+// Given several times with one name at one level, it sends every value; a
+// value given for a call replaces the client's values of that header, and one
+// given to [Client.With] replaces the parent's. It cannot set the headers
+// the client owns: authentication, Content-Type, Accept and User-Agent.
+func WithHeader(key, value string) Option {
+	return callOption("WithHeader", func(s *settings) string {
+		ck := textproto.CanonicalMIMEHeaderKey(key)
+		switch {
+		case key == "" || strings.ContainsFunc(key, func(r rune) bool { return r <= ' ' || r >= 0x7f || strings.ContainsRune(`"(),/:;<=>?@[\]{}`, r) }):
+			return "header name is not a valid token"
+		case ck == "Authorization" || ck == "X-Auth-Key" || ck == "X-Auth-Email" || ck == "Content-Type" ||
+			ck == "Accept" || ck == "User-Agent" || ck == "Host" || ck == "Content-Length":
+			return ck + " is set by the client"
+		}
+		if s.added == nil {
+			s.added = http.Header{}
+		}
+		s.added[ck] = append(s.added[ck], value)
+		return checkHeaderValue(value)
+	})
+}
+
+func checkHeaderValue(v string) string {
+	if strings.ContainsFunc(v, func(r rune) bool { return r < ' ' && r != '\t' || r == 0x7f }) {
+		return "header value contains a control character"
+	}
+	return ""
+}
+
+// WithMaxRetries sets how many times a failed call is retried (default 2; 0 disables retries; at most 10). The package
+// documentation's Retries section says which failures are retried.
+func WithMaxRetries(n int) Option {
+	return callOption("WithMaxRetries", func(s *settings) string {
+		if n < 0 || n > 10 {
+			return "must be between 0 and 10"
+		}
+		s.maxRetries = n
+		return ""
 	})
 }
 
 // WithRetryBackoff sets the wait between retries when the server gives no
-// Retry-After (defaults 500ms and 8s). min is the shortest wait and max the
-// longest: the first retry waits a random time in [min, 1.5·min), and each
-// later one doubles that range, never going above max; once the doubled min
-// reaches max, every wait is max. WithRetryBackoff(d, d) waits d every time.
-func WithRetryBackoff(min, max time.Duration) RequestOption {
-	return requestOption(func(c *callConfig) error {
+// Retry-After (defaults 500ms and 8s): the first retry waits a random time
+// in [min, 1.5·min), each later one doubles that range, and no wait is
+// longer than max. WithRetryBackoff(d, d) waits d every time.
+func WithRetryBackoff(min, max time.Duration) Option {
+	return callOption("WithRetryBackoff", func(s *settings) string {
 		if min <= 0 || max < min {
-			return optionError("WithRetryBackoff", "need 0 < min <= max")
+			return "need 0 < min <= max"
 		}
-		c.backoffMin, c.backoffMax = min, max
-		return nil
+		s.backoffMin, s.backoffMax = min, max
+		return ""
 	})
 }
 
 // WithTimeout bounds each attempt, from sending the request to reading the
 // whole response (default [DefaultTimeout]). Waits between retries are not
-// counted; bound the whole call with the context. An attempt that runs out
-// of time fails with an error that matches [context.DeadlineExceeded] and
-// reports Timeout() == true, as net/http's own timeouts do.
-func WithTimeout(d time.Duration) RequestOption {
-	return requestOption(func(c *callConfig) error {
+// counted: bound the whole call with the context. An attempt that runs out of
+// time fails with an error that matches [context.DeadlineExceeded].
+func WithTimeout(d time.Duration) Option {
+	return callOption("WithTimeout", func(s *settings) string {
 		if d <= 0 {
-			return optionError("WithTimeout", "must be positive")
+			return "must be positive"
 		}
-		c.timeout = d
-		return nil
-	})
-}
-
-// WithMaxResponseBytes caps the size of a successful response body (default
-// [DefaultMaxResponseBytes]; at most 1 GiB). A larger response fails with a
-// [*ResponseError]: at once when its Content-Length says so, otherwise after
-// reading n+1 bytes of it. Error responses are always read through a 64 KiB
-// cap.
-func WithMaxResponseBytes(n int64) Option {
-	return clientOption(func(c *clientConfig) error {
-		if n < 512 || n > 1<<30 {
-			return optionError("WithMaxResponseBytes", "must be between 512 and 1 GiB")
-		}
-		c.maxResponseBytes = n
-		return nil
+		s.timeout = d
+		return ""
 	})
 }
 
 // WithLogger makes the client log one debug record per attempt: method,
-// path, status, attempt number, wait before it, duration and Ray ID, and
-// the attempt's error message if it failed. No request header is ever
-// logged; the Ray ID and the error message come from the server, with any
-// token or key it echoed replaced by "[redacted]" (see the package's
-// Security section).
+// path, status, attempt number, wait before it, duration, Ray ID, and the
+// error if the attempt failed. No request header is logged, and the client's
+// key or token is replaced by "[redacted]" in what the server sent. Client
+// only.
 func WithLogger(l *slog.Logger) Option {
-	return clientOption(func(c *clientConfig) error {
+	return clientOption("WithLogger", func(s *settings) string {
 		if l == nil {
-			return optionError("WithLogger", "nil *slog.Logger")
+			return "nil *slog.Logger"
 		}
-		c.logger = l
-		return nil
-	})
-}
-
-// WithMiddleware wraps the client's transport, for tracing or metrics. The
-// first middleware given is the outermost. A middleware sees requests with
-// their authentication headers: it must not log them.
-func WithMiddleware(mw func(http.RoundTripper) http.RoundTripper) Option {
-	return clientOption(func(c *clientConfig) error {
-		if mw == nil {
-			return optionError("WithMiddleware", "nil middleware")
-		}
-		c.middleware = append(c.middleware, mw)
-		return nil
+		s.logger = l
+		return ""
 	})
 }
 
 // Limiter holds calls back to a budget of requests: Wait blocks until the
-// next request may be sent, or returns an error (such as the context's) if
-// it may not. A *rate.Limiter of golang.org/x/time/rate is one. It must be
-// safe for concurrent use.
+// next request may be sent, or returns an error (such as the context's). A
+// *rate.Limiter of golang.org/x/time/rate is one. It must be safe for
+// concurrent use.
 type Limiter interface {
 	Wait(ctx context.Context) error
 }
 
 // WithLimiter makes the client wait on l before each attempt. Cloudflare's
-// rate limit (1200 requests per five minutes) is per user, not per client:
-// give every client of one user the same limiter (clients made with
-// [Client.With] share their parent's), or a limiter backed by a store that
-// several processes share. A wait is not an attempt: when l refuses, the
-// call fails with a [*RequestError] wrapping l's error, with nothing sent for
-// that attempt.
+// rate limit (1200 requests per five minutes) is per user: give every client
+// of one user the same limiter ([Client.With] shares its parent's). A wait is
+// not an attempt: when l refuses, the call fails with l's error wrapped and
+// nothing is sent. Client only.
 func WithLimiter(l Limiter) Option {
-	return clientOption(func(c *clientConfig) error {
+	return clientOption("WithLimiter", func(s *settings) string {
 		if l == nil {
-			return optionError("WithLimiter", "nil Limiter")
+			return "nil Limiter"
 		}
-		if rl, ok := l.(*rate.Limiter); ok {
-			if rl == nil {
-				return optionError("WithLimiter", "nil *rate.Limiter")
-			}
-			l = &rateLimiter{rl}
-		}
-		c.limiter = l
-		return nil
+		s.limiter = l
+		return ""
 	})
 }
 
-// WithRateLimit makes the client wait, before each attempt, until a token
-// bucket of burst tokens refilled at requestsPerSecond allows it. The wait
-// ends early with the context. Cloudflare's documented global limit is 1200
-// requests per five minutes (4 per second). It is [WithLimiter] with a
-// *rate.Limiter of the client's own; to share one budget among clients, use
-// WithLimiter or [Client.With].
-func WithRateLimit(requestsPerSecond float64, burst int) Option {
-	return clientOption(func(c *clientConfig) error {
-		if !(requestsPerSecond > 0) || burst < 1 {
-			return optionError("WithRateLimit", "need requestsPerSecond > 0 and burst >= 1")
+// WithResponseInto makes a call fill r with what the server sent: status,
+// headers, Ray ID, messages, result_info and body. It is filled on success
+// and on failure, from the last response the call received, and left zero
+// when none arrived. Per call only.
+func WithResponseInto(r *Response) Option {
+	return Option{name: "WithResponseInto", perCall: true, callOnly: true, apply: func(s *settings) string {
+		if r == nil {
+			return "nil *Response"
 		}
-		c.limiter = &rateLimiter{rate.NewLimiter(rate.Limit(requestsPerSecond), burst)}
-		return nil
-	})
-}
-
-// WithAPITokenSource makes the client ask source for the API token before
-// each attempt, and send it as "Authorization: Bearer <token>": for tokens
-// that rotate (a secret store, short-lived tokens) without rebuilding the
-// client. source must be safe for concurrent use and should be fast (cache
-// the token); it gets the call's context. When it returns an error, or a
-// token that cannot be sent in a header, the call fails at once with a
-// [*CredentialError] and nothing is sent for that attempt; it is not
-// retried. Its tokens are never printed, and one a server echoes into a
-// response is redacted like any credential. It replaces every other
-// credential, and cannot be combined with one.
-func WithAPITokenSource(source func(ctx context.Context) (string, error)) Option {
-	return clientOption(func(c *clientConfig) error {
-		if source == nil {
-			return optionError("WithAPITokenSource", "nil source")
-		}
-		c.tokenSource, c.explicitAuth = source, true
-		return nil
-	})
+		s.into = r
+		return ""
+	}}
 }

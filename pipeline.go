@@ -1,13 +1,14 @@
-// This file holds the request pipeline every endpoint goes through: a call is
-// prepared once, then sent in attempts, each with its own timeout, with rate
-// limiting, retries and waits decided by internal/retry, and one debug log
-// record per attempt.
+// This file holds the request pipeline every endpoint goes through: Do
+// prepares a call, then sends it in attempts, each with its own timeout, with
+// the limiter's wait, retries decided by internal/retry, one debug log
+// record per attempt, and the redaction boundary where errors leave.
 
 package cloudflare
 
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"io"
 	"log/slog"
@@ -16,358 +17,349 @@ import (
 	"net/http/httptrace"
 	"net/url"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"time"
-
-	"golang.org/x/time/rate"
 
 	"github.com/seed-b6b9b3cb/cloudflare-go/internal/retry"
 )
 
+// Response is what the server sent for a call, filled by [WithResponseInto].
+// It holds nothing of the request. Text in it has the client's key or token
+// replaced by "[redacted]", should the server have echoed it.
+type Response struct {
+	// StatusCode is the HTTP status.
+	StatusCode int
+	// Header holds the response headers.
+	Header http.Header
+	// RayID is the CF-Ray header, for Cloudflare support.
+	RayID string
+	// Messages is the envelope's "messages" list.
+	Messages []ResponseInfo
+	// ResultInfo is the envelope's "result_info", or nil.
+	ResultInfo *ResultInfo
+	// Body is the body as received, within the read bound (1 MiB).
+	Body []byte
+}
+
+// Do sends a request to any endpoint of the Cloudflare API v4 through the
+// pipeline the service methods use, with the same credentials and headers,
+// redirect and http:// rules, bounded read, errors, redaction, logging and
+// retries.
+//
+// path is relative to the base URL ("memberships", "memberships/abc") and
+// may carry a query string ("memberships?status=pending"); escape the parts
+// you put in it (url.PathEscape, or go-querystring for a query). A nil body
+// sends none; otherwise body is sent as JSON with Content-Type
+// application/json ([]byte and json.RawMessage as they are). A nil result
+// discards the envelope's "result"; otherwise it is decoded into result,
+// which must be a pointer.
+//
+// GET, HEAD, PUT and DELETE are retried after a connection failure, a
+// timeout, 408, 429, 500, 502, 503 and 504. POST and PATCH are retried only
+// when the request certainly did not reach the server (no byte of it was
+// written), or after 408 and 429; a POST or PATCH (or PUT or DELETE) that
+// was sent and whose outcome was lost fails with an error matching
+// [ErrOutcomeUnknown].
+func (c *Client) Do(ctx context.Context, method, path string, body, result any, opts ...Option) error {
+	k, err := c.newCall(method, path, body, opts)
+	if err != nil {
+		return err
+	}
+	return c.send(ctx, k, result)
+}
+
 // call is one API call: what to send and how.
 type call struct {
-	method    string
-	url       *url.URL
-	path      string // the escaped path, for errors and logs
-	body      *staticBody
-	cfg       callConfig
-	cred      *credential // the credential of the current attempt
-	attempts  int
-	uncertain bool // an attempt may have acted on the server without our seeing it
+	method     string
+	url        string
+	path       string // the escaped path, for errors and logs
+	body       []byte // nil: no body
+	s          settings
+	idempotent bool          // retried even when an attempt's outcome was lost
+	info       *resultInfo   // where to put result_info, or nil
+	check      func() string // after a success: why the result is unusable, or ""
 }
 
-// newCall prepares k, a call of method on the escaped path relative to the
-// base URL followed by the escaped id (if any), applying the per-call
-// options over the client's defaults. The caller owns k, so it can live on
-// the caller's stack.
-func (c *Client) newCall(k *call, method, path, id, rawQuery string, body *staticBody, opts []RequestOption) error {
-	*k = call{method: method, body: body, cfg: c.defaults}
-	if len(opts) > 0 {
-		// Options are applied to a copy declared here, so only calls that
-		// have options pay for it.
-		cfg := c.defaults
-		for _, o := range opts {
-			if o == nil {
-				return &ValidationError{Op: method + " /" + path + id, Field: "RequestOption", Reason: "nil option"}
-			}
-			if err := o.applyCall(&cfg); err != nil {
-				var ve *ValidationError
-				if errors.As(err, &ve) {
-					ve.Op = method + " /" + path + id
-				}
-				return err
-			}
+// newCall checks a call's arguments and applies its options over the
+// client's settings.
+func (c *Client) newCall(method, path string, body any, opts []Option) (*call, error) {
+	op := method + " " + path
+	bad := func(field, reason string) error { return &ValidationError{Op: op, Field: field, Reason: reason} }
+	if method == "" || strings.ContainsFunc(method, func(r rune) bool { return r < 'A' || r > 'Z' }) {
+		return nil, bad("method", "must be an HTTP method in capital letters")
+	}
+	ref, err := url.Parse(path)
+	if err != nil || ref.IsAbs() || ref.Host != "" || strings.HasPrefix(path, "/") || ref.Fragment != "" ||
+		strings.Contains("/"+ref.Path+"/", "/../") || strings.Contains("/"+ref.Path+"/", "/./") {
+		return nil, bad("path", "must be relative to the base URL, without a leading '/', scheme, host, fragment or dot segment")
+	}
+	k := &call{method: method, s: c.s, idempotent: method == http.MethodGet || method == http.MethodHead || method == http.MethodPut || method == http.MethodDelete}
+	if err := k.s.applyOptions(op, true, opts); err != nil {
+		return nil, err
+	}
+	switch b := body.(type) {
+	case nil:
+	case []byte:
+		k.body = b
+	case json.RawMessage:
+		k.body = b
+	default:
+		if k.body, err = json.Marshal(body); err != nil {
+			return nil, bad("body", "cannot be encoded as JSON: "+err.Error())
 		}
-		k.cfg = cfg
 	}
-	u := *c.baseURL
-	// One concatenation: a checked invite ID needs no escaping, so
-	// PathEscape returns it as it is.
-	escaped := c.baseURL.EscapedPath() + path + url.PathEscape(id)
-	if p, err := url.PathUnescape(escaped); err == nil && p != escaped {
-		u.Path, u.RawPath = p, escaped
-	} else {
-		u.Path, u.RawPath = escaped, ""
+	if body != nil && k.body == nil {
+		k.body = []byte{}
 	}
-	u.RawQuery = rawQuery
-	k.url = &u
-	k.path = escaped
-	return nil
+	u := c.base.ResolveReference(ref)
+	k.url, k.path = u.String(), u.EscapedPath()
+	return k, nil
 }
 
-// newRequest builds the HTTP request of one attempt.
-func (c *Client) newRequest(ctx context.Context, k *call) *http.Request {
-	var callExtra http.Header
-	if k.cfg.extra != nil {
-		callExtra = k.cfg.extra()
+// send runs a call's attempts and decodes a successful result into out. It
+// is the one way out of the pipeline: every error passes the redaction
+// boundary here.
+func (c *Client) send(ctx context.Context, k *call, out any) error {
+	var (
+		wait      time.Duration
+		uncertain bool
+		resp      *Response
+	)
+	if k.s.into != nil {
+		resp = new(Response)
+		defer func() { *k.s.into = *resp }()
 	}
-	// A call's value replaces the client's; room for the 6 set below.
-	h := mergeHeaders(k.cfg.headers, callExtra, 6)
-	k.cred.set(h)
-	h["Accept"] = acceptJSON
-	h["User-Agent"] = c.userAgent
-	req := &http.Request{
-		Method:     k.method,
-		URL:        k.url,
-		Proto:      "HTTP/1.1",
-		ProtoMajor: 1,
-		ProtoMinor: 1,
-		Header:     h,
-		Host:       k.url.Host,
-	}
-	if k.body != nil {
-		h["Content-Type"] = contentTypeJSON
-		req.ContentLength = int64(len(k.body.data))
-		req.Body, _ = k.body.open()
-		req.GetBody = k.body.getBody
-	}
-	return req.WithContext(ctx)
-}
-
-// Header values every request shares.
-var (
-	acceptJSON      = []string{"application/json"}
-	contentTypeJSON = []string{"application/json"}
-)
-
-// staticBody is a request body fixed at compile time; its GetBody function
-// is built once, so a request with it allocates only its reader.
-type staticBody struct {
-	data    []byte
-	getBody func() (io.ReadCloser, error)
-}
-
-func newStaticBody(data string) *staticBody {
-	b := &staticBody{data: []byte(data)}
-	b.getBody = b.open
-	return b
-}
-
-// open returns a reader of the body. It must be io.NopCloser around a
-// *bytes.Reader: net/http recognises that pair as in memory and writes
-// headers and body in one write, where any other type costs a separate
-// flush (a syscall) per request.
-func (b *staticBody) open() (io.ReadCloser, error) {
-	return io.NopCloser(bytes.NewReader(b.data)), nil
-}
-
-// attemptResult is how one attempt ended.
-type attemptResult struct {
-	status        int
-	rayID         string
-	retryAfter    time.Duration // the response's Retry-After, parsed once
-	hasRetryAfter bool          // whether it had a valid one
-	err           error         // the error to return if this is the last attempt
-	transport     error         // the transport failure, if no usable response arrived
-	stage         retry.Stage   // how far a failed attempt got in the transport
-}
-
-// do runs a call with retries and decodes a successful response into out.
-func (c *Client) do(ctx context.Context, k *call, out decodable) error {
-	var wait time.Duration
-	for {
-		// Neither the limiter's wait nor the credential source is an
-		// attempt: nothing is sent when they fail.
-		if c.limiter != nil {
-			if err := c.limiter.Wait(ctx); err != nil {
-				return &RequestError{Method: k.method, Path: k.path, Attempts: k.attempts, Err: err}
+	for n := 1; ; n++ {
+		if l := k.s.limiter; l != nil {
+			if err := l.Wait(ctx); err != nil {
+				return c.fail(k, n-1, err, "rate limiter: ", uncertain)
 			}
 		}
-		cred, err := c.auth.forAttempt(ctx)
-		if err != nil {
-			return &CredentialError{Method: k.method, Path: k.path, Attempts: k.attempts, Err: err}
-		}
-		k.cred = cred
-		k.attempts++
 		start := time.Now()
-		res := c.attempt(ctx, k, out)
-		k.seal(&res, c.logger != nil) // the redaction boundary: nothing reads res before it
-		if c.logger != nil {
-			c.logAttempt(ctx, k, &res, wait, time.Since(start))
-		}
-		if res.err == nil {
+		a := c.attempt(ctx, k, out, resp)
+		c.log(ctx, k, n, &a, wait, time.Since(start))
+		if a.apiErr == nil && a.err == nil {
 			return nil
 		}
-		d := retry.Decide(k.method, res.status, res.transport, res.stage)
-		k.uncertain = k.uncertain || d.Uncertain
-		if ctx.Err() != nil {
-			if res.transport == nil {
-				// The server replied: that response is the result.
-				return res.err
+		again, unsure := retry.Decide(k.idempotent, a.status, a.sent, a.permanent)
+		uncertain = uncertain || unsure && k.method != http.MethodGet && k.method != http.MethodHead
+		if a.apiErr != nil {
+			a.apiErr.RetryAfter = a.retryAfter
+		}
+		last := func() error {
+			if a.apiErr != nil {
+				return c.failAPI(k, n, a.apiErr, uncertain)
 			}
-			return &RequestError{Method: k.method, Path: k.path, Attempts: k.attempts, Err: ctx.Err()}
+			return c.fail(k, n, a.err, "", uncertain)
 		}
-		if !d.Retry || k.attempts > k.cfg.maxRetries {
-			return res.err
+		if ctx.Err() != nil {
+			if a.apiErr != nil {
+				return last()
+			}
+			return c.fail(k, n, context.Cause(ctx), "", uncertain)
 		}
-		var tooLong bool
-		wait, tooLong = retry.Delay(k.attempts, res.retryAfter, res.hasRetryAfter, k.cfg.maxRetryWait, k.cfg.backoffMin, k.cfg.backoffMax, rand.Float64())
-		if tooLong {
-			return res.err
+		if !again || n > k.s.maxRetries || a.retryAfter > maxRetryWait {
+			return last()
+		}
+		wait = retry.Backoff(n, k.s.backoffMin, k.s.backoffMax, rand.Float64())
+		if a.hasRetryAfter {
+			wait = a.retryAfter
 		}
 		if deadline, ok := ctx.Deadline(); ok && time.Until(deadline) < wait {
-			// The context would end during the wait: return what the
-			// server said now rather than a deadline error later.
-			return res.err
+			return last() // the context would end during the wait
 		}
-		if err := sleep(ctx, wait); err != nil {
-			return &RequestError{Method: k.method, Path: k.path, Attempts: k.attempts, Err: err}
+		t := time.NewTimer(wait)
+		select {
+		case <-t.C:
+		case <-ctx.Done():
+			t.Stop()
+			return c.fail(k, n, context.Cause(ctx), "", uncertain)
 		}
 	}
 }
 
-// sleep waits for d or until ctx ends, whichever comes first.
-func sleep(ctx context.Context, d time.Duration) error {
-	if d <= 0 {
-		return ctx.Err()
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
+// attempt is how one attempt ended.
+type attempt struct {
+	status        int       // 0 when no response arrived
+	sent          bool      // the request's headers were written
+	permanent     bool      // a transport failure a retry cannot mend
+	err           error     // the transport failure, if no usable response arrived
+	apiErr        *APIError // the response's error, if it is one
+	rayID         string
+	retryAfter    time.Duration
+	hasRetryAfter bool
 }
 
-func (c *Client) logAttempt(ctx context.Context, k *call, res *attemptResult, wait, took time.Duration) {
-	if !c.logger.Enabled(ctx, slog.LevelDebug) {
-		return
-	}
-	attrs := []slog.Attr{
-		slog.String("method", k.method),
-		slog.String("path", k.path),
-		slog.Int("status", res.status),
-		slog.Int("attempt", k.attempts),
-		slog.Duration("wait", wait),
-		slog.Duration("duration", took),
-		slog.String("ray_id", res.rayID),
-	}
-	if res.err != nil {
-		attrs = append(attrs, slog.String("error", res.err.Error()))
-	}
-	c.logger.LogAttrs(ctx, slog.LevelDebug, "cloudflare: request", attrs...)
-}
-
-// attempt sends the request once and reads the response.
-func (c *Client) attempt(ctx context.Context, k *call, out decodable) attemptResult {
-	actx, cancel := context.WithTimeout(ctx, k.cfg.timeout)
+// attempt sends the request once and reads its response into out and resp.
+func (c *Client) attempt(ctx context.Context, k *call, out any, resp *Response) (a attempt) {
+	actx, cancel := context.WithTimeout(ctx, k.s.timeout)
 	defer cancel()
-	st := getStageTrace(ctx)
-	defer putStageTrace(st)
-	resp, err := c.hc.Do(c.newRequest(httptrace.WithClientTrace(actx, &st.trace), k))
+	var sent, got atomic.Bool
+	trace := &httptrace.ClientTrace{
+		WroteHeaders:         func() { sent.Store(true) },
+		GotFirstResponseByte: func() { got.Store(true) },
+	}
+	var body io.Reader
+	if k.body != nil {
+		body = bytes.NewReader(k.body)
+	}
+	req, err := http.NewRequestWithContext(httptrace.WithClientTrace(actx, trace), k.method, k.url, body)
+	if err != nil {
+		return attempt{err: err, permanent: true}
+	}
+	for name, v := range k.s.header {
+		req.Header[name] = v
+	}
+	c.auth(req.Header)
+	req.Header["Accept"] = []string{"application/json"}
+	req.Header["User-Agent"] = c.ua
+	if k.body != nil {
+		req.Header["Content-Type"] = []string{"application/json"}
+	}
+	r, err := c.hc.Do(req)
 	if err != nil {
 		var ue *url.Error
 		if errors.As(err, &ue) {
-			err = ue.Err
+			err = ue.Err // its text repeats the method and URL
 		}
-		return c.transportFailure(ctx, actx, k, err, st.stage())
+		switch {
+		case ctx.Err() == nil && actx.Err() != nil:
+			err = &timeoutError{k.s.timeout}
+		case ctx.Err() == nil && got.Load() && !errors.Is(err, io.ErrUnexpectedEOF):
+			// A response began but net/http could not read it (headers over
+			// the bound, a malformed head or Location): it would again. A
+			// connection that broke in the head is lost, not unreadable.
+			return attempt{sent: true, permanent: true, apiErr: &APIError{reason: "unreadable response: " + clip(c.redact(err.Error()), 512)}}
+		}
+		return attempt{err: err, sent: sent.Load(), permanent: retry.Permanent(err)}
 	}
-	rb := getReadBuffer()
-	defer putReadBuffer(rb)
-	defer closeBody(resp.Body, rb)
-	res := attemptResult{status: resp.StatusCode, rayID: headerText(resp.Header.Get("Cf-Ray"))}
-	if ra := resp.Header.Get("Retry-After"); ra != "" {
-		res.retryAfter, res.hasRetryAfter = retry.ParseRetryAfter(ra, time.Now())
-	}
-	res.err = c.readResponse(k, resp, &res, rb, out)
-	if res.transport != nil {
-		// The body of a success broke off.
-		return c.transportFailure(ctx, actx, k, res.transport, retry.StageConnected)
-	}
-	return res
-}
-
-// transportFailure is the result of an attempt that got no usable response.
-// An error of the attempt's own timeout (actx ended, ctx did not) becomes
-// [errAttemptTimeout]; a timeout of the caller's own http.Client keeps its
-// own error.
-func (c *Client) transportFailure(ctx, actx context.Context, k *call, err error, stage retry.Stage) attemptResult {
-	if ctx.Err() == nil && actx.Err() == context.DeadlineExceeded && errors.Is(err, context.DeadlineExceeded) {
-		err = errAttemptTimeout{k.cfg.timeout}
-	}
-	return attemptResult{err: &RequestError{Method: k.method, Path: k.path, Attempts: k.attempts, Err: err}, transport: err, stage: stage}
-}
-
-// errAttemptTimeout is the cause of an attempt cut short by the per-attempt
-// timeout (not by the caller's context). It matches
-// [context.DeadlineExceeded] and is a [net.Error] whose Timeout is true.
-type errAttemptTimeout struct{ d time.Duration }
-
-func (e errAttemptTimeout) Error() string { return "attempt timed out after " + e.d.String() }
-
-// Is reports whether target is [context.DeadlineExceeded].
-func (errAttemptTimeout) Is(target error) bool { return target == context.DeadlineExceeded }
-
-// Timeout reports true, as net.Error does for timeouts.
-func (errAttemptTimeout) Timeout() bool { return true }
-
-// Temporary reports true; it completes [net.Error].
-func (errAttemptTimeout) Temporary() bool { return true }
-
-// stageTrace records how far an attempt got in the transport, through the
-// httptrace hooks net/http calls on the request's goroutine: GetConn when
-// the transport starts looking for a connection, GotConn when one is ready.
-// Hooks only ever raise the stage, and an attempt resets it before it
-// starts, so a hook that a stray goroutine runs late can only make a later
-// attempt look more uncertain, never less.
-type stageTrace struct {
-	trace httptrace.ClientTrace
-	s     atomic.Int32
-	owned bool // from the pool: its hooks are its own, not composed with the caller's
-}
-
-func newStageTrace() *stageTrace {
-	st := new(stageTrace)
-	st.trace.GetConn = st.getConn
-	st.trace.GotConn = st.gotConn
-	return st
-}
-
-func (st *stageTrace) getConn(string) { st.raise(retry.StageConnecting) }
-
-func (st *stageTrace) gotConn(httptrace.GotConnInfo) { st.raise(retry.StageConnected) }
-
-func (st *stageTrace) raise(to retry.Stage) {
-	for {
-		cur := st.s.Load()
-		if cur >= int32(to) || st.s.CompareAndSwap(cur, int32(to)) {
-			return
+	tooLarge := r.ContentLength > maxBodyBytes
+	defer func() {
+		if !tooLarge { // an oversized body is not waited for: its connection cannot be reused anyway
+			_, _ = io.CopyN(io.Discard, r.Body, 64<<10) // so the connection can be reused
+		}
+		_ = r.Body.Close()
+	}()
+	a = attempt{status: r.StatusCode, sent: true, rayID: r.Header.Get("Cf-Ray")}
+	a.retryAfter, a.hasRetryAfter = retry.ParseRetryAfter(r.Header.Get("Retry-After"), time.Now())
+	var data []byte
+	if !tooLarge {
+		data, err = io.ReadAll(io.LimitReader(r.Body, maxBodyBytes+1))
+		if tooLarge = len(data) > maxBodyBytes; tooLarge {
+			data = data[:maxBodyBytes]
 		}
 	}
-}
-
-func (st *stageTrace) stage() retry.Stage { return retry.Stage(st.s.Load()) }
-
-var stageTracePool = sync.Pool{New: func() any {
-	st := newStageTrace()
-	st.owned = true
-	return st
-}}
-
-// getStageTrace returns a trace at stage none. When the caller's context
-// has a trace of its own, httptrace composes ours with it by changing ours,
-// so that one is not pooled.
-func getStageTrace(ctx context.Context) *stageTrace {
-	if httptrace.ContextClientTrace(ctx) != nil {
-		return newStageTrace()
+	if err != nil && r.StatusCode < 300 {
+		// The body of a success broke off: the outcome is lost.
+		if ctx.Err() == nil && actx.Err() != nil {
+			err = &timeoutError{k.s.timeout}
+		}
+		return attempt{err: err, sent: true, rayID: a.rayID}
 	}
-	st := stageTracePool.Get().(*stageTrace)
-	st.s.Store(int32(retry.StageNone))
-	return st
+	if out == nil {
+		out = &discard{}
+	}
+	env := envelope{Result: out}
+	a.apiErr = decode(r, data, tooLarge, &env)
+	if a.apiErr == nil && k.check != nil {
+		if reason := k.check(); reason != "" {
+			a.apiErr = &APIError{StatusCode: r.StatusCode, reason: reason}
+		}
+	}
+	if a.apiErr != nil {
+		// The server's text is cut only once redacted: a secret cut by the
+		// bound on its length would escape redaction and leak its start.
+		a.apiErr.RayID = clip(c.redact(a.rayID), 256)
+		if a.apiErr.Body != "" {
+			red := c.redact(string(data))
+			a.apiErr.Body, a.apiErr.title = excerpt([]byte(red)), htmlTitle(red)
+		}
+	}
+	if env.ResultInfo != nil && k.info != nil {
+		*k.info = *env.ResultInfo
+	}
+	if resp != nil {
+		*resp = Response{StatusCode: r.StatusCode, Header: r.Header, RayID: a.rayID, Messages: env.Messages, Body: data}
+		if env.ResultInfo != nil {
+			resp.ResultInfo = &env.ResultInfo.ResultInfo
+		}
+		c.sealResponse(resp)
+	}
+	return a
 }
 
-func putStageTrace(st *stageTrace) {
-	if st.owned {
-		stageTracePool.Put(st)
+// timeoutError is the cause of an attempt cut short by its own timeout (not
+// by the caller's context). It matches [context.DeadlineExceeded].
+type timeoutError struct{ d time.Duration }
+
+func (e *timeoutError) Error() string { return "attempt timed out after " + e.d.String() }
+
+func (e *timeoutError) Is(target error) bool { return target == context.DeadlineExceeded }
+
+// fail builds the error of a call that ended without a usable response,
+// its text redacted.
+func (c *Client) fail(k *call, attempts int, err error, what string, uncertain bool) error {
+	msg := "cloudflare: " + k.method + " " + k.path + ": " + what + c.redact(err.Error()) + attemptsText(attempts)
+	if uncertain {
+		msg += " (outcome unknown: an attempt may have acted on the server)"
+	}
+	return &callError{msg: msg, err: err, unknown: uncertain}
+}
+
+// failAPI finishes an *APIError: names the call, redacts what the server
+// sent, and marks an unknown outcome.
+func (c *Client) failAPI(k *call, attempts int, e *APIError, uncertain bool) error {
+	e.Method, e.Path, e.attempts = k.method, k.path, attempts
+	e.RayID, e.Body, e.reason, e.title = c.redact(e.RayID), c.redact(e.Body), c.redact(e.reason), c.redact(e.title)
+	c.redactInfos(e.Errors)
+	c.redactInfos(e.Messages)
+	if uncertain {
+		return &callError{msg: e.Error() + " (outcome unknown: an attempt may have acted on the server)", err: e, unknown: true}
+	}
+	return e
+}
+
+func (c *Client) redactInfos(infos []ResponseInfo) {
+	for i := range infos {
+		infos[i].Message = c.redact(infos[i].Message)
+		infos[i].DocumentationURL = c.redact(infos[i].DocumentationURL)
+		infos[i].Source.Pointer = c.redact(infos[i].Source.Pointer)
+		c.redactInfos(infos[i].ErrorChain)
 	}
 }
 
-// rateLimiter adapts a *rate.Limiter: a wait it refuses at once because it
-// would outlast the context's deadline fails with errLimiterDeadline, which
-// matches context.DeadlineExceeded, instead of rate's own error.
-type rateLimiter struct{ l *rate.Limiter }
-
-func (r *rateLimiter) Wait(ctx context.Context) error {
-	err := r.l.Wait(ctx)
-	if err != nil && ctx.Err() == nil && strings.Contains(err.Error(), "would exceed context deadline") {
-		return errLimiterDeadline{}
+// sealResponse redacts what a Response holds of the server's text.
+func (c *Client) sealResponse(r *Response) {
+	r.RayID = c.redact(r.RayID)
+	c.redactInfos(r.Messages)
+	if s := string(r.Body); c.redact(s) != s {
+		r.Body = []byte(c.redact(s))
 	}
-	return err
+	h := make(http.Header, len(r.Header))
+	for name, vs := range r.Header {
+		for _, v := range vs {
+			h[name] = append(h[name], c.redact(v))
+		}
+	}
+	r.Header = h
 }
 
-// errLimiterDeadline is the cause of a call the rate limiter would have held
-// past the context's deadline. It matches [context.DeadlineExceeded].
-type errLimiterDeadline struct{}
-
-func (errLimiterDeadline) Error() string {
-	return "waiting for the rate limit would exceed the context deadline"
+// log writes one debug record for an attempt, its text redacted.
+func (c *Client) log(ctx context.Context, k *call, n int, a *attempt, wait, took time.Duration) {
+	l := k.s.logger
+	if l == nil || !l.Enabled(ctx, slog.LevelDebug) {
+		return
+	}
+	attrs := []slog.Attr{
+		slog.String("method", k.method), slog.String("path", k.path), slog.Int("status", a.status),
+		slog.Int("attempt", n), slog.Duration("wait", wait), slog.Duration("duration", took),
+		slog.String("ray_id", clip(c.redact(a.rayID), 256)),
+	}
+	if a.apiErr != nil {
+		e := *a.apiErr
+		attrs = append(attrs, slog.String("error", c.failAPI(k, n, &e, false).Error()))
+	} else if a.err != nil {
+		attrs = append(attrs, slog.String("error", c.redact(a.err.Error())))
+	}
+	l.LogAttrs(ctx, slog.LevelDebug, "cloudflare: request", attrs...)
 }
-
-// Is reports whether target is [context.DeadlineExceeded].
-func (errLimiterDeadline) Is(target error) bool { return target == context.DeadlineExceeded }
-
-// Timeout reports true, as net.Error does for timeouts.
-func (errLimiterDeadline) Timeout() bool { return true }

@@ -1,1146 +1,646 @@
-package cloudflare
+package cloudflare_test
+
+// Tests of the request pipeline through Client.Do: what is sent, what is
+// decoded, which failures are retried and how long the waits are, bounded
+// reads, redirects, the logger and the limiter.
 
 import (
+	"bufio"
 	"bytes"
 	"context"
-	"crypto/tls"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"io"
 	"log/slog"
 	"net"
 	"net/http"
+	"runtime"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"golang.org/x/time/rate"
+
+	cloudflare "github.com/seed-b6b9b3cb/cloudflare-go"
 )
 
-// The tests in this file prove what the request pipeline (pipeline.go)
-// does for every call: retries and their waits, timeouts, the context, the
-// rate limit and logging, against loopback test servers (setup_test.go).
-
-func TestPipeline_RetryCounts(t *testing.T) {
-	t.Parallel()
-	get := func(c *Client, opts ...RequestOption) error {
-		_, err := c.User.Invites.Get(context.Background(), testInviteID, opts...)
-		return err
-	}
-	accept := func(c *Client, opts ...RequestOption) error {
-		_, err := c.User.Invites.Accept(context.Background(), testInviteID, opts...)
-		return err
-	}
-	list := func(c *Client, opts ...RequestOption) error {
-		_, _, err := c.User.Invites.List(context.Background(), nil, opts...)
-		return err
-	}
-	tests := []struct {
-		name       string
-		status     int
-		call       func(*Client, ...RequestOption) error
-		clientOpts []Option
-		callOpts   []RequestOption
-		want       int // attempts
-	}{
-		{"GET 503 default retries", 503, get, nil, nil, 3},
-		{"GET 500", 500, get, nil, nil, 3},
-		{"GET 502", 502, get, nil, nil, 3},
-		{"GET 504", 504, get, nil, nil, 3},
-		{"GET 408", 408, get, nil, nil, 3},
-		{"GET 429", 429, get, nil, nil, 3},
-		{"List 503", 503, list, nil, nil, 3},
-		{"GET 503 WithMaxRetries(0)", 503, get, []Option{WithMaxRetries(0)}, nil, 1},
-		{"GET 503 per-call retries over client 0", 503, get, []Option{WithMaxRetries(0)}, []RequestOption{WithMaxRetries(3)}, 4},
-		{"GET 503 per-call retries under default", 503, get, nil, []RequestOption{WithMaxRetries(1)}, 2},
-		{"GET 503 per-call 0 over client 5", 503, get, []Option{WithMaxRetries(5)}, []RequestOption{WithMaxRetries(0)}, 1},
-		{"GET 501 not retried", 501, get, nil, nil, 1},
-		{"GET 400 not retried", 400, get, nil, nil, 1},
-		{"GET 401 not retried", 401, get, nil, nil, 1},
-		{"GET 403 not retried", 403, get, nil, nil, 1},
-		{"GET 404 not retried", 404, get, nil, nil, 1},
-		{"GET 409 not retried", 409, get, nil, nil, 1},
-		{"PATCH 400 not retried", 400, accept, nil, nil, 1},
-		{"PATCH 404 not retried", 404, accept, nil, nil, 1},
-		{"PATCH 503 retried", 503, accept, nil, nil, 3},
-		{"PATCH 429 retried", 429, accept, nil, nil, 3},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			t.Parallel()
-			srv := newTestServer(t, func(w http.ResponseWriter, _ *http.Request, _ recordedRequest) {
-				if tt.status == 429 || tt.status == 503 {
-					w.Header().Set("Retry-After", "0")
-				}
-				writeStatus(w, tt.status)
-			})
-			c := newTestClient(t, srv, append([]Option{WithAPIToken(testAPIToken)}, tt.clientOpts...)...)
-			err := tt.call(c, tt.callOpts...)
-			require.Error(t, err)
-			assert.EqualValues(t, tt.want, srv.count(), "requests")
-			var ae *APIError
-			require.ErrorAs(t, err, &ae)
-			assert.Equal(t, tt.status, ae.StatusCode)
-			assert.Equal(t, tt.want, ae.Attempts)
-			assert.Equal(t, testRayID, ae.RayID)
-			if tt.want > 1 {
-				assert.Contains(t, err.Error(), fmt.Sprintf("(after %d attempts)", tt.want))
-			} else {
-				assert.NotContains(t, err.Error(), "attempts")
-			}
-			// A refused PATCH is never followed by a reconciliation read:
-			// either no attempt was uncertain or the last response was a 5xx.
-			reqs := srv.requests()
-			for _, r := range reqs {
-				assert.Equal(t, reqs[0].Method, r.Method)
-			}
-		})
-	}
+// sequence answers the n-th request (from 0) with steps[n], the last step
+// repeating.
+func sequence(steps ...http.HandlerFunc) (http.HandlerFunc, *atomic.Int32) {
+	var n atomic.Int32
+	return func(w http.ResponseWriter, r *http.Request) {
+		i := int(n.Add(1)) - 1
+		steps[min(i, len(steps)-1)](w, r)
+	}, &n
 }
 
-func TestPipeline_RetryThenSuccess(t *testing.T) {
-	t.Parallel()
-	srv := newTestServer(t, func(w http.ResponseWriter, _ *http.Request, req recordedRequest) {
-		switch req.N {
-		case 1:
-			writeStatus(w, 503)
-		case 2:
-			dropConn(w)
-		default:
-			writeStatus(w, 200)
+func status(code int, body string, header ...string) http.HandlerFunc {
+	return func(w http.ResponseWriter, _ *http.Request) {
+		for i := 0; i+1 < len(header); i += 2 {
+			w.Header().Set(header[i], header[i+1])
 		}
+		reply(w, code, body)
+	}
+}
+
+var (
+	ok200 = status(200, success(`{"id":"x"}`))
+	drop  = http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { dropConn(w) })
+	// cutShort announces a body longer than it sends.
+	cutShort = http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Length", "100")
+		reply(w, 200, `{"success":true,`)
 	})
-	c := newTestClient(t, srv, WithAPIToken(testAPIToken))
-	inv, err := c.User.Invites.Get(context.Background(), testInviteID)
-	require.NoError(t, err)
-	assert.Equal(t, testInviteID, inv.ID)
-	assert.EqualValues(t, 3, srv.count())
-}
+)
 
-// A connection lost on every attempt ends in a *RequestError that counts the
-// attempts and wraps the transport's cause.
-func TestPipeline_TransportFailureExhausted(t *testing.T) {
+func TestDoSendsWhatItIsGiven(t *testing.T) {
 	t.Parallel()
-	srv := newTestServer(t, func(w http.ResponseWriter, _ *http.Request, _ recordedRequest) {
-		dropConn(w)
-	})
-	c := newTestClient(t, srv, WithAPIToken(testAPIToken))
-	_, err := c.User.Invites.Get(context.Background(), testInviteID)
-	require.Error(t, err)
-	assert.EqualValues(t, 3, srv.count())
-	var re *RequestError
-	require.ErrorAs(t, err, &re)
-	assert.Equal(t, 3, re.Attempts)
-	assert.Equal(t, http.MethodGet, re.Method)
-	assert.Equal(t, "/client/v4/user/invites/"+testInviteID, re.Path)
-	assert.ErrorIs(t, err, io.EOF)
-	assert.Contains(t, err.Error(), "(after 3 attempts)")
-	assert.True(t, strings.HasPrefix(err.Error(), "cloudflare: GET /client/v4/user/invites/"), err.Error())
+	srv := newServer(t, nil)
+	c := newClient(t, srv)
+	ctx := context.Background()
+	require.NoError(t, c.Do(ctx, http.MethodGet, "memberships?status=pending&page=2", nil, nil))
+	require.NoError(t, c.Do(ctx, http.MethodPost, "things", struct {
+		Name string `json:"name"`
+	}{"n"}, nil))
+	require.NoError(t, c.Do(ctx, http.MethodPut, "raw", []byte(`{"a": 1}`), nil))
+	require.NoError(t, c.Do(ctx, http.MethodPatch, "raw", json.RawMessage(`[1, 2]`), nil))
+	require.NoError(t, c.Do(ctx, http.MethodDelete, "raw", []byte(nil), nil))
+	reqs := srv.requests()
+	require.Len(t, reqs, 5)
+	assert.Equal(t, "/client/v4/memberships?status=pending&page=2", reqs[0].URI)
+	assert.Empty(t, reqs[0].Body)
+	assert.Empty(t, reqs[0].Header.Get("Content-Length"))
+	assert.Equal(t, `{"name":"n"}`, string(reqs[1].Body))
+	assert.Equal(t, `{"a": 1}`, string(reqs[2].Body))
+	assert.Equal(t, `[1, 2]`, string(reqs[3].Body))
+	assert.Equal(t, "application/json", reqs[4].Header.Get("Content-Type"), "an empty body is still a body")
 }
 
-// A dial failure (nothing listening) is retried for every method, PATCH
-// included, and the PATCH is not uncertain: no reconciliation read follows.
-func TestPipeline_DialFailure(t *testing.T) {
+func TestDoDecodesResult(t *testing.T) {
 	t.Parallel()
-	var attempts atomic.Int64
-	c, err := NewClient(WithBaseURL(closedServerURL(t)), WithAPIToken(testAPIToken),
-		WithRetryBackoff(time.Millisecond, 2*time.Millisecond),
-		WithMiddleware(func(next http.RoundTripper) http.RoundTripper {
-			return roundTripFunc(func(r *http.Request) (*http.Response, error) {
-				attempts.Add(1)
-				return next.RoundTrip(r)
-			})
-		}))
-	require.NoError(t, err)
-	_, err = c.User.Invites.Accept(context.Background(), testInviteID)
-	var re *RequestError
-	require.ErrorAs(t, err, &re)
-	assert.Equal(t, 3, re.Attempts)
-	assert.Equal(t, int64(3), attempts.Load(), "PATCH tried 3 times, and never read back")
-	var oe *net.OpError
-	require.ErrorAs(t, err, &oe)
-	assert.Equal(t, "dial", oe.Op)
+	srv := newServer(t, status(200, success(`{"id":"abc","n":3}`)))
+	c := newClient(t, srv)
+	var out struct {
+		ID string `json:"id"`
+		N  int    `json:"n"`
+	}
+	require.NoError(t, c.Do(context.Background(), http.MethodGet, "x", nil, &out))
+	assert.Equal(t, "abc", out.ID)
+	assert.Equal(t, 3, out.N)
+	require.NoError(t, c.Do(context.Background(), http.MethodGet, "x", nil, nil), "a nil result discards")
+	var wrong []int
+	err := c.Do(context.Background(), http.MethodGet, "x", nil, &wrong)
+	var ae *cloudflare.APIError
+	assert.ErrorAs(t, err, &ae, "a result that does not decode is an APIError")
 }
 
-func TestPipeline_RetryAfter(t *testing.T) {
+func TestDoRejectsBadArgumentsBeforeSending(t *testing.T) {
+	t.Parallel()
+	srv := newServer(t, nil)
+	c := newClient(t, srv)
+	tests := []struct{ method, path, field string }{
+		{"", "x", "method"}, {"get", "x", "method"}, {"GE T", "x", "method"},
+		{"GET", "/abs", "path"}, {"GET", "https://evil.example/x", "path"}, {"GET", "//evil.example/x", "path"},
+		{"GET", "x#frag", "path"}, {"GET", "%zz", "path"},
+	}
+	for _, tt := range tests {
+		err := c.Do(context.Background(), tt.method, tt.path, nil, nil)
+		var ve *cloudflare.ValidationError
+		if assert.ErrorAs(t, err, &ve, tt.method+" "+tt.path) {
+			assert.Equal(t, tt.field, ve.Field)
+		}
+	}
+	err := c.Do(context.Background(), http.MethodPost, "x", func() {}, nil)
+	assert.ErrorIs(t, err, cloudflare.ErrValidation, "a body JSON cannot encode")
+	err = c.Do(context.Background(), http.MethodGet, "x", nil, nil, cloudflare.WithResponseInto(nil))
+	assert.ErrorIs(t, err, cloudflare.ErrValidation)
+	assert.Zero(t, srv.count())
+}
+
+// TestDoRetriesByMethod: what is retried depends on the method and on
+// whether the request could have reached the server.
+func TestDoRetriesByMethod(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
-		name       string
-		status     int
-		retryAfter func() string
-		minGap     time.Duration
-		maxGap     time.Duration
+		name, method string
+		first        http.HandlerFunc
+		wantRequests int
+		wantUnknown  bool // the call fails with ErrOutcomeUnknown
 	}{
-		{"429 seconds 0", 429, func() string { return "0" }, 0, 500 * time.Millisecond},
-		{"429 seconds 1", 429, func() string { return "1" }, 990 * time.Millisecond, 2 * time.Second},
-		{"503 seconds 1", 503, func() string { return "1" }, 990 * time.Millisecond, 2 * time.Second},
-		// An HTTP date has whole seconds: now+2s waits between 1 and 2 seconds.
-		{"429 HTTP-date ahead", 429, func() string { return time.Now().Add(2 * time.Second).UTC().Format(http.TimeFormat) }, 990 * time.Millisecond, 3 * time.Second},
-		{"429 HTTP-date past", 429, func() string { return time.Now().Add(-time.Hour).UTC().Format(http.TimeFormat) }, 0, 500 * time.Millisecond},
+		{"GET after 500", http.MethodGet, status(500, failure(1000, "oops")), 2, false},
+		{"PUT after 503", http.MethodPut, status(503, failure(1000, "busy")), 2, false},
+		{"DELETE after 503", http.MethodDelete, status(503, failure(1000, "busy")), 2, false},
+		{"POST after 429 Retry-After 0", http.MethodPost, status(429, failure(1015, "slow down"), "Retry-After", "0"), 2, false},
+		{"POST after 408", http.MethodPost, status(408, ""), 2, false},
+		{"POST after 500", http.MethodPost, status(500, failure(1000, "oops")), 1, true},
+		{"PATCH after 502", http.MethodPatch, status(502, "<html>bad gateway</html>"), 1, true},
+		{"POST after a dropped connection", http.MethodPost, drop, 1, true},
+		{"POST after a success body cut short", http.MethodPost, cutShort, 1, true},
+		{"GET after a success body cut short", http.MethodGet, cutShort, 2, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			srv := newTestServer(t, func(w http.ResponseWriter, _ *http.Request, req recordedRequest) {
-				if req.N == 1 {
-					w.Header().Set("Retry-After", tt.retryAfter())
-					writeStatus(w, tt.status)
-					return
-				}
-				writeStatus(w, 200)
-			})
-			// A backoff far longer than any Retry-After here: if the header
-			// were ignored the gap would be about a minute.
-			c := newTestClient(t, srv, WithAPIToken(testAPIToken), WithRetryBackoff(time.Minute, time.Minute))
-			ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-			defer cancel()
-			inv, err := c.User.Invites.Get(ctx, testInviteID)
-			require.NoError(t, err)
-			require.NotNil(t, inv)
-			reqs := srv.requests()
-			require.Len(t, reqs, 2)
-			gap := reqs[1].At.Sub(reqs[0].At)
-			assert.GreaterOrEqual(t, gap, tt.minGap)
-			assert.Less(t, gap, tt.maxGap)
-			t.Logf("Retry-After honoured: gap %v", gap)
+			h, _ := sequence(tt.first, ok200)
+			srv := newServer(t, h)
+			err := newClient(t, srv).Do(context.Background(), tt.method, "things/1", []byte(`{}`), nil)
+			assert.Equal(t, tt.wantRequests, srv.count())
+			if !tt.wantUnknown {
+				assert.NoError(t, err)
+				return
+			}
+			require.ErrorIs(t, err, cloudflare.ErrOutcomeUnknown)
+			assert.Contains(t, err.Error(), "outcome unknown")
+			var ae *cloudflare.APIError
+			assert.Equal(t, strings.Contains(tt.name, " 50"), errors.As(err, &ae), "errors.As finds the APIError")
 		})
 	}
 }
 
-// A Retry-After longer than the allowed wait returns the error at once, with
-// the requested wait in RetryAfter.
-func TestPipeline_RetryAfterBeyondMaxWait(t *testing.T) {
-	t.Parallel()
-	tests := []struct {
-		name        string
-		status      int
-		retryAfter  func() string
-		opts        []RequestOption
-		want        time.Duration
-		rateLimited bool
-	}{
-		{"429 seconds over WithMaxRetryWait", 429, func() string { return "120" }, []RequestOption{WithMaxRetryWait(time.Second)}, 120 * time.Second, true},
-		{"429 seconds over default 60s", 429, func() string { return "61" }, nil, 61 * time.Second, true},
-		{"503 seconds over WithMaxRetryWait", 503, func() string { return "5" }, []RequestOption{WithMaxRetryWait(time.Second)}, 5 * time.Second, false},
-		{"429 huge number", 429, func() string { return "99999999999999999999" }, nil, time.Duration(1<<63-1) / time.Second * time.Second, true},
-		{"429 HTTP-date an hour ahead", 429, func() string { return time.Now().Add(time.Hour).UTC().Format(http.TimeFormat) }, nil, time.Hour, true},
-		{"429 WithMaxRetryWait(0)", 429, func() string { return "1" }, []RequestOption{WithMaxRetryWait(0)}, time.Second, true},
+// failingDialer dials addr, failing the first n dials with a refused
+// connection: nothing of the request is written.
+type failingDialer struct {
+	fail  int32
+	dials atomic.Int32
+	err   error
+}
+
+func (d *failingDialer) dial(ctx context.Context, network, addr string) (net.Conn, error) {
+	if d.dials.Add(1) <= d.fail {
+		return nil, d.err
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
+	return (&net.Dialer{}).DialContext(ctx, network, addr)
+}
+
+func TestPOSTRetriedWhenNothingWasSent(t *testing.T) {
+	t.Parallel()
+	srv := newServer(t, nil)
+	d := &failingDialer{fail: 1, err: &net.OpError{Op: "dial", Net: "tcp", Err: errors.New("connection refused")}}
+	c := newClient(t, srv, cloudflare.WithHTTPClient(&http.Client{Transport: &http.Transport{DialContext: d.dial}}))
+	require.NoError(t, c.Do(context.Background(), http.MethodPost, "things", []byte(`{}`), nil))
+	assert.Equal(t, int32(2), d.dials.Load())
+	assert.Equal(t, 1, srv.count())
+
+	// A listener closed first: every attempt is refused, none reached a server.
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	require.NoError(t, ln.Close())
+	c, err = cloudflare.NewClient(cloudflare.WithBaseURL("http://"+ln.Addr().String()), cloudflare.WithAPIToken(testToken),
+		cloudflare.WithRetryBackoff(time.Millisecond, time.Millisecond))
+	require.NoError(t, err)
+	err = c.Do(context.Background(), http.MethodPost, "things", []byte(`{}`), nil)
+	require.Error(t, err)
+	assert.NotErrorIs(t, err, cloudflare.ErrOutcomeUnknown)
+	assert.Contains(t, err.Error(), "(after 3 attempts)")
+	var opErr *net.OpError
+	assert.ErrorAs(t, err, &opErr)
+}
+
+func TestGETRetriedOnlyOnTransientStatuses(t *testing.T) {
+	t.Parallel()
+	for _, code := range []int{500, 502, 503, 504, 408, 429, 400, 401, 403, 404, 501} {
+		retried := code >= 500 && code != 501 || code == 408 || code == 429
+		h, _ := sequence(status(code, failure(1000, "e")), ok200)
+		srv := newServer(t, h)
+		err := newClient(t, srv).Do(context.Background(), http.MethodGet, "x", nil, nil)
+		if retried {
+			assert.NoError(t, err, code)
+			assert.Equal(t, 2, srv.count(), code)
+			continue
+		}
+		var ae *cloudflare.APIError
+		if assert.ErrorAs(t, err, &ae, code) {
+			assert.Equal(t, code, ae.StatusCode)
+		}
+		assert.Equal(t, 1, srv.count(), code)
+	}
+	h, _ := sequence(drop, ok200)
+	srv := newServer(t, h)
+	assert.NoError(t, newClient(t, srv).Do(context.Background(), http.MethodGet, "x", nil, nil), "dropped connection")
+	assert.Equal(t, 2, srv.count())
+}
+
+func TestMaxRetriesCountsAttempts(t *testing.T) {
+	t.Parallel()
+	for _, n := range []int{0, 1, 3} {
+		srv := newServer(t, status(503, failure(1000, "busy")))
+		err := newClient(t, srv, cloudflare.WithMaxRetries(5)).Do(context.Background(), http.MethodGet, "x", nil, nil, cloudflare.WithMaxRetries(n))
+		var ae *cloudflare.APIError
+		require.ErrorAs(t, err, &ae)
+		assert.Equal(t, n+1, srv.count())
+		if n > 0 {
+			assert.Contains(t, err.Error(), "(after "+itoa(n+1)+" attempts)")
+		} else {
+			assert.NotContains(t, err.Error(), "after")
+		}
+	}
+}
+
+// slowBackoff makes every wait without Retry-After an hour: under a 30 s
+// deadline the pipeline then returns at once instead of waiting, so a call
+// that succeeds proves a shorter wait was used.
+var slowBackoff = cloudflare.WithRetryBackoff(time.Hour, time.Hour)
+
+func deadline(t *testing.T) context.Context {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	t.Cleanup(cancel)
+	return ctx
+}
+
+func TestRetryAfterHonoured(t *testing.T) {
+	t.Parallel()
+	h, _ := sequence(status(503, failure(1000, "busy"), "Retry-After", "0"), ok200)
+	srv := newServer(t, h)
+	require.NoError(t, newClient(t, srv, slowBackoff).Do(deadline(t), http.MethodGet, "x", nil, nil))
+	assert.Equal(t, 2, srv.count())
+
+	// Without Retry-After the hour-long backoff outlasts the deadline: the
+	// last error comes back at once.
+	srv = newServer(t, status(500, failure(1000, "oops")))
+	err := newClient(t, srv, slowBackoff).Do(deadline(t), http.MethodGet, "x", nil, nil)
+	var ae *cloudflare.APIError
+	require.ErrorAs(t, err, &ae)
+	assert.Equal(t, 500, ae.StatusCode)
+	assert.NotErrorIs(t, err, context.DeadlineExceeded)
+	assert.Equal(t, 1, srv.count())
+}
+
+func TestRetryAfterOverAMinuteReturnsAtOnce(t *testing.T) {
+	t.Parallel()
+	h, _ := sequence(status(429, failure(1015, "slow down"), "Retry-After", "61"), ok200)
+	srv := newServer(t, h)
+	err := newClient(t, srv).Do(context.Background(), http.MethodGet, "x", nil, nil) // no deadline: would wait 61 s
+	var ae *cloudflare.APIError
+	require.ErrorAs(t, err, &ae)
+	assert.Equal(t, 61*time.Second, ae.RetryAfter)
+	assert.ErrorIs(t, err, cloudflare.ErrRateLimited)
+	assert.Contains(t, err.Error(), "retry after 1m1s")
+	assert.Equal(t, 1, srv.count())
+}
+
+func TestCancelDuringWaitReturns(t *testing.T) {
+	t.Parallel()
+	for _, during := range []bool{false, true} {
+		t.Run(map[bool]string{false: "between attempts", true: "during the wait"}[during], func(t *testing.T) {
 			t.Parallel()
-			srv := newTestServer(t, func(w http.ResponseWriter, _ *http.Request, _ recordedRequest) {
-				w.Header().Set("Retry-After", tt.retryAfter())
-				writeStatus(w, tt.status)
-			})
-			c := newTestClient(t, srv, WithAPIToken(testAPIToken))
-			// No deadline on the context: the client must decline the wait
-			// by itself. If it slept instead, the test gives up after 2 s.
-			ctx, cancel := context.WithCancel(context.Background())
-			defer cancel()
-			var err error
-			done := make(chan struct{})
-			start := time.Now()
+			srv := newServer(t, status(503, failure(1000, "busy")))
+			ctx := &cancelOnDeadline{deadline: time.Now().Add(2 * time.Hour)}
+			ctx.Context, ctx.cancel = context.WithCancel(context.Background())
+			// The attempt's log record is written after its response, before
+			// the pipeline weighs the wait against the context's deadline.
+			logged := slog.New(slog.NewTextHandler(writerFunc(func(p []byte) (int, error) {
+				if during {
+					ctx.armed.Store(true) // cancel when the pipeline asks for the deadline, just before it waits
+				} else {
+					ctx.cancel()
+				}
+				return len(p), nil
+			}), &slog.HandlerOptions{Level: slog.LevelDebug}))
+			done := make(chan error, 1)
 			go func() {
-				defer close(done)
-				_, err = c.User.Invites.Get(ctx, testInviteID, tt.opts...)
+				done <- newClient(t, srv, slowBackoff, cloudflare.WithLogger(logged)).Do(ctx, http.MethodGet, "x", nil, nil)
 			}()
 			select {
-			case <-done:
-			case <-time.After(2 * time.Second):
-				cancel()
-				<-done
-				t.Fatalf("still waiting after 2s: %v", err)
+			case err := <-done:
+				if during {
+					assert.ErrorIs(t, err, context.Canceled)
+				} else {
+					var ae *cloudflare.APIError
+					assert.ErrorAs(t, err, &ae, "a context that ends after a response returns that response")
+				}
+				assert.True(t, strings.HasPrefix(err.Error(), "cloudflare: GET /client/v4/x: "), err.Error())
+			case <-time.After(20 * time.Second):
+				t.Fatal("a cancelled call kept waiting out its hour-long backoff")
 			}
-			elapsed := time.Since(start)
-			assert.Less(t, elapsed, 250*time.Millisecond, "returned at once")
-			assert.EqualValues(t, 1, srv.count())
-			var ae *APIError
-			require.ErrorAs(t, err, &ae)
-			assert.Equal(t, 1, ae.Attempts)
-			assert.InDelta(t, tt.want.Seconds(), ae.RetryAfter.Seconds(), 2, "RetryAfter %v", ae.RetryAfter)
-			assert.Equal(t, tt.rateLimited, errors.Is(err, ErrRateLimited))
-			assert.Contains(t, err.Error(), "(retry after ")
+			assert.Equal(t, 1, srv.count())
 		})
 	}
 }
 
-// Cancelling the context while the client waits between attempts ends the
-// wait at once.
-func TestPipeline_CancelDuringBackoff(t *testing.T) {
-	noLeaks(t)
-	responded := make(chan struct{}, 1)
-	srv := newTestServer(t, func(w http.ResponseWriter, _ *http.Request, _ recordedRequest) {
-		writeStatus(w, 503)
-		select {
-		case responded <- struct{}{}:
-		default:
-		}
-	})
-	c := newTestClient(t, srv, WithAPIToken(testAPIToken), WithRetryBackoff(10*time.Second, 10*time.Second))
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	var (
-		err      error
-		returned time.Time
-		done     = make(chan struct{})
-	)
-	start := time.Now()
-	go func() {
-		defer close(done)
-		_, err = c.User.Invites.Get(ctx, testInviteID)
-		returned = time.Now()
-	}()
-	<-responded
-	time.Sleep(50 * time.Millisecond) // the response is read; the client is in its 5-10 s backoff
-	canceled := time.Now()
-	cancel()
-	<-done
-	latency := returned.Sub(canceled)
-	t.Logf("returned %v after cancel (call took %v)", latency, returned.Sub(start))
-	assert.Less(t, latency, 10*time.Millisecond)
-	assert.ErrorIs(t, err, context.Canceled)
-	var re *RequestError
-	require.ErrorAs(t, err, &re)
-	assert.Equal(t, 1, re.Attempts)
-	assert.EqualValues(t, 1, srv.count())
+// cancelOnDeadline is a context that cancels itself when Deadline is asked
+// for once armed.
+type cancelOnDeadline struct {
+	context.Context
+	cancel   context.CancelFunc
+	deadline time.Time
+	armed    atomic.Bool
 }
 
-func TestPipeline_Timeouts(t *testing.T) {
-	t.Parallel()
-	blocking := func(w http.ResponseWriter, r *http.Request, _ recordedRequest) { blockUntilGone(r) }
-	// slowBody sends the head and part of the body, then stalls: the timeout
-	// covers reading the whole response.
-	slowBody := func(w http.ResponseWriter, r *http.Request, _ recordedRequest) {
-		w.Header().Set("Content-Type", "application/json")
-		w.WriteHeader(200)
-		_, _ = io.WriteString(w, `{"success":true,"result":{"id":`)
-		_ = http.NewResponseController(w).Flush()
-		blockUntilGone(r)
+func (c *cancelOnDeadline) Deadline() (time.Time, bool) {
+	if c.armed.Load() {
+		c.cancel()
 	}
+	return c.deadline, true
+}
+
+func TestAttemptTimeout(t *testing.T) {
+	t.Parallel()
+	srv := newServer(t, func(w http.ResponseWriter, r *http.Request) { <-r.Context().Done() })
+	err := newClient(t, srv).Do(context.Background(), http.MethodGet, "x", nil, nil,
+		cloudflare.WithTimeout(50*time.Millisecond), cloudflare.WithMaxRetries(1))
+	assert.ErrorIs(t, err, context.DeadlineExceeded)
+	assert.Contains(t, err.Error(), "attempt timed out after 50ms")
+	assert.Equal(t, 2, srv.count(), "a timed-out GET is retried")
+
+	err = newClient(t, srv).Do(context.Background(), http.MethodPost, "x", nil, nil, cloudflare.WithTimeout(50*time.Millisecond))
+	assert.ErrorIs(t, err, context.DeadlineExceeded)
+	assert.ErrorIs(t, err, cloudflare.ErrOutcomeUnknown, "a POST that timed out may have acted")
+	assert.Equal(t, 3, srv.count())
+}
+
+func TestPermanentTransportFailuresNotRetried(t *testing.T) {
+	t.Parallel()
+	// A resolver that says the name does not exist: no network is asked.
+	d := &failingDialer{fail: 100, err: &net.OpError{Op: "dial", Net: "tcp", Err: &net.DNSError{Err: "no such host", Name: "nosuchhost.invalid", IsNotFound: true}}}
+	c, err := cloudflare.NewClient(cloudflare.WithBaseURL("http://nosuchhost.invalid/"), cloudflare.WithInsecureHTTP(),
+		cloudflare.WithAPIToken(testToken), cloudflare.WithHTTPClient(&http.Client{Transport: &http.Transport{DialContext: d.dial}}))
+	require.NoError(t, err)
+	err = c.Do(context.Background(), http.MethodGet, "x", nil, nil)
+	var dnsErr *net.DNSError
+	assert.ErrorAs(t, err, &dnsErr)
+	assert.Equal(t, int32(1), d.dials.Load())
+
+	// A certificate the client does not trust.
+	srv := newTLSServer(t, nil)
+	c, err = cloudflare.NewClient(cloudflare.WithBaseURL(srv.URL), cloudflare.WithAPIToken(testToken))
+	require.NoError(t, err)
+	err = c.Do(context.Background(), http.MethodGet, "x", nil, nil)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "certificate")
+	assert.NotContains(t, err.Error(), "after")
+	assert.Zero(t, srv.count())
+	assert.Equal(t, int32(1), srv.conns.Load(), "one handshake: not retried")
+}
+
+func TestResponseInto(t *testing.T) {
+	t.Parallel()
+	body := `{"success":true,"errors":[],"messages":[{"code":1,"message":"note"}],"result":null,` +
+		`"result_info":{"page":2,"per_page":5,"count":1,"total_count":6}}`
+	srv := newServer(t, status(200, body, "CF-Ray", "ray-1-SJC", "X-Extra", "e"))
+	var resp cloudflare.Response
+	var out *struct{ ID string }
+	require.NoError(t, newClient(t, srv).Do(context.Background(), http.MethodGet, "x", nil, &out, cloudflare.WithResponseInto(&resp)))
+	assert.Nil(t, out, "null stays null")
+	assert.Equal(t, 200, resp.StatusCode)
+	assert.Equal(t, "ray-1-SJC", resp.RayID)
+	assert.Equal(t, "e", resp.Header.Get("X-Extra"))
+	assert.Equal(t, []cloudflare.ResponseInfo{{Code: 1, Message: "note"}}, resp.Messages)
+	assert.Equal(t, &cloudflare.ResultInfo{Page: 2, PerPage: 5, Count: 1, TotalCount: 6}, resp.ResultInfo)
+	assert.Equal(t, body, string(resp.Body))
+
+	srv = newServer(t, status(403, failure(10000, "Authentication error"), "CF-Ray", "ray-2-LHR"))
+	err := newClient(t, srv).Do(context.Background(), http.MethodGet, "x", nil, nil, cloudflare.WithResponseInto(&resp))
+	require.ErrorIs(t, err, cloudflare.ErrAuthentication)
+	assert.Equal(t, 403, resp.StatusCode)
+	assert.Equal(t, "ray-2-LHR", resp.RayID)
+	assert.Equal(t, failure(10000, "Authentication error"), string(resp.Body))
+	assert.Nil(t, resp.ResultInfo)
+}
+
+func TestBoundedReads(t *testing.T) {
+	t.Parallel()
+	big := strings.Repeat("a", 2<<20)
 	tests := []struct {
-		name       string
-		handler    testHandler
-		patch      bool
-		clientOpts []Option
-		callOpts   []RequestOption
-		want       int
-		message    string
+		name string
+		h    http.HandlerFunc
+		want string
 	}{
-		{"client WithTimeout, GET retried", blocking, false, []Option{WithTimeout(30 * time.Millisecond)}, nil, 3, "attempt timed out after 30ms"},
-		{"per-call WithTimeout", blocking, false, nil, []RequestOption{WithTimeout(40 * time.Millisecond), WithMaxRetries(0)}, 1, "attempt timed out after 40ms"},
-		{"per-call WithTimeout over client", blocking, false, []Option{WithTimeout(time.Hour)}, []RequestOption{WithTimeout(20 * time.Millisecond)}, 3, "attempt timed out after 20ms"},
-		{"stalled body", slowBody, false, []Option{WithTimeout(50 * time.Millisecond)}, []RequestOption{WithMaxRetries(1)}, 2, "attempt timed out after 50ms"},
-		{"PATCH timeout retried", blocking, true, []Option{WithTimeout(30 * time.Millisecond)}, nil, 3, "attempt timed out after 30ms"},
+		{"body over 1 MiB", status(200, success(`"`+big+`"`)), "body larger than 1 MiB"},
+		{"Content-Length over 1 MiB, body never sent", func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Length", itoa(10<<20))
+			w.WriteHeader(200)
+			http.NewResponseController(w).Flush()
+			<-r.Context().Done() // stall: reading or draining the body would hang until the attempt timeout
+		}, "body larger than 1 MiB"},
+		{"endless body", func(w http.ResponseWriter, r *http.Request) {
+			chunk := []byte(strings.Repeat("x", 32<<10))
+			for r.Context().Err() == nil {
+				if _, err := w.Write(chunk); err != nil {
+					return
+				}
+			}
+		}, "body larger than 1 MiB"},
+		{"truncated JSON", status(200, `{"success":true,"result":{"id":`), `body is not a Cloudflare API response (Content-Type "application/json"): unexpected end of JSON input`},
+		{"headers over 64 KiB", status(200, success("null"), "X-Big", strings.Repeat("h", 100<<10)), "unreadable response"},
+		{"HTML 502 page", status(502, "<html><head><TITLE>\n  502 Bad &amp; Gateway\t</title></head></html>"), `502 Bad Gateway: page "502 Bad & Gateway"`},
+		{"HTML without title", status(502, "<html>\n<body>upstream   down</body></html>"), `body "<html> <body>upstream down</body></html>"`},
+		{"long title", status(502, "<title>a"+strings.Repeat("é", 300)+"</title>"), `page "a` + strings.Repeat("é", 99) + `…"`},
+		{"success false on a 200", status(200, `{"success":false,"errors":[],"result":null}`), `200 OK: "success" is false`},
+		{"no Content-Type", func(w http.ResponseWriter, _ *http.Request) {
+			w.Header()["Content-Type"] = nil
+			_, _ = io.WriteString(w, "{")
+		},
+			"(no Content-Type): unexpected end of JSON input"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			srv := newTestServer(t, tt.handler)
-			c := newTestClient(t, srv, append([]Option{WithAPIToken(testAPIToken)}, tt.clientOpts...)...)
+			srv := newServer(t, tt.h)
+			done := make(chan error, 1)
+			go func() {
+				done <- newClient(t, srv).Do(context.Background(), http.MethodGet, "x", nil, nil, cloudflare.WithMaxRetries(0), cloudflare.WithTimeout(time.Hour))
+			}()
 			var err error
-			start := time.Now()
-			if tt.patch {
-				_, err = c.User.Invites.Accept(context.Background(), testInviteID, tt.callOpts...)
-			} else {
-				_, err = c.User.Invites.Get(context.Background(), testInviteID, tt.callOpts...)
+			select {
+			case err = <-done:
+			case <-time.After(20 * time.Second):
+				srv.CloseClientConnections()
+				t.Fatal("the call hangs on a response it refused")
 			}
-			assert.Less(t, time.Since(start), 5*time.Second)
-			var re *RequestError
-			require.ErrorAs(t, err, &re)
-			assert.Equal(t, tt.want, re.Attempts)
-			// On a loaded machine an attempt can time out before its request
-			// reaches the server, so the server may count fewer.
-			assert.LessOrEqual(t, srv.count(), tt.want)
-			assert.GreaterOrEqual(t, srv.count(), 1)
-			assert.Contains(t, err.Error(), tt.message)
-			var timeout interface{ Timeout() bool }
-			require.ErrorAs(t, err, &timeout)
-			assert.True(t, timeout.Timeout())
-			assert.ErrorIs(t, err, context.DeadlineExceeded, "a per-attempt timeout is a deadline, as net/http reports its own")
+			var ae *cloudflare.APIError
+			require.ErrorAs(t, err, &ae)
+			assert.Contains(t, err.Error(), tt.want)
+			assert.Less(t, len(err.Error()), 2048)
 		})
 	}
+	// Headers over the bound are not retried either.
+	srv := newServer(t, status(200, success("null"), "X-Big", strings.Repeat("h", 100<<10)))
+	err := newClient(t, srv).Do(context.Background(), http.MethodGet, "x", nil, nil)
+	assert.ErrorAs(t, err, new(*cloudflare.APIError))
+	assert.Equal(t, 1, srv.count())
 }
 
-// The caller's deadline bounds the whole call, whatever the per-attempt
-// timeout, and is reported as the context's error.
-func TestPipeline_ParentDeadline(t *testing.T) {
-	noLeaks(t)
-	srv := newTestServer(t, func(w http.ResponseWriter, r *http.Request, _ recordedRequest) { blockUntilGone(r) })
-	c := newTestClient(t, srv, WithAPIToken(testAPIToken)) // DefaultTimeout per attempt
-	start := time.Now()
-	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
-	defer cancel()
-	_, err := c.User.Invites.Get(ctx, testInviteID)
-	elapsed := time.Since(start)
-	assert.GreaterOrEqual(t, elapsed, 50*time.Millisecond)
-	assert.Less(t, elapsed, time.Second)
-	assert.ErrorIs(t, err, context.DeadlineExceeded)
-	assert.NotContains(t, err.Error(), "attempt timed out")
-	var re *RequestError
-	require.ErrorAs(t, err, &re)
-	assert.Equal(t, 1, re.Attempts)
-	assert.EqualValues(t, 1, srv.count())
-}
-
-func TestPipeline_DefaultTimeout(t *testing.T) {
-	t.Parallel()
-	c, err := NewClient(WithAPIToken(testAPIToken))
+// TestHugeHeaderLineMemoryBound: a 10 MiB header line is cut at 64 KiB,
+// not read into memory. (A bound on allocation, not a speed figure.)
+func TestHugeHeaderLineMemoryBound(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
-	assert.Equal(t, DefaultTimeout, c.defaults.timeout)
-	assert.Equal(t, 30*time.Second, DefaultTimeout)
-	c2, err := NewClient(WithAPIToken(testAPIToken), WithTimeout(time.Second))
-	require.NoError(t, err)
-	assert.Equal(t, time.Second, c2.defaults.timeout)
-	assert.Zero(t, c.hc.Timeout, "no whole-call http.Client timeout: retries and waits are bounded by the context")
-}
-
-func TestPipeline_RateLimit(t *testing.T) {
-	t.Parallel()
-	srv := newTestServer(t, func(w http.ResponseWriter, _ *http.Request, _ recordedRequest) {
-		writeStatus(w, 200)
-	})
-	c := newTestClient(t, srv, WithAPIToken(testAPIToken), WithRateLimit(20, 1))
-	start := time.Now()
-	for i := 0; i < 5; i++ {
-		_, err := c.User.Invites.Get(context.Background(), testInviteID)
-		require.NoError(t, err)
-	}
-	elapsed := time.Since(start)
-	t.Logf("5 calls at 20 rps, burst 1: %v", elapsed)
-	assert.GreaterOrEqual(t, elapsed, 190*time.Millisecond)
-	assert.Less(t, elapsed, 2*time.Second)
-	reqs := srv.requests()
-	// The bucket's one token is taken at or after start, and each next one
-	// comes 50 ms later, so request i cannot arrive before start + i*50ms
-	// (less 1 ms for the limiter's rounding). Measuring from start, not from
-	// the first request's arrival, keeps a late first arrival on a loaded
-	// machine from shrinking the gaps.
-	for i := 1; i < len(reqs); i++ {
-		assert.GreaterOrEqual(t, reqs[i].At.Sub(start), time.Duration(i)*50*time.Millisecond-time.Millisecond, "request %d", i+1)
-	}
-}
-
-// Retries wait for the limiter too.
-func TestPipeline_RateLimitRetries(t *testing.T) {
-	t.Parallel()
-	srv := newTestServer(t, func(w http.ResponseWriter, _ *http.Request, _ recordedRequest) {
-		writeStatus(w, 503)
-	})
-	c := newTestClient(t, srv, WithAPIToken(testAPIToken), WithRateLimit(20, 1))
-	start := time.Now()
-	_, err := c.User.Invites.Get(context.Background(), testInviteID)
-	require.Error(t, err)
-	assert.EqualValues(t, 3, srv.count())
-	assert.GreaterOrEqual(t, time.Since(start), 90*time.Millisecond)
-}
-
-func TestPipeline_RateLimitCancel(t *testing.T) {
-	noLeaks(t)
-	srv := newTestServer(t, func(w http.ResponseWriter, _ *http.Request, _ recordedRequest) {
-		writeStatus(w, 200)
-	})
-	c := newTestClient(t, srv, WithAPIToken(testAPIToken), WithRateLimit(0.1, 1)) // one call, then one every 10 s
-	_, err := c.User.Invites.Get(context.Background(), testInviteID)
-	require.NoError(t, err)
-
-	t.Run("cancel", func(t *testing.T) {
-		ctx, cancel := context.WithCancel(context.Background())
-		var canceled time.Time
-		timer := time.AfterFunc(30*time.Millisecond, func() { canceled = time.Now(); cancel() })
-		defer timer.Stop()
-		_, err := c.User.Invites.Get(ctx, testInviteID)
-		returned := time.Now()
-		latency := returned.Sub(canceled)
-		t.Logf("limiter wait ended %v after cancel", latency)
-		assert.Less(t, latency, 20*time.Millisecond)
-		assert.ErrorIs(t, err, context.Canceled)
-		var re *RequestError
-		assert.ErrorAs(t, err, &re)
-	})
-	t.Run("deadline shorter than the wait", func(t *testing.T) {
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Millisecond)
-		defer cancel()
-		start := time.Now()
-		_, err := c.User.Invites.Get(ctx, testInviteID)
-		assert.Less(t, time.Since(start), 100*time.Millisecond)
-		assert.ErrorIs(t, err, context.DeadlineExceeded)
-		var re *RequestError
-		assert.ErrorAs(t, err, &re)
-	})
-	assert.EqualValues(t, 1, srv.count(), "no request while the limiter held the call")
-}
-
-// A response that arrives as the caller's context ends is returned, not
-// replaced by the context's error.
-func TestPipeline_ResponseAtContextEnd(t *testing.T) {
-	t.Parallel()
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	srv := newTestServer(t, func(w http.ResponseWriter, _ *http.Request, _ recordedRequest) {
-		cancel()
-		writeStatus(w, 503)
-	})
-	c := newTestClient(t, srv, WithAPIToken(testAPIToken), WithHTTPClient(&http.Client{Transport: roundTripFunc(func(r *http.Request) (*http.Response, error) {
-		resp, err := http.DefaultTransport.RoundTrip(r.WithContext(context.WithoutCancel(r.Context())))
-		if err == nil {
-			<-ctx.Done()
+	t.Cleanup(func() { _ = ln.Close() })
+	go func() {
+		for {
+			conn, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				defer conn.Close()
+				_, _ = http.ReadRequest(bufio.NewReader(conn))
+				_, _ = io.WriteString(conn, "HTTP/1.1 200 OK\r\nX-Big: ")
+				chunk := bytes.Repeat([]byte("h"), 32<<10)
+				for i := 0; i < 320; i++ { // 10 MiB, from one buffer
+					if _, err := conn.Write(chunk); err != nil {
+						return
+					}
+				}
+			}()
 		}
-		return resp, err
-	})}))
-	_, err := c.User.Invites.Get(ctx, testInviteID)
-	var ae *APIError
-	require.ErrorAs(t, err, &ae, "got %v", err)
-	assert.Equal(t, 503, ae.StatusCode)
-	assert.EqualValues(t, 1, srv.count())
+	}()
+	c, err := cloudflare.NewClient(cloudflare.WithBaseURL("http://"+ln.Addr().String()), cloudflare.WithAPIToken(testToken))
+	require.NoError(t, err)
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	err = c.Do(context.Background(), http.MethodGet, "x", nil, nil)
+	runtime.ReadMemStats(&after)
+	require.ErrorAs(t, err, new(*cloudflare.APIError))
+	assert.Less(t, after.TotalAlloc-before.TotalAlloc, uint64(8<<20))
 }
 
-func TestPipeline_Retries(t *testing.T) {
+func TestInvalidUTF8HeadersInErrors(t *testing.T) {
 	t.Parallel()
-	failure := `{"success":false,"errors":[{"code":10001,"message":"service unavailable"}],"messages":[],"result":null}`
-
-	t.Run("GET is retried after 503 and succeeds", func(t *testing.T) {
-		t.Parallel()
-		client, srv := setup(t)
-		body := fixture(t, "invite-response.json")
-		var n atomic.Int32
-		srv.mux.HandleFunc("GET /user/invites/{id}", func(w http.ResponseWriter, r *http.Request) {
-			if n.Add(1) < 3 {
-				replyString(w, http.StatusServiceUnavailable, failure)
-				return
-			}
-			reply(w, http.StatusOK, body)
-		})
-
-		inv, err := client.User.Invites.Get(context.Background(), testInviteID)
-
-		require.NoError(t, err)
-		assert.Equal(t, referenceInvite(), *inv)
-		assert.EqualValues(t, 3, srv.count())
+	srv := newServer(t, func(w http.ResponseWriter, r *http.Request) {
+		w.Header()["CF-Ray"] = []string{"ray\xff\xfe-SJC"}
+		w.Header()["Content-Type"] = []string{"text/\xffhtml"}
+		w.WriteHeader(200)
+		_, _ = io.WriteString(w, "not json \xff")
 	})
-
-	t.Run("the last error counts the attempts", func(t *testing.T) {
-		t.Parallel()
-		client, srv := setup(t)
-		srv.mux.HandleFunc("GET /user/invites/{id}", func(w http.ResponseWriter, r *http.Request) {
-			replyString(w, http.StatusServiceUnavailable, failure)
-		})
-
-		_, err := client.User.Invites.Get(context.Background(), testInviteID, WithMaxRetries(1))
-
-		var ae *APIError
-		require.ErrorAs(t, err, &ae)
-		assert.Equal(t, 2, ae.Attempts)
-		assert.Contains(t, err.Error(), "(after 2 attempts)")
-		assert.EqualValues(t, 2, srv.count())
-	})
-
-	t.Run("a Retry-After beyond the longest wait returns at once", func(t *testing.T) {
-		t.Parallel()
-		client, srv := setup(t)
-		srv.mux.HandleFunc("GET /user/invites/{id}", func(w http.ResponseWriter, r *http.Request) {
-			w.Header().Set("Retry-After", "3600")
-			replyString(w, http.StatusTooManyRequests, failure)
-		})
-
-		_, err := client.User.Invites.Get(context.Background(), testInviteID)
-
-		var ae *APIError
-		require.ErrorAs(t, err, &ae)
-		assert.ErrorIs(t, err, ErrRateLimited)
-		assert.Equal(t, time.Hour, ae.RetryAfter)
-		assert.Contains(t, err.Error(), "(retry after 1h0m0s)")
-		assert.EqualValues(t, 1, srv.count())
-	})
-
-	t.Run("a wait longer than the context has left returns the response at once", func(t *testing.T) {
-		t.Parallel()
-		client, srv := setup(t, WithRetryBackoff(time.Minute, time.Minute))
-		srv.mux.HandleFunc("GET /user/invites/{id}", func(w http.ResponseWriter, r *http.Request) {
-			replyString(w, http.StatusServiceUnavailable, failure)
-		})
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-
-		start := time.Now()
-		_, err := client.User.Invites.Get(ctx, testInviteID)
-
-		assert.Less(t, time.Since(start), 5*time.Second, "the client waited although the context would end first")
-		var ae *APIError
-		require.ErrorAs(t, err, &ae)
-		assert.Equal(t, http.StatusServiceUnavailable, ae.StatusCode)
-		assert.Equal(t, 1, ae.Attempts)
-		assert.EqualValues(t, 1, srv.count())
-	})
-
-	t.Run("a Retry-After of zero retries at once", func(t *testing.T) {
-		t.Parallel()
-		client, srv := setup(t)
-		var n atomic.Int32
-		body := fixture(t, "invite-response.json")
-		srv.mux.HandleFunc("GET /user/invites/{id}", func(w http.ResponseWriter, r *http.Request) {
-			if n.Add(1) == 1 {
-				w.Header().Set("Retry-After", "0")
-				replyString(w, http.StatusTooManyRequests, failure)
-				return
-			}
-			reply(w, http.StatusOK, body)
-		})
-
-		_, err := client.User.Invites.Get(context.Background(), testInviteID)
-
-		require.NoError(t, err)
-		assert.EqualValues(t, 2, srv.count())
-	})
+	err := newClient(t, srv).Do(context.Background(), http.MethodGet, "x", nil, nil)
+	require.ErrorAs(t, err, new(*cloudflare.APIError))
+	assert.True(t, utf8.ValidString(err.Error()), err.Error())
+	assert.Contains(t, err.Error(), "ray\uFFFD")
+	assert.Contains(t, err.Error(), "Content-Type \"text/\uFFFDhtml\"")
 }
 
-func TestPipeline_AttemptTimeout(t *testing.T) {
+func TestRedirects(t *testing.T) {
 	t.Parallel()
+	other := newServer(t, nil)
+	var ownRule, ownAllowed atomic.Int32
 	tests := []struct {
-		name        string
-		sendHeaders bool // whether the server sends headers before it stalls
+		name, method, location string
+		code                   int
+		hc                     *http.Client
+		wantFollowed           bool
 	}{
-		{"before the response", false},
-		{"while reading the body", true},
+		{"same-origin GET", http.MethodGet, "/client/v4/new", 302, nil, true},
+		{"same-origin PUT 307", http.MethodPut, "/client/v4/new", 307, nil, true},
+		{"cross-origin", http.MethodGet, other.URL + "/client/v4/new", 302, nil, false},
+		{"cross-origin, own client", http.MethodGet, other.URL + "/client/v4/new", 307, &http.Client{}, false},
+		{"PATCH 301", http.MethodPatch, "/client/v4/new", 301, nil, false},
+		{"PATCH 302", http.MethodPatch, "/client/v4/new", 302, nil, false},
+		{"PATCH 303", http.MethodPatch, "/client/v4/new", 303, nil, false},
+		{"own CheckRedirect refuses", http.MethodGet, "/client/v4/new", 302, &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error {
+			ownRule.Add(1)
+			return errors.New("no")
+		}}, false},
+		{"own CheckRedirect allows", http.MethodGet, "/client/v4/new", 302, &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error {
+			ownAllowed.Add(1)
+			return nil
+		}}, true},
 	}
 	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			t.Parallel()
-			client, srv := setup(t)
-			release := make(chan struct{})
-			t.Cleanup(func() { close(release) })
-			srv.mux.HandleFunc("GET /user/invites/{id}", func(w http.ResponseWriter, r *http.Request) {
-				if tt.sendHeaders {
-					w.Header().Set("Content-Type", "application/json")
-					w.WriteHeader(http.StatusOK)
-					_, _ = w.Write([]byte(`{"success":true,`))
-					w.(http.Flusher).Flush()
-				}
-				select {
-				case <-r.Context().Done():
-				case <-release:
-				}
-			})
-
-			_, err := client.User.Invites.Get(context.Background(), testInviteID, WithTimeout(250*time.Millisecond), WithMaxRetries(1))
-
-			var re *RequestError
-			require.ErrorAs(t, err, &re)
-			assert.Equal(t, 2, re.Attempts, "a timed-out GET is retried")
-			var timeout interface{ Timeout() bool }
-			require.ErrorAs(t, err, &timeout)
-			assert.True(t, timeout.Timeout())
-			assert.ErrorIs(t, err, context.DeadlineExceeded, "a per-attempt timeout is a deadline, as net/http reports its own")
-			assert.Contains(t, err.Error(), "attempt timed out after 250ms")
-			assertErrorNames(t, err, http.MethodGet, invitePath)
-			// On a loaded machine a retry may time out before it reaches the
-			// server; the first attempt always does.
-			assert.GreaterOrEqual(t, srv.count(), 1)
-			assert.LessOrEqual(t, srv.count(), 2)
-		})
-	}
-}
-
-func TestPipeline_EscapedBasePath(t *testing.T) {
-	t.Parallel()
-	// The base path is outside the test API's prefix: the trap records it.
-	srv := newTestServer(t, nil)
-	srv.onLostPrefix(func(string, ...any) {})
-	client, err := NewClient(WithBaseURL(srv.URL+"/a%2Fb/v4"), WithAPIToken(testAPIToken))
-	require.NoError(t, err)
-
-	_, err = client.User.Invites.Get(context.Background(), testInviteID, WithMaxRetries(0))
-
-	var ae *APIError
-	require.ErrorAs(t, err, &ae)
-	assert.Equal(t, "/a%2Fb/v4/user/invites/"+testInviteID, ae.Path)
-	assert.Equal(t, "/a%2Fb/v4/user/invites/"+testInviteID, srv.only(t).Path, "the escaped slash is kept")
-}
-
-func TestPipeline_Logger(t *testing.T) {
-	t.Parallel()
-	tests := []struct {
-		name  string
-		level slog.Level
-		want  int // records
-	}{
-		{"debug logs each attempt", slog.LevelDebug, 2},
-		{"info logs nothing", slog.LevelInfo, 0},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			t.Parallel()
-			var buf bytes.Buffer
-			logger := slog.New(slog.NewJSONHandler(&buf, &slog.HandlerOptions{Level: tt.level}))
-			client, srv := setup(t, WithLogger(logger))
-			body := fixture(t, "invite-response.json")
-			notFound := fixture(t, "core-not-found.json")
-			srv.mux.HandleFunc("GET /user/invites/"+testInviteID, func(w http.ResponseWriter, r *http.Request) {
-				reply(w, http.StatusOK, body)
-			})
-			srv.mux.HandleFunc("GET /user/invites/missing", func(w http.ResponseWriter, r *http.Request) {
-				reply(w, http.StatusNotFound, notFound)
-			})
-
-			_, err := client.User.Invites.Get(context.Background(), testInviteID)
-			require.NoError(t, err)
-			_, err = client.User.Invites.Get(context.Background(), "missing")
-			require.ErrorIs(t, err, ErrNotFound)
-
-			assert.NotContains(t, buf.String(), testAPIKey)
-			lines := strings.Split(strings.TrimSpace(buf.String()), "\n")
-			if tt.want == 0 {
-				assert.Empty(t, buf.String())
+		srv := newServer(t, func(w http.ResponseWriter, r *http.Request) {
+			if r.URL.Path == "/client/v4/old" {
+				http.Redirect(w, r, tt.location, tt.code)
 				return
 			}
-			require.Len(t, lines, tt.want)
-			var records []map[string]any
-			for _, l := range lines {
-				var rec map[string]any
-				require.NoError(t, json.Unmarshal([]byte(l), &rec))
-				records = append(records, rec)
-			}
-			assert.Equal(t, "cloudflare: request", records[0]["msg"])
-			assert.Equal(t, "GET", records[0]["method"])
-			assert.Equal(t, invitePath, records[0]["path"])
-			assert.EqualValues(t, 200, records[0]["status"])
-			assert.EqualValues(t, 1, records[0]["attempt"])
-			assert.Equal(t, testRayID, records[0]["ray_id"])
-			assert.NotContains(t, records[0], "error")
-			assert.EqualValues(t, 404, records[1]["status"])
-			assert.Contains(t, records[1]["error"], "7003")
+			reply(w, 200, success("null"))
 		})
-	}
-}
-
-func TestPipeline_RateLimitWaits(t *testing.T) {
-	t.Parallel()
-
-	t.Run("calls wait for the bucket", func(t *testing.T) {
-		t.Parallel()
-		client, srv := setup(t, WithRateLimit(10, 1))
-		body := fixture(t, "invite-response.json")
-		srv.mux.HandleFunc("GET /user/invites/{id}", func(w http.ResponseWriter, r *http.Request) {
-			reply(w, http.StatusOK, body)
-		})
-
-		start := time.Now()
-		for range 3 {
-			_, err := client.User.Invites.Get(context.Background(), testInviteID)
-			require.NoError(t, err)
+		var opts []cloudflare.Option
+		if tt.hc != nil {
+			opts = append(opts, cloudflare.WithHTTPClient(tt.hc))
 		}
-
-		// One token at once, then one every 100ms.
-		assert.GreaterOrEqual(t, time.Since(start), 150*time.Millisecond)
-		assert.EqualValues(t, 3, srv.count())
-	})
-
-	t.Run("a wait the deadline cannot cover fails at once", func(t *testing.T) {
-		t.Parallel()
-		client, srv := setup(t, WithRateLimit(0.001, 1))
-		body := fixture(t, "invite-response.json")
-		srv.mux.HandleFunc("GET /user/invites/{id}", func(w http.ResponseWriter, r *http.Request) {
-			reply(w, http.StatusOK, body)
-		})
-		_, err := client.User.Invites.Get(context.Background(), testInviteID)
-		require.NoError(t, err)
-		// The next token comes in 1000s, long after the deadline.
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		defer cancel()
-
-		start := time.Now()
-		_, err = client.User.Invites.Get(ctx, testInviteID)
-
-		assert.Less(t, time.Since(start), 10*time.Second, "the call did not fail at once")
-		var re *RequestError
-		require.ErrorAs(t, err, &re)
-		assert.ErrorIs(t, err, context.DeadlineExceeded)
-		var timeout interface{ Timeout() bool }
-		require.ErrorAs(t, err, &timeout)
-		assert.True(t, timeout.Timeout())
-		assertErrorNames(t, err, http.MethodGet, invitePath)
-		assert.EqualValues(t, 1, srv.count())
-	})
-
-	t.Run("a canceled context ends the wait", func(t *testing.T) {
-		t.Parallel()
-		client, srv := setup(t, WithRateLimit(1, 1))
-		ctx, cancel := context.WithCancel(context.Background())
-		cancel()
-
-		_, err := client.User.Invites.Get(ctx, testInviteID)
-
-		assert.ErrorIs(t, err, context.Canceled)
-		assert.Zero(t, srv.count())
-	})
-}
-
-// countingLimiter counts waits and refuses those after the first allow.
-type countingLimiter struct {
-	allow int64
-	waits atomic.Int64
-}
-
-var errLimiterRefused = errors.New("budget exhausted")
-
-func (l *countingLimiter) Wait(context.Context) error {
-	if l.waits.Add(1) > l.allow {
-		return errLimiterRefused
-	}
-	return nil
-}
-
-func TestPipeline_Limiter(t *testing.T) {
-	t.Parallel()
-
-	t.Run("one limiter, two clients, one budget", func(t *testing.T) {
-		t.Parallel()
-		l := &countingLimiter{allow: 3}
-		a, srv := setup(t, WithLimiter(l))
-		srv.mux.HandleFunc("GET /user/invites/{id}", func(w http.ResponseWriter, _ *http.Request) { writeStatus(w, 200) })
-		b := newTestClient(t, srv, WithAPIToken(testAPIToken), WithLimiter(l))
-		derived, err := a.With(WithAPIToken(testAPIToken))
-		require.NoError(t, err)
-
-		for _, c := range []*Client{a, b, derived} {
-			_, err := c.User.Invites.Get(context.Background(), testInviteID)
-			require.NoError(t, err)
-		}
-		_, err = b.User.Invites.Get(context.Background(), testInviteID)
-		assert.ErrorIs(t, err, errLimiterRefused, "the fourth call of the shared budget is refused")
-		assert.EqualValues(t, 4, l.waits.Load())
-		assert.EqualValues(t, 3, srv.count())
-	})
-
-	t.Run("a refused wait is not an attempt", func(t *testing.T) {
-		t.Parallel()
-		l := &countingLimiter{allow: 2}
-		client, srv := setup(t, WithLimiter(l))
-		srv.mux.HandleFunc("GET /user/invites/{id}", func(w http.ResponseWriter, _ *http.Request) { writeStatus(w, 503) })
-
-		_, err := client.User.Invites.Get(context.Background(), testInviteID)
-
-		var re *RequestError
-		require.ErrorAs(t, err, &re)
-		assert.ErrorIs(t, err, errLimiterRefused)
-		assert.Equal(t, 2, re.Attempts, "two attempts were sent; the refused wait is not counted")
-		assert.EqualValues(t, 2, srv.count())
-		assert.Contains(t, err.Error(), "(after 2 attempts)")
-	})
-
-	t.Run("refused before any attempt", func(t *testing.T) {
-		t.Parallel()
-		client, srv := setup(t, WithLimiter(&countingLimiter{allow: 0}))
-		_, err := client.User.Invites.Accept(context.Background(), testInviteID)
-		var re *RequestError
-		require.ErrorAs(t, err, &re)
-		assert.Zero(t, re.Attempts)
-		assert.Zero(t, srv.count())
-	})
-
-	t.Run("a *rate.Limiter fits and keeps the deadline rule", func(t *testing.T) {
-		t.Parallel()
-		l := rate.NewLimiter(0.001, 1)
-		a, srv := setup(t, WithLimiter(l))
-		srv.mux.HandleFunc("GET /user/invites/{id}", func(w http.ResponseWriter, _ *http.Request) { writeStatus(w, 200) })
-		b, err := a.With()
-		require.NoError(t, err)
-		_, err = a.User.Invites.Get(context.Background(), testInviteID)
-		require.NoError(t, err)
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		defer cancel()
-		_, err = b.User.Invites.Get(ctx, testInviteID)
-		assert.ErrorIs(t, err, context.DeadlineExceeded, "the derived client shares the bucket the first call emptied")
-		assert.EqualValues(t, 1, srv.count())
-	})
-}
-
-// rotatingSource hands out a new token on each call and remembers them.
-type rotatingSource struct {
-	mu     sync.Mutex
-	tokens []string
-	fail   error // returned instead of a token when set
-}
-
-func (s *rotatingSource) token(ctx context.Context) (string, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.fail != nil {
-		return "", s.fail
-	}
-	tok := fmt.Sprintf("SECRET-ROTATING-%d", len(s.tokens)+1)
-	s.tokens = append(s.tokens, tok)
-	return tok, nil
-}
-
-func (s *rotatingSource) given() []string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return append([]string(nil), s.tokens...)
-}
-
-func TestPipeline_TokenSource(t *testing.T) {
-	t.Parallel()
-
-	t.Run("consulted before every attempt", func(t *testing.T) {
-		t.Parallel()
-		var src rotatingSource
-		srv := newTestServer(t, func(w http.ResponseWriter, _ *http.Request, req recordedRequest) {
-			writeStatus(w, map[bool]int{true: 503, false: 200}[req.N == 1])
-		})
-		client := newTestClient(t, srv, WithAPITokenSource(src.token))
-
-		_, err := client.User.Invites.Get(context.Background(), testInviteID)
-		require.NoError(t, err)
-
+		before := other.count()
+		err := newClient(t, srv, opts...).Do(context.Background(), tt.method, "old", nil, nil)
+		assert.Zero(t, other.count()-before, tt.name+": the other origin got a request")
 		reqs := srv.requests()
-		require.Len(t, reqs, 2)
-		assert.Equal(t, "Bearer SECRET-ROTATING-1", reqs[0].Header.Get("Authorization"))
-		assert.Equal(t, "Bearer SECRET-ROTATING-2", reqs[1].Header.Get("Authorization"), "the retry asked the source again")
-		assert.Equal(t, []string{"SECRET-ROTATING-1", "SECRET-ROTATING-2"}, src.given())
-	})
-
-	t.Run("its error fails the call: typed, nothing sent, no retry", func(t *testing.T) {
-		t.Parallel()
-		sourceErr := errors.New("vault sealed")
-		src := rotatingSource{fail: sourceErr}
-		client, srv := setup(t)
-		client, err := client.With(WithAPITokenSource(src.token))
-		require.NoError(t, err)
-
-		_, err = client.User.Invites.Accept(context.Background(), testInviteID)
-
-		var ce *CredentialError
-		require.ErrorAs(t, err, &ce)
-		assert.ErrorIs(t, err, sourceErr)
-		assert.Zero(t, ce.Attempts)
-		assert.Zero(t, srv.count(), "nothing was sent")
-		assertErrorNames(t, err, http.MethodPatch, invitePath)
-		assert.Contains(t, err.Error(), "credential source: vault sealed")
-	})
-
-	t.Run("an unusable token fails the call without naming it", func(t *testing.T) {
-		t.Parallel()
-		client, srv := setup(t)
-		client, err := client.With(WithAPITokenSource(func(context.Context) (string, error) { return "SECRET bad\ntoken", nil }))
-		require.NoError(t, err)
-
-		_, err = client.User.Invites.Get(context.Background(), testInviteID)
-
-		var ce *CredentialError
-		require.ErrorAs(t, err, &ce)
-		assert.Contains(t, err.Error(), "unusable")
-		assertNoSecrets(t, err, "SECRET", "bad")
-		assert.Zero(t, srv.count())
-	})
-
-	t.Run("its tokens are never printed and an echo is redacted", func(t *testing.T) {
-		t.Parallel()
-		var src rotatingSource
-		srv := newTestServer(t, func(w http.ResponseWriter, r *http.Request, _ recordedRequest) {
-			echo := strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer ")
-			replyString(w, http.StatusForbidden, errorBody(10000, "token "+echo+" is not valid"))
-		})
-		var logs syncBuffer
-		client := newTestClient(t, srv, WithAPITokenSource(src.token), WithLogger(slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))))
-
-		_, err := client.User.Invites.Get(context.Background(), testInviteID)
-
-		var ae *APIError
-		require.ErrorAs(t, err, &ae)
-		assert.Contains(t, ae.Errors[0].Message, "[redacted]")
-		tokens := src.given()
-		require.Len(t, tokens, 1)
-		assertNoSecrets(t, err, tokens...)
-		assert.NotContains(t, logs.String(), tokens[0])
-		for _, verb := range []string{"%v", "%+v", "%#v"} {
-			for _, v := range []any{client, *client, client.auth} {
-				assert.NotContains(t, fmt.Sprintf(verb, v), "SECRET-ROTATING", "fmt %s of %T", verb, v)
+		if tt.wantFollowed {
+			assert.NoError(t, err, tt.name)
+			if assert.Len(t, reqs, 2, tt.name) {
+				assert.Equal(t, tt.method, reqs[1].Method)
+				assert.Equal(t, "Bearer "+testToken, reqs[1].Header.Get("Authorization"))
 			}
+			continue
 		}
-	})
-
-	t.Run("refused with another credential", func(t *testing.T) {
-		t.Parallel()
-		_, err := NewClient(WithAPIToken(testAPIToken), WithAPITokenSource(func(context.Context) (string, error) { return "", nil }))
-		var ve *ValidationError
-		require.ErrorAs(t, err, &ve)
-		assert.Contains(t, ve.Reason, "WithAPITokenSource")
-	})
-}
-
-// TestPipeline_TransportFailureClasses sends a GET and a PATCH into a real
-// failure of each class the retry policy knows, and checks how often each
-// was tried and whether the PATCH's outcome is reported as unknown.
-func TestPipeline_TransportFailureClasses(t *testing.T) {
-	t.Parallel()
-	errMiddleware := errors.New("policy: refused by middleware")
-	type target struct {
-		baseURL string
-		opts    []Option
-		reached func() int // requests or connections that reached the server
-	}
-	served := func(srv *testServer) func() int { return srv.count }
-	tests := []struct {
-		name          string
-		start         func(t *testing.T) target
-		wantAttempts  int
-		wantReached   int  // per call
-		wantUncertain bool // for the PATCH
-		evidence      func(t *testing.T, err error)
-	}{
-		{
-			name: "certificate from an unknown authority",
-			start: func(t *testing.T) target {
-				srv := startTestServer(t, true, nil)
-				return target{srv.apiURL(), nil, served(srv)}
-			},
-			wantAttempts: 1,
-			evidence: func(t *testing.T, err error) {
-				var cve *tls.CertificateVerificationError
-				assert.ErrorAs(t, err, &cve)
-			},
-		},
-		{
-			name: "plain-HTTP server given an https URL",
-			start: func(t *testing.T) target {
-				srv := newTestServer(t, nil)
-				return target{"https://" + srv.Listener.Addr().String() + apiPrefix + "/", nil, served(srv)}
-			},
-			wantAttempts: 1,
-			evidence:     func(t *testing.T, err error) { assert.ErrorIs(t, err, http.ErrSchemeMismatch) },
-		},
-		{
-			name: "middleware returning an error",
-			start: func(t *testing.T) target {
-				srv := newTestServer(t, nil)
-				mw := WithMiddleware(func(http.RoundTripper) http.RoundTripper {
-					return roundTripFunc(func(*http.Request) (*http.Response, error) { return nil, errMiddleware })
-				})
-				return target{srv.apiURL(), []Option{mw}, served(srv)}
-			},
-			wantAttempts: 1,
-			evidence:     func(t *testing.T, err error) { assert.ErrorIs(t, err, errMiddleware) },
-		},
-		{
-			name: "dial refused",
-			start: func(t *testing.T) target {
-				return target{closedServerURL(t), nil, func() int { return 0 }}
-			},
-			wantAttempts: 3,
-			evidence: func(t *testing.T, err error) {
-				var op *net.OpError
-				if assert.ErrorAs(t, err, &op) {
-					assert.Equal(t, "dial", op.Op)
-				}
-			},
-		},
-		{
-			name: "TLS handshake that did not complete",
-			start: func(t *testing.T) target {
-				u, accepted := newHandshakeDropper(t)
-				return target{u, nil, func() int { return int(accepted.Load()) }}
-			},
-			wantAttempts: 3,
-			wantReached:  3, // connections, none of which carried the request
-			evidence:     func(t *testing.T, err error) { assert.NotErrorIs(t, err, ErrUnexpectedResponse) },
-		},
-		{
-			name: "connection reset after the request was read",
-			start: func(t *testing.T) target {
-				srv := newTestServer(t, func(w http.ResponseWriter, _ *http.Request, _ recordedRequest) { resetConn(w) })
-				return target{srv.apiURL(), nil, served(srv)}
-			},
-			wantAttempts:  3,
-			wantReached:   3,
-			wantUncertain: true,
-			evidence: func(t *testing.T, err error) {
-				var re *RequestError
-				assert.ErrorAs(t, err, &re)
-			},
-		},
-	}
-	calls := []struct {
-		method string
-		call   func(c *Client) error
-	}{
-		{http.MethodGet, func(c *Client) error {
-			_, err := c.User.Invites.Get(context.Background(), testInviteID)
-			return err
-		}},
-		{http.MethodPatch, func(c *Client) error {
-			_, err := c.User.Invites.Accept(context.Background(), testInviteID)
-			return err
-		}},
-	}
-	for _, tt := range tests {
-		for _, call := range calls {
-			t.Run(tt.name+"/"+call.method, func(t *testing.T) {
-				t.Parallel()
-				tg := tt.start(t)
-				opts := append([]Option{WithAPIToken(testAPIToken), WithBaseURL(tg.baseURL),
-					WithRetryBackoff(time.Millisecond, 5*time.Millisecond), WithMaxRetries(2)}, tg.opts...)
-				c, err := NewClient(opts...)
-				require.NoError(t, err)
-				closeIdleAtEnd(t, c)
-
-				err = call.call(c)
-
-				var re *RequestError
-				require.ErrorAs(t, err, &re)
-				assert.Equal(t, tt.wantAttempts, re.Attempts, "attempts")
-				assert.Equal(t, tt.wantReached, tg.reached(), "requests or connections that reached the server")
-				assert.Equal(t, tt.wantUncertain && call.method == http.MethodPatch, errors.Is(err, ErrOutcomeUnknown), "outcome unknown")
-				tt.evidence(t, err)
-				assertNoSecrets(t, err, testAPIToken)
-			})
+		var ae *cloudflare.APIError
+		if assert.ErrorAs(t, err, &ae, tt.name) {
+			assert.Equal(t, tt.code, ae.StatusCode)
+			assert.Contains(t, err.Error(), "not followed")
 		}
+		assert.Len(t, reqs, 1, tt.name)
 	}
+	assert.Equal(t, int32(1), ownRule.Load())
+	assert.Equal(t, int32(1), ownAllowed.Load())
 }
 
-// TestPipeline_CallerHTTPClientTimeout: a timeout of the caller's own
-// http.Client is reported as that, not as the per-attempt timeout.
-func TestPipeline_CallerHTTPClientTimeout(t *testing.T) {
+func TestLoggerOneRecordPerAttempt(t *testing.T) {
 	t.Parallel()
-	srv := newTestServer(t, func(_ http.ResponseWriter, r *http.Request, _ recordedRequest) { blockUntilGone(r) })
-	c := newTestClient(t, srv, WithAPIToken(testAPIToken), WithHTTPClient(&http.Client{Timeout: 50 * time.Millisecond}),
-		WithMaxRetries(0))
-
-	_, err := c.User.Invites.Get(context.Background(), testInviteID)
-
-	require.Error(t, err)
-	assert.NotContains(t, err.Error(), "attempt timed out", "the per-attempt timeout (30s) did not fire")
-	// net/http says "Client.Timeout exceeded" when its timer wins the race
-	// with the request's context deadline, and only the context's error
-	// when the deadline wins; either way it is net/http's error.
-	assert.ErrorIs(t, err, context.DeadlineExceeded)
-	var ae errAttemptTimeout
-	assert.False(t, errors.As(err, &ae), "not the SDK's per-attempt timeout")
-	var ne net.Error
-	require.ErrorAs(t, err, &ne)
-	assert.True(t, ne.Timeout())
+	h, _ := sequence(drop, status(500, failure(1000, "oops"), "CF-Ray", "ray-a"), status(200, success("null"), "CF-Ray", "ray-b"))
+	srv := newServer(t, h)
+	var buf bytes.Buffer
+	logger := slog.New(slog.NewJSONHandler(&buf, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	c := newClient(t, srv, cloudflare.WithLogger(logger), cloudflare.WithHeader("X-Custom", "hdrval-Pz4"))
+	require.NoError(t, c.Do(context.Background(), http.MethodGet, "things?q=1", nil, nil))
+	var recs []map[string]any
+	for _, line := range strings.Split(strings.TrimSpace(buf.String()), "\n") {
+		var rec map[string]any
+		require.NoError(t, json.Unmarshal([]byte(line), &rec))
+		recs = append(recs, rec)
+	}
+	require.Len(t, recs, 3)
+	for i, rec := range recs {
+		assert.Equal(t, "DEBUG", rec["level"])
+		assert.Equal(t, "GET", rec["method"])
+		assert.Equal(t, "/client/v4/things", rec["path"])
+		assert.EqualValues(t, i+1, rec["attempt"])
+	}
+	assert.EqualValues(t, 0, recs[0]["status"])
+	assert.Contains(t, recs[0], "error", "a dropped connection")
+	assert.EqualValues(t, 500, recs[1]["status"])
+	assert.Equal(t, "ray-a", recs[1]["ray_id"])
+	assert.Contains(t, recs[1]["error"], "1000 oops")
+	assert.EqualValues(t, 200, recs[2]["status"])
+	assert.Equal(t, "ray-b", recs[2]["ray_id"])
+	assert.NotContains(t, recs[2], "error")
+	assert.NotContains(t, buf.String(), "hdrval-Pz4")
+	assert.NotContains(t, buf.String(), "Bearer")
+	assertNoSecret(t, buf.String(), testToken)
 }
 
-// TestPipeline_AttemptTimeoutIsADeadline: the per-attempt timeout's error
-// matches context.DeadlineExceeded and is a net.Error that reports a
-// timeout, while the caller's context is still alive.
-func TestPipeline_AttemptTimeoutIsADeadline(t *testing.T) {
+func TestLimiter(t *testing.T) {
 	t.Parallel()
-	srv := newTestServer(t, func(_ http.ResponseWriter, r *http.Request, _ recordedRequest) { blockUntilGone(r) })
-	c := newTestClient(t, srv, WithAPIToken(testAPIToken), WithMaxRetries(0))
-	ctx := context.Background()
+	lim := &countingLimiter{}
+	waitsSeen := make(chan int32, 2)
+	h, _ := sequence(func(w http.ResponseWriter, r *http.Request) {
+		waitsSeen <- lim.waits.Load()
+		reply(w, 503, failure(1000, "busy"))
+	}, func(w http.ResponseWriter, r *http.Request) {
+		waitsSeen <- lim.waits.Load()
+		reply(w, 200, success("null"))
+	})
+	srv := newServer(t, h)
+	require.NoError(t, newClient(t, srv, cloudflare.WithLimiter(lim)).Do(context.Background(), http.MethodGet, "x", nil, nil))
+	assert.Equal(t, []int32{1, 2}, []int32{<-waitsSeen, <-waitsSeen}, "a wait before each attempt")
 
-	_, err := c.User.Invites.Get(ctx, testInviteID, WithTimeout(30*time.Millisecond))
+	refusal := errors.New("budget spent")
+	srv = newServer(t, nil)
+	err := newClient(t, srv, cloudflare.WithLimiter(&countingLimiter{err: refusal})).Do(context.Background(), http.MethodPost, "x", nil, nil)
+	assert.ErrorIs(t, err, refusal)
+	assert.NotErrorIs(t, err, cloudflare.ErrOutcomeUnknown)
+	assert.Contains(t, err.Error(), "rate limiter: budget spent")
+	assert.Zero(t, srv.count())
 
-	require.NoError(t, ctx.Err())
-	assert.ErrorIs(t, err, context.DeadlineExceeded)
-	var ne net.Error
-	require.ErrorAs(t, err, &ne)
-	assert.True(t, ne.Timeout())
-	assert.Contains(t, err.Error(), "attempt timed out after 30ms")
+	var _ cloudflare.Limiter = (*rate.Limiter)(nil)
+	srv = newServer(t, nil)
+	c := newClient(t, srv, cloudflare.WithLimiter(rate.NewLimiter(rate.Inf, 1)))
+	require.NoError(t, c.Do(context.Background(), http.MethodGet, "x", nil, nil))
+	assert.Equal(t, 1, srv.count())
 }
+
+// writerFunc is an io.Writer made of a function.
+type writerFunc func(p []byte) (int, error)
+
+func (f writerFunc) Write(p []byte) (int, error) { return f(p) }

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"iter"
 	"net/http"
+	"slices"
 	"strconv"
 	"time"
 
@@ -55,16 +56,6 @@ type Invite struct {
 	Status InviteStatus `json:"status"`
 }
 
-// lacks says what makes an invitation unusable as a result, or "": a body
-// such as {"success":true,"result":{}}, or a list holding {}, must not pass
-// for a response.
-func (inv *Invite) lacks() string {
-	if inv.ID == "" {
-		return `an invitation without an "id"`
-	}
-	return ""
-}
-
 // InviteEditParams is the body of an answer to an invitation.
 type InviteEditParams struct {
 	// Status is the answer: [InviteStatusAccepted] or [InviteStatusRejected].
@@ -83,22 +74,19 @@ type InviteListParams struct {
 	PerPage int `url:"per_page,omitempty"`
 }
 
-// rawQuery encodes p as List and All send it: its url tags, fields left at
-// zero omitted. query.Values fails only for a value that is not a struct.
-func (p *InviteListParams) rawQuery() string {
+// query encodes p as List and All send it, "?" included: its url tags,
+// fields left at zero omitted. query.Values fails only on a non-struct.
+func (p *InviteListParams) query() string {
 	v, _ := query.Values(p)
-	return v.Encode()
+	if len(v) == 0 {
+		return ""
+	}
+	return "?" + v.Encode()
 }
 
 // InviteService answers, reads and lists the user's invitations. Reach it as
 // client.User.Invites.
 type InviteService service
-
-// The request bodies of Edit are fixed, so they are built once.
-var (
-	bodyAccepted = newStaticBody(`{"status":"accepted"}`)
-	bodyRejected = newStaticBody(`{"status":"rejected"}`)
-)
 
 const (
 	opEdit = "PATCH /user/invites/{invite_id}"
@@ -109,83 +97,93 @@ const (
 // Edit responds to an invitation: it sets its status to accepted or
 // rejected, and returns the invitation as the server then has it.
 //
-// If an attempt's outcome was lost (the connection broke after the request
-// was written, the attempt timed out, or the server replied 500, 502, 503
-// or 504), Edit retries it, as answering twice with the same status has the
-// effect of answering once. When such a retry is refused because the
-// invitation was already answered, Edit reads the invitation and returns it
-// without error if its status is the one asked for. When the call ends
-// otherwise without a confirmed result, its error matches
-// [ErrOutcomeUnknown]: read the invitation to learn whether the answer was
-// recorded.
+// Answering twice with the same status has the effect of answering once, so
+// Edit retries an attempt whose outcome was lost (the connection broke after
+// the request was written, the attempt timed out, or the server replied 500,
+// 502, 503 or 504). When such a retry is refused because the invitation was
+// already answered, Edit reads the invitation and returns it without error if
+// its status is the one asked for ([WithResponseInto] then holds the read's
+// response). When the call ends otherwise without a confirmed result, its
+// error matches [ErrOutcomeUnknown]: read the invitation to learn whether the
+// answer was recorded.
 //
 // API reference: https://developers.cloudflare.com/api/resources/user/subresources/invites/methods/edit/
 //
 //	PATCH /user/invites/{invite_id}
-func (s *InviteService) Edit(ctx context.Context, inviteID string, params InviteEditParams, opts ...RequestOption) (*Invite, error) {
+func (s *InviteService) Edit(ctx context.Context, inviteID string, params InviteEditParams, opts ...Option) (*Invite, error) {
 	if err := validateInviteID(opEdit, inviteID); err != nil {
 		return nil, err
 	}
-	var body *staticBody
-	switch params.Status {
-	case InviteStatusAccepted:
-		body = bodyAccepted
-	case InviteStatusRejected:
-		body = bodyRejected
-	default:
+	if params.Status != InviteStatusAccepted && params.Status != InviteStatusRejected {
 		return nil, &ValidationError{Op: opEdit, Field: "status", Reason: `must be "accepted" or "rejected"`}
 	}
-	var k call
-	if err := s.client.newCall(&k, http.MethodPatch, "user/invites/", inviteID, "", body, opts); err != nil {
+	k, err := s.client.newCall(http.MethodPatch, "user/invites/"+inviteID, params, opts)
+	if err != nil {
 		return nil, err
 	}
-	var env envelope[Invite]
-	if err := s.client.do(ctx, &k, &env); err != nil {
-		if !k.uncertain {
-			return nil, err
-		}
-		if alreadyAnswered(err) {
-			inv, gerr := s.Get(ctx, inviteID, opts...)
-			if gerr == nil && inv.Status == params.Status {
-				return inv, nil
+	k.idempotent = true
+	inv, err := s.invite(ctx, k)
+	var ae *APIError
+	if errors.Is(err, ErrOutcomeUnknown) && errors.As(err, &ae) && alreadyAnswered(ae.StatusCode) {
+		// A retry was refused: read what the first attempt did.
+		var r Response
+		got, gerr := s.Get(ctx, inviteID, append(withoutResponseInto(opts), WithResponseInto(&r))...)
+		switch {
+		case gerr == nil && got.Status == params.Status:
+			if k.s.into != nil {
+				*k.s.into = r // the success is the read's
 			}
-			if gerr == nil {
-				// The read settles it: the invitation holds another
-				// status, which no attempt of this call asked for.
-				return nil, err
-			}
+			return got, nil
+		case gerr == nil:
+			return nil, ae // the read settles it: another status, which this call did not ask for
 		}
-		return nil, &outcomeUnknownError{err}
 	}
-	return env.Result, nil
+	return inv, err
 }
 
-// alreadyAnswered reports whether err is the kind of refusal a retried
-// request gets when the first attempt went through: a 4xx that is not about
+// alreadyAnswered reports whether a status is the kind of refusal a retried
+// answer gets when the first attempt went through: a 4xx that is not about
 // authentication, existence or rate.
-func alreadyAnswered(err error) bool {
-	var ae *APIError
-	if !errors.As(err, &ae) || ae.StatusCode < 400 || ae.StatusCode >= 500 {
-		return false
+func alreadyAnswered(status int) bool {
+	return status >= 400 && status < 500 && status != http.StatusUnauthorized && status != http.StatusForbidden &&
+		status != http.StatusNotFound && status != http.StatusTooManyRequests
+}
+
+// withoutResponseInto returns opts without WithResponseInto, so that the
+// reconciling read of Edit fills the caller's Response only when it settles
+// the call.
+func withoutResponseInto(opts []Option) []Option {
+	return slices.DeleteFunc(slices.Clone(opts), func(o Option) bool { return o.callOnly })
+}
+
+// invite sends a call whose result is one invitation. The schema does not
+// require "result", but Edit and Get return it, so a success without one is
+// an error here.
+func (s *InviteService) invite(ctx context.Context, k *call) (*Invite, error) {
+	var inv *Invite
+	k.check = func() string {
+		if inv == nil {
+			return `the body has no "result", the invitation this method returns`
+		}
+		return ""
 	}
-	switch ae.StatusCode {
-	case http.StatusUnauthorized, http.StatusForbidden, http.StatusNotFound, http.StatusTooManyRequests:
-		return false
+	if err := s.client.send(ctx, k, &inv); err != nil {
+		return nil, err
 	}
-	return true
+	return inv, nil
 }
 
 // Accept accepts an invitation; it is Edit with [InviteStatusAccepted].
 //
 //	PATCH /user/invites/{invite_id}
-func (s *InviteService) Accept(ctx context.Context, inviteID string, opts ...RequestOption) (*Invite, error) {
+func (s *InviteService) Accept(ctx context.Context, inviteID string, opts ...Option) (*Invite, error) {
 	return s.Edit(ctx, inviteID, InviteEditParams{Status: InviteStatusAccepted}, opts...)
 }
 
 // Reject rejects an invitation; it is Edit with [InviteStatusRejected].
 //
 //	PATCH /user/invites/{invite_id}
-func (s *InviteService) Reject(ctx context.Context, inviteID string, opts ...RequestOption) (*Invite, error) {
+func (s *InviteService) Reject(ctx context.Context, inviteID string, opts ...Option) (*Invite, error) {
 	return s.Edit(ctx, inviteID, InviteEditParams{Status: InviteStatusRejected}, opts...)
 }
 
@@ -194,139 +192,124 @@ func (s *InviteService) Reject(ctx context.Context, inviteID string, opts ...Req
 // API reference: https://developers.cloudflare.com/api/resources/user/subresources/invites/methods/get/
 //
 //	GET /user/invites/{invite_id}
-func (s *InviteService) Get(ctx context.Context, inviteID string, opts ...RequestOption) (*Invite, error) {
+func (s *InviteService) Get(ctx context.Context, inviteID string, opts ...Option) (*Invite, error) {
 	if err := validateInviteID(opGet, inviteID); err != nil {
 		return nil, err
 	}
-	var k call
-	if err := s.client.newCall(&k, http.MethodGet, "user/invites/", inviteID, "", nil, opts); err != nil {
+	k, err := s.client.newCall(http.MethodGet, "user/invites/"+inviteID, nil, opts)
+	if err != nil {
 		return nil, err
 	}
-	var env envelope[Invite]
-	if err := s.client.do(ctx, &k, &env); err != nil {
-		return nil, err
-	}
-	return env.Result, nil
+	return s.invite(ctx, k)
 }
 
 // List returns the user's invitations as one response holds them, with its
 // paging information. With nil params it sends no query string, as the API
-// reference documents none, and returns every invitation of the response;
-// [InviteListParams] asks a server that pages for one page. A "result" of
-// null is an empty list. A response whose result is absent, or holds an
-// invitation without an ID, fails with a [*ResponseError], as for Get.
-// Without result_info in the response, the returned info only counts the
+// reference documents none; [InviteListParams] asks a server that pages for
+// one page. A "result" of null, or none, is an empty list. Without
+// result_info in the response, the returned info only counts the
 // invitations.
 //
 // API reference: https://developers.cloudflare.com/api/resources/user/subresources/invites/methods/list/
 //
 //	GET /user/invites
-func (s *InviteService) List(ctx context.Context, params *InviteListParams, opts ...RequestOption) ([]Invite, *ResultInfo, error) {
-	var rawQuery string
+func (s *InviteService) List(ctx context.Context, params *InviteListParams, opts ...Option) ([]Invite, *ResultInfo, error) {
+	var q string
 	if params != nil {
 		if params.Page < 0 || params.PerPage < 0 {
 			return nil, nil, &ValidationError{Op: opList, Field: "params", Reason: "Page and PerPage must not be negative"}
 		}
-		rawQuery = params.rawQuery()
+		q = params.query()
 	}
-	invites, info, err := s.list(ctx, rawQuery, opts)
+	invites, info, err := s.list(ctx, q, opts)
 	if err != nil {
 		return nil, nil, err
 	}
 	return invites, &info.ResultInfo, nil
 }
 
-// list sends one list request with the query given and returns its
-// invitations and result_info (counting the invitations when absent).
-func (s *InviteService) list(ctx context.Context, rawQuery string, opts []RequestOption) ([]Invite, *resultInfo, error) {
-	var k call
-	if err := s.client.newCall(&k, http.MethodGet, "user/invites", "", rawQuery, nil, opts); err != nil {
+// list sends one list request with the query q, and returns its invitations
+// and result_info (counting the invitations when absent).
+func (s *InviteService) list(ctx context.Context, q string, opts []Option) ([]Invite, *resultInfo, error) {
+	k, err := s.client.newCall(http.MethodGet, "user/invites"+q, nil, opts)
+	if err != nil {
 		return nil, nil, err
 	}
-	var env listEnvelope[Invite]
-	env.init()
-	if err := s.client.do(ctx, &k, &env); err != nil {
+	info := &resultInfo{ResultInfo: ResultInfo{Count: -1}}
+	k.info = info
+	invites := []Invite{}
+	if err := s.client.send(ctx, k, &invites); err != nil {
 		return nil, nil, err
 	}
-	invites := env.list()
-	info := env.ResultInfo
-	if info == nil {
-		info = &resultInfo{ResultInfo: ResultInfo{Count: len(invites)}}
+	if invites == nil {
+		invites = []Invite{}
+	}
+	if info.Count == -1 {
+		*info = resultInfo{ResultInfo: ResultInfo{Count: len(invites)}}
 	}
 	return invites, info, nil
 }
 
-// MaxListPages bounds how many pages [InviteService.All] fetches, so a
+// maxListPages bounds how many pages [InviteService.All] fetches, so a
 // server whose paging never ends cannot keep it looping.
-const MaxListPages = 1000
+const maxListPages = 1000
 
-// All returns an iterator over all the user's invitations. It sends one
-// request with no query string, as [InviteService.List] with nil params
-// does, and asks for further pages (page=2, 3, …, with the per_page the
-// server reported, if any) only while the response's result_info says more
-// exist: total_pages above the page, or total_count above the invitations
-// seen. A server that ignores paging, and so sends no such result_info,
-// gets one request, and All never fails because of it. An empty page ends
-// the iteration.
+// All returns an iterator over all the user's invitations. It sends the
+// request of [InviteService.List] with nil params, and asks for further pages
+// (page=2, 3, …, with the per_page the server reported) only while the
+// response's result_info says more exist: total_pages above the page, or
+// total_count above the invitations seen. A server that does not page costs
+// one request. An empty page ends the iteration.
 //
-// An error ends the iteration after being yielded once. All stops with a
-// [*ResponseError] when a later page is not the page asked for, when it
-// brings back an invitation ID already yielded (a server that repeats its
-// pages), or after [MaxListPages] pages, rather than yield an invitation
-// twice or loop without end.
-func (s *InviteService) All(ctx context.Context, opts ...RequestOption) iter.Seq2[Invite, error] {
+// An error ends the iteration after being yielded once. All stops with an
+// [*APIError] when a later page is not the page asked for, when it brings
+// back an invitation ID already yielded, or after 1000 pages, rather than
+// yield an invitation twice or loop without end.
+func (s *InviteService) All(ctx context.Context, opts ...Option) iter.Seq2[Invite, error] {
 	return func(yield func(Invite, error) bool) {
-		var yielded map[string]struct{} // IDs of earlier pages, once a second page is asked for
-		seen := 0
-		stop := func(reason string) {
-			// Through the redaction boundary: a reason may quote the server.
-			yield(Invite{}, s.client.sealError(&ResponseError{Method: http.MethodGet, Path: s.client.baseURL.EscapedPath() + "user/invites", StatusCode: http.StatusOK, Reason: reason}))
-		}
-		var rawQuery string
+		yielded := map[string]bool{}
+		q, seen := "", 0
 		for page := 1; ; page++ {
-			if page > MaxListPages {
-				stop("more than " + strconv.Itoa(MaxListPages) + " pages of invitations; stopped")
-				return
+			invites, info, err := s.list(ctx, q, opts)
+			if err == nil && page > 1 {
+				err = s.checkPage(page, info.Page, invites, yielded)
 			}
-			invites, info, err := s.list(ctx, rawQuery, opts)
 			if err != nil {
 				yield(Invite{}, err)
 				return
-			}
-			if page > 1 {
-				if info.Page != 0 && info.Page != page {
-					stop("asked for page " + strconv.Itoa(page) + ", got page " + strconv.Itoa(info.Page) + "; stopped")
-					return
-				}
-				for i := range invites {
-					if _, dup := yielded[invites[i].ID]; dup {
-						// The ID is the server's text: the reason names
-						// its place, not its value.
-						stop("page " + strconv.Itoa(page) + " brings back an invitation yielded on an earlier page (item " + strconv.Itoa(i+1) + "): the server repeats its pages; stopped")
-						return
-					}
-				}
 			}
 			for _, inv := range invites {
 				if !yield(inv, nil) {
 					return
 				}
+				if inv.ID != "" {
+					yielded[inv.ID] = true
+				}
 			}
 			seen += len(invites)
-			more := info.TotalPages > page || info.TotalCount > seen
-			if len(invites) == 0 || !more {
+			if len(invites) == 0 || info.TotalPages <= page && info.TotalCount <= seen {
 				return
 			}
-			if yielded == nil {
-				yielded = make(map[string]struct{}, max(0, min(info.TotalCount, 1024)))
-			}
-			for i := range invites {
-				yielded[invites[i].ID] = struct{}{}
-			}
-			next := InviteListParams{Page: page + 1, PerPage: max(info.PerPage, 0)}
-			rawQuery = next.rawQuery()
+			q = (&InviteListParams{Page: page + 1, PerPage: max(info.PerPage, 0)}).query()
 		}
 	}
+}
+
+// checkPage returns the error that stops All at a page that is not the one
+// asked for, repeats an invitation, or is one too many.
+func (s *InviteService) checkPage(page, got int, invites []Invite, yielded map[string]bool) error {
+	reason := ""
+	switch {
+	case page > maxListPages:
+		reason = "more than " + strconv.Itoa(maxListPages) + " pages of invitations; stopped"
+	case got != 0 && got != page:
+		reason = "asked for page " + strconv.Itoa(page) + ", got page " + strconv.Itoa(got) + "; stopped"
+	case slices.ContainsFunc(invites, func(inv Invite) bool { return yielded[inv.ID] }):
+		reason = "page " + strconv.Itoa(page) + " brings back an invitation yielded on an earlier page; stopped"
+	default:
+		return nil
+	}
+	return &APIError{Method: http.MethodGet, Path: s.client.base.EscapedPath() + "user/invites", StatusCode: http.StatusOK, reason: reason}
 }
 
 // validateInviteID checks an invite ID before any I/O: 1 to 32 ASCII

@@ -13,7 +13,7 @@
 //			t.Fatal(err)
 //		}
 //		inv, _ := srv.Invite(cloudflaretest.SeedInviteID)
-//		if inv.Status != cloudflaretest.StatusAccepted {
+//		if inv.Status != cloudflare.InviteStatusAccepted {
 //			t.Errorf("status = %q, want accepted", inv.Status)
 //		}
 //	}
@@ -27,6 +27,7 @@
 //	GET   /client/v4/user/invites               list, with result_info
 //	GET   /client/v4/user/invites/{invite_id}   one invitation
 //	PATCH /client/v4/user/invites/{invite_id}   {"status":"accepted"|"rejected"}
+//	POST  /__fake/reset                         the fake's own: Reset (see State)
 //
 // [WithListener] serves on a listener of your choosing, and
 // [Server.Handler] serves the same fake from a server of your own. The
@@ -50,8 +51,15 @@
 // replaces invitations and [Server.RemoveInvite] deletes one;
 // [Server.Invite] and [Server.Invites] read them back for assertions.
 // [Server.Reset] puts back the seed and forgets requests and faults, so one
-// server can serve several tests in turn. An [Invite] encodes to and decodes
-// from the API's JSON.
+// server can serve several tests in turn. Invitations are the SDK's own
+// [cloudflare.Invite]; the fake writes them as the API does (an empty
+// InvitedMemberID as null, times in RFC 3339 in UTC).
+//
+// POST /__fake/reset does what Server.Reset does, for tests that reach the
+// fake only over HTTP (other SDKs' tests against cloudflare-fake, say). It
+// needs no credentials, is accepted only from a loopback address (403 with
+// code 1108 from any other; 405 with code 7001 for another method), and responds 200 with the envelope and
+// "result": null. The path and its behaviour are the fake's own.
 //
 // A PATCH moves a pending invitation to accepted or rejected. A pending
 // invitation whose ExpiresOn has passed by the server's clock ([WithNow],
@@ -65,7 +73,7 @@
 // so (page 1, per_page and count the number of invitations, total_count the
 // same). [WithPageSize] makes the fake page instead, so code that pages can
 // be tested: it then honours page and per_page. Those parameters, their
-// limits and [CodeInvalidPaging] are the fake's own choice.
+// limits and code 1105 are the fake's own choice.
 //
 // # Authentication
 //
@@ -80,9 +88,9 @@
 //
 // # Requests
 //
-// [Server.Requests] returns every request received, with the values of
-// X-Auth-Key and Authorization replaced by [Masked], and the status of the
-// response each got.
+// [Server.Requests] returns every request received (but POST /__fake/reset),
+// with the values of X-Auth-Key and Authorization replaced by [Masked], and
+// the status of the response each got.
 //
 // # Faults
 //
@@ -94,54 +102,47 @@
 // responds to the next requests whatever they are, or only those its
 // [Target]s select: by method ([OnMethod]), path ([OnPath]), invitation
 // ([OnInvite]) or any predicate, so a fault meant for a PATCH never hits a
-// concurrent GET. [WithLatency] slows every response.
+// concurrent GET.
 //
 // Faults are deterministic: each responds to exactly the requests asked,
 // and a dropped connection fails exactly one request (Go's transport does
 // not send it again unseen). [Server.Client] retries after 1 to 16 ms
-// rather than the SDK's 0.5 to 8 s, so a test with injected faults runs in
-// milliseconds.
+// rather than after the SDK's default backoff, so a test with injected
+// faults runs in milliseconds. Faults never apply to POST /__fake/reset.
 //
-// Over HTTP/2 ([NewTLSServer]), [ResetStream] resets a request's stream
-// with a chosen code ([ResetRefusedStream], [ResetInternalError],
-// [ResetCancel]), [GoAway] sends a graceful GOAWAY in the middle of the
-// calls on a connection, and [WithMaxConcurrentStreams] limits the streams
-// of a connection. What Go's client does with them: a refused stream is
-// sent again by net/http itself (at once, then after 1 s, 2 s, ...), so the
-// caller sees it only when every try is refused; other resets reach the
-// caller as an error; after a GOAWAY the streams already open finish and
-// new ones go to a new connection; with a small limit, streams sent on a
-// new connection before the server's SETTINGS arrive are refused and sent
-// again.
+// Over HTTP/2 ([NewTLSServer]) a dropped connection cannot be handed over
+// by net/http: the request's stream is reset instead.
 //
 // # Error codes
 //
 // The codes the fake responds with, their HTTP statuses, and where each
 // comes from. Codes marked "the fake's own" are not documented by
-// Cloudflare for these failures; they are constants here so tests can
-// match them with [cloudflare.APIError.HasCode].
+// Cloudflare for these failures; tests can match any of them with
+// [cloudflare.APIError.HasCode].
 //
-//	code   HTTP  constant                        when                                        source
-//	7000   404   CodeNoRoute                     unknown route, or no /client/v4/ prefix     real responses [1]
-//	7001   405   CodeMethodNotAllowed            method the route does not have              real responses [2]
-//	7003   400   CodeInvalidIdentifier           invite ID over 32 chars, or bad character   real responses [1]
-//	9106   400   CodeMissingCredentials          no credential header at all                 real responses [2]
-//	6003   400   CodeInvalidHeaders              malformed credentials; error_chain holds:   real responses [1]
-//	6102   -       CodeInvalidEmailHeader          X-Auth-Email missing or malformed         real responses [1]
-//	6103   -       CodeInvalidKeyHeader            X-Auth-Key missing or not hex             real responses [1]
-//	6111   -       CodeInvalidAuthorizationHeader  Authorization not "Bearer <token>"        real responses [2]
-//	9103   403   CodeUnknownKey                  well-formed but unknown email or key        real responses [1]
-//	10000  403   CodeAuthentication              well-formed but unknown token               real responses [1]
-//	9207   400   CodeInvalidBody                 PATCH body not a JSON object                real responses [2]
-//	1015   429   CodeRateLimited                 the RateLimited fault                       the fake's own [3]
-//	1100   404   CodeInviteNotFound              unknown invite ID                           the fake's own
-//	1101   400   CodeInviteNotPending            answering an accepted or rejected invite    the fake's own
-//	1102   400   CodeInviteExpired               answering an expired invite                 the fake's own
-//	1103   400   CodeInvalidStatus               "status" missing, or not accepted/rejected  the fake's own
-//	1104   415   CodeUnsupportedMediaType        PATCH Content-Type not application/json     the fake's own
-//	1105   400   CodeInvalidPaging               bad page or per_page (WithPageSize only)    the fake's own
-//	1106   413   CodeBodyTooLarge                request body over 64 KiB                    the fake's own
-//	1107   any   CodeFault                       ServerError; error-Status Fault, no Body    the fake's own
+//	code   HTTP  when                                          source
+//	7000   404   unknown route, or no /client/v4/ prefix       real responses [1]
+//	7001   405   method the route does not have (with Allow)   real responses [2]
+//	7003   400   invite ID over 32 chars, or bad character     real responses [1]
+//	9106   400   no credential header at all                   real responses [2]
+//	6003   400   malformed credentials; error_chain holds:     real responses [1]
+//	6102   -       X-Auth-Email missing or malformed           real responses [1]
+//	6103   -       X-Auth-Key missing or not 32-64 hex digits  real responses [1]
+//	6111   -       Authorization not "Bearer <token>"          real responses [2]
+//	9103   403   well-formed but unknown email or key          real responses [1]
+//	10000  403   well-formed but unknown token                 real responses [1]
+//	9207   400   PATCH body not a JSON object                  real responses [2]
+//	1015   429   the RateLimited fault                         the fake's own [3]
+//	1100   404   unknown invite ID                             the fake's own
+//	1101   400   answering an accepted or rejected invite      the fake's own
+//	1102   400   answering an expired invite                   the fake's own
+//	1103   400   "status" missing, or not accepted/rejected    the fake's own
+//	             (with source.pointer "/status")
+//	1104   415   PATCH Content-Type not application/json       the fake's own
+//	1105   400   bad page or per_page (WithPageSize only)      the fake's own
+//	1106   413   request body over 64 KiB                      the fake's own
+//	1107   any   ServerError; error-Status Fault with no Body  the fake's own
+//	1108   403   POST /__fake/reset from a non-loopback peer   the fake's own
 //
 // Sources:
 //   - [1] real responses quoted in public issue threads, gathered in the

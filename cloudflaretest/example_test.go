@@ -76,7 +76,7 @@ func ExampleServer_FailNext() {
 	_, err = client.User.Invites.Accept(ctx, cloudflaretest.SeedExpiredInviteID)
 	var apiErr *cloudflare.APIError
 	if errors.As(err, &apiErr) {
-		fmt.Println(apiErr.StatusCode, apiErr.HasCode(cloudflaretest.CodeInviteExpired))
+		fmt.Println(apiErr.StatusCode, apiErr.HasCode(1102)) // the fake's code for an expired invitation
 	}
 	// Output:
 	// rejected <nil> 2
@@ -87,7 +87,7 @@ func ExampleServer_FailNext() {
 func ExampleServer_AddInvite() {
 	srv := cloudflaretest.NewServer(cloudflaretest.WithoutSeed())
 	defer srv.Close()
-	inv := srv.AddInvite(cloudflaretest.Invite{OrganizationName: "Example Co", Roles: []string{"DNS"}})
+	inv := srv.AddInvite(cloudflare.Invite{OrganizationName: "Example Co", Roles: []string{"DNS"}})
 
 	client, err := srv.Client()
 	if err != nil {

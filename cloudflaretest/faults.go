@@ -1,22 +1,26 @@
 package cloudflaretest
 
 import (
+	"bytes"
+	"cmp"
 	"net/http"
+	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
+
+	cloudflare "github.com/seed-b6b9b3cb/cloudflare-go"
 )
 
 // Fault describes a response that goes wrong. Queue faults with
 // [Server.FailNext], for any request or for those a [Target] selects; the
 // helpers [RateLimited], [ServerError], [BadGatewayHTML], [Malformed],
-// [Slow], [DropConnection], [Redirect], [ResetStream] and [GoAway] build the
-// common ones.
+// [Slow], [DropConnection] and [Redirect] build the common ones.
 //
 // A fault is applied in this order: Commit, Delay, then the first of Drop,
-// Reset, RedirectTo, Truncate, and Status or Body. A fault with none of
-// these responds normally after its Delay. GoAway applies to whatever
-// response is sent.
+// RedirectTo, Truncate, and Status or Body. A fault with none of these
+// responds normally after its Delay.
 type Fault struct {
 	// Status is the HTTP status of the response. Zero means 200 when Body or
 	// Truncate is set, and 307 with RedirectTo.
@@ -25,7 +29,7 @@ type Fault struct {
 	// Content-Type (application/json by default) and CF-Ray.
 	Header http.Header
 	// Body is the response's body, sent as it is. When empty, an error Status
-	// (400 or more) gets a Cloudflare error envelope with [CodeFault].
+	// (400 or more) gets a Cloudflare error envelope with code 1107.
 	Body string
 	// Delay is waited after Commit (so a committed change is made at once)
 	// and before the rest of the fault is sent; it ends early, with no
@@ -33,21 +37,9 @@ type Fault struct {
 	Delay time.Duration
 	// Drop closes the connection without responding, after the start of a
 	// response (see [DropConnection]). HTTP/2 connections cannot be
-	// hijacked: there the stream is reset with INTERNAL_ERROR instead, as a
-	// proxy does when its backend dies.
+	// hijacked: there the stream is reset instead, as a proxy does when its
+	// backend dies.
 	Drop bool
-	// Reset, over HTTP/2, resets the request's stream with this error code
-	// (RST_STREAM) instead of responding; over HTTP/1.1 it closes the
-	// connection without responding, as Drop does. Resets on one HTTP/2
-	// connection are made one at a time, so each code reaches the stream
-	// it was meant for. Zero means no reset.
-	Reset ResetCode
-	// GoAway makes the server close the connection gracefully after this
-	// response: over HTTP/2 it sends GOAWAY (NO_ERROR) at once, finishes the
-	// streams the client had opened before it, and processes no stream the
-	// client opens after it (Go's client sends those again on a new
-	// connection); over HTTP/1.1 the response says "Connection: close".
-	GoAway bool
 	// Truncate sends the first half of a JSON body as a complete response
 	// (its Content-Length matches), so the client reads broken JSON rather
 	// than a broken connection. The body cut is Body when set, else the
@@ -68,9 +60,8 @@ type Fault struct {
 // [OnPath] and [OnInvite] build the common ones; any func(Request) bool can
 // be given, such as one that looks at the body. It is called with the
 // request as recorded (see [Request]; Status is still 0), from the server's
-// goroutines, while no other fault can be taken: it must be safe for
-// concurrent use, must not modify req, and must not call [Server.FailNext]
-// or [Server.PendingFaults].
+// goroutines, with the server's lock held: it must be safe for concurrent
+// use and must not call the Server's methods.
 type Target func(req Request) bool
 
 // OnMethod targets requests with the given method, such as "PATCH".
@@ -90,9 +81,7 @@ func OnPath(path string) Target {
 
 // OnInvite targets requests for the invitation with the given ID: its
 // GET and its PATCH, not the list.
-func OnInvite(id string) Target {
-	return OnPath("user/invites/" + id)
-}
+func OnInvite(id string) Target { return OnPath("user/invites/" + id) }
 
 // queuedFault is a fault with the number of requests it still serves, and
 // the targets a request must all match for it.
@@ -115,24 +104,22 @@ type queuedFault struct {
 // n of zero or less does nothing; a nil target panics. It is safe to call
 // while requests are served.
 func (s *Server) FailNext(n int, f Fault, targets ...Target) {
-	for _, t := range targets {
-		if t == nil {
-			panic("cloudflaretest: FailNext: nil Target")
-		}
+	if slices.ContainsFunc(targets, func(t Target) bool { return t == nil }) {
+		panic("cloudflaretest: FailNext: nil Target")
 	}
 	if n <= 0 {
 		return
 	}
 	f.Header = f.Header.Clone()
-	s.faultMu.Lock()
-	s.faults = append(s.faults, queuedFault{fault: f, left: n, targets: append([]Target(nil), targets...)})
-	s.faultMu.Unlock()
+	s.mu.Lock()
+	s.faults = append(s.faults, queuedFault{fault: f, left: n, targets: slices.Clone(targets)})
+	s.mu.Unlock()
 }
 
 // PendingFaults returns how many requests queued faults will still serve.
 func (s *Server) PendingFaults() int {
-	s.faultMu.Lock()
-	defer s.faultMu.Unlock()
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	n := 0
 	for _, q := range s.faults {
 		n += q.left
@@ -143,64 +130,55 @@ func (s *Server) PendingFaults() int {
 // nextFault takes one use of the first queued fault whose targets all
 // match req.
 func (s *Server) nextFault(req *Request) (Fault, bool) {
-	s.faultMu.Lock()
-	defer s.faultMu.Unlock()
-	var view *Request // a copy for the targets, made once
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	for i := range s.faults {
 		q := &s.faults[i]
-		if len(q.targets) > 0 && view == nil {
-			view = s.copyRequest(req)
-		}
-		if !matchesAll(q.targets, view) {
+		if slices.ContainsFunc(q.targets, func(t Target) bool { return !t(copyOf(req)) }) {
 			continue
 		}
 		f := q.fault
 		if q.left--; q.left == 0 {
-			s.faults = append(s.faults[:i:i], s.faults[i+1:]...)
+			s.faults = slices.Delete(s.faults, i, i+1)
 		}
 		return f, true
 	}
 	return Fault{}, false
 }
 
-func matchesAll(targets []Target, req *Request) bool {
-	for _, t := range targets {
-		if !t(*req) {
-			return false
-		}
-	}
-	return true
-}
-
 // serveFault responds to a request with f.
 func (s *Server) serveFault(w http.ResponseWriter, in *incoming, f Fault) {
-	var real *response
+	var resp response
 	if f.Commit {
-		resp := s.reply(in)
-		real = &resp
+		resp = s.reply(in)
 	}
 	s.pause(in.r.Context(), f.Delay)
-	if f.GoAway {
-		w.Header().Set("Connection", "close")
-	}
 	switch {
 	case f.Drop:
-		drop(w, in.r)
-	case f.Reset != 0:
-		reset(w, in.r, f.Reset)
+		drop(w)
+		return
 	case f.RedirectTo != "":
-		s.send(w, in, response{status: orDefault(f.Status, http.StatusTemporaryRedirect), header: withHeader(f.Header, "Location", f.RedirectTo)}, &f)
+		w.Header().Set("Location", f.RedirectTo)
+		resp = response{status: cmp.Or(f.Status, http.StatusTemporaryRedirect), header: f.Header}
 	case f.Truncate:
-		s.send(w, in, truncated(f, real), &f)
-	case f.Status != 0 || f.Body != "":
-		s.send(w, in, made(f), &f)
-	default:
-		if real == nil {
-			resp := s.reply(in)
-			real = &resp
+		if f.Body != "" || !f.Commit {
+			resp = response{status: http.StatusOK, body: []byte(f.Body)}
 		}
-		s.send(w, in, *real, nil)
+		if len(resp.body) == 0 { // the API reference's example response
+			inv := SeedInvites()[0]
+			inv.ExpiresOn, inv.Status = inv.InvitedOn, cloudflare.InviteStatusAccepted
+			resp.body = success(toWire(inv), nil).body
+		}
+		resp = response{status: cmp.Or(f.Status, resp.status), header: f.Header, body: resp.body[:len(resp.body)/2]}
+	case f.Status != 0 || f.Body != "":
+		resp = response{status: cmp.Or(f.Status, http.StatusOK), header: f.Header, body: []byte(f.Body)}
+		if f.Body == "" && resp.status >= 400 {
+			resp.body = failure(0, info(1107, statusText(resp.status))).body
+		}
+	case !f.Commit:
+		resp = s.reply(in)
 	}
+	s.send(w, in.rec, resp)
 }
 
 // droppedStart is what a dropped connection sends before it closes: the
@@ -215,15 +193,11 @@ func (s *Server) serveFault(w http.ResponseWriter, in *incoming, f Fault) {
 const droppedStart = "HTTP/1.1 502 Bad Gateway\r\n"
 
 // drop sends the start of a response and closes the connection. Under
-// HTTP/2, which cannot hand over its connection, it resets the stream.
-func drop(w http.ResponseWriter, r *http.Request) {
+// HTTP/2, which cannot hand over its connection, the handler's panic resets
+// the stream.
+func drop(w http.ResponseWriter) {
 	conn, buf, err := http.NewResponseController(w).Hijack()
 	if err != nil {
-		// HTTP/2: reset the stream, one reset at a time on the
-		// connection (see tls.go).
-		if c := connOf(r); c != nil {
-			c.resetStream(r.Context(), codeInternalError)
-		}
 		panic(http.ErrAbortHandler)
 	}
 	_, _ = buf.WriteString(droppedStart)
@@ -231,111 +205,31 @@ func drop(w http.ResponseWriter, r *http.Request) {
 	_ = conn.Close()
 }
 
-// ResetCode is an HTTP/2 error code a [Fault] resets a stream with
-// (RFC 9113, section 7).
-type ResetCode uint32
-
-// The reset codes a client treats differently.
-const (
-	// ResetInternalError (0x2) says the server failed: the request may have
-	// been processed.
-	ResetInternalError ResetCode = 0x2
-	// ResetRefusedStream (0x7) says the server did not process the request
-	// at all, so any request may be sent again.
-	ResetRefusedStream ResetCode = 0x7
-	// ResetCancel (0x8) says the stream is no longer needed.
-	ResetCancel ResetCode = 0x8
-)
-
-// reset resets the request's HTTP/2 stream with code: the handler's panic
-// makes net/http write RST_STREAM with INTERNAL_ERROR, and the TLS
-// connection (see tls.go) rewrites the code. Over HTTP/1.1 it drops the
-// connection.
-func reset(w http.ResponseWriter, r *http.Request, code ResetCode) {
-	c := connOf(r)
-	if r.ProtoMajor != 2 || c == nil {
-		drop(w, r)
-		return
-	}
-	c.resetStream(r.Context(), uint32(code))
-}
-
-// truncated returns the first half of the body Truncate cuts.
-func truncated(f Fault, real *response) response {
-	body, status := []byte(f.Body), http.StatusOK
-	switch {
-	case f.Body != "":
-	case real != nil:
-		body, status = real.body, real.status
-	default:
-		body = referenceResponse()
-	}
-	return response{status: orDefault(f.Status, status), header: f.Header, body: body[:len(body)/2]}
-}
-
-// referenceResponse is the example response of the API reference's page
-// "Respond to Invitation".
-func referenceResponse() []byte {
-	inv := SeedInvites()[0]
-	inv.ExpiresOn = inv.InvitedOn
-	inv.Status = StatusAccepted
-	return success(toWire(inv), nil).body
-}
-
-// made returns the response of a fault with a Status or Body.
-func made(f Fault) response {
-	status := orDefault(f.Status, http.StatusOK)
-	body := []byte(f.Body)
-	if len(body) == 0 && status >= 400 {
-		body = errorBody(info(CodeFault, statusText(status)))
-	}
-	return response{status: status, header: f.Header, body: body}
-}
-
 func statusText(status int) string {
-	if t := http.StatusText(status); t != "" {
-		return t
-	}
-	return "HTTP " + strconv.Itoa(status)
-}
-
-func orDefault(v, def int) int {
-	if v == 0 {
-		return def
-	}
-	return v
-}
-
-func withHeader(h http.Header, key, value string) http.Header {
-	h = h.Clone()
-	if h == nil {
-		h = http.Header{}
-	}
-	h.Set(key, value)
-	return h
+	return cmp.Or(http.StatusText(status), "HTTP "+strconv.Itoa(status))
 }
 
 // RateLimited returns a fault like Cloudflare's response to a client over its
 // rate limit: 429, a Retry-After of retryAfter in whole seconds (rounded
-// up), and an error envelope with [CodeRateLimited].
+// up), and an error envelope with code 1015.
 func RateLimited(retryAfter time.Duration) Fault {
 	secs := max(int64((retryAfter+time.Second-1)/time.Second), 0)
 	return Fault{
 		Status: http.StatusTooManyRequests,
 		Header: http.Header{"Retry-After": {strconv.FormatInt(secs, 10)}},
-		Body: string(errorBody(info(CodeRateLimited,
-			"More than 1200 requests per 300 seconds reached. Please wait and consider throttling your request speed"))),
+		Body: string(failure(0, info(1015,
+			"More than 1200 requests per 300 seconds reached. Please wait and consider throttling your request speed")).body),
 	}
 }
 
 // ServerError returns a fault responding with status, which must be a 5xx
-// (such as 500 or 503), with a JSON error envelope with [CodeFault]. It
+// (such as 500 or 503), with a JSON error envelope with code 1107. It
 // panics for another status.
 func ServerError(status int) Fault {
 	if status < 500 || status > 599 {
 		panic("cloudflaretest: ServerError: status " + strconv.Itoa(status) + " is not a 5xx")
 	}
-	return Fault{Status: status, Body: string(errorBody(info(CodeFault, statusText(status))))}
+	return Fault{Status: status, Body: string(failure(status, info(1107, statusText(status))).body)}
 }
 
 // badGatewayPage is the page Cloudflare's edge sends for a 502.
@@ -346,11 +240,7 @@ const badGatewayPage = "<html>\r\n<head><title>502 Bad Gateway</title></head>\r\
 // Cloudflare's edge sends when the API behind it fails, not the JSON
 // envelope.
 func BadGatewayHTML() Fault {
-	return Fault{
-		Status: http.StatusBadGateway,
-		Header: http.Header{"Content-Type": {"text/html"}},
-		Body:   badGatewayPage,
-	}
+	return Fault{Status: http.StatusBadGateway, Header: http.Header{"Content-Type": {"text/html"}}, Body: badGatewayPage}
 }
 
 // Malformed returns a fault responding with 200 and the first half of a
@@ -370,17 +260,6 @@ func Slow(d time.Duration) Fault { return Fault{Delay: d} }
 // to lose the response of a request that took effect.
 func DropConnection() Fault { return Fault{Drop: true} }
 
-// ResetStream returns a fault that resets the request's HTTP/2 stream with
-// code instead of responding (see [Fault].Reset). With [ResetRefusedStream],
-// Go's HTTP/2 client sends the request again by itself, at once, so the
-// caller sees a success unless every try is refused.
-func ResetStream(code ResetCode) Fault { return Fault{Reset: code} }
-
-// GoAway returns a fault that responds normally and then closes the
-// connection gracefully: an HTTP/2 GOAWAY in the middle of the calls on
-// that connection (see [Fault].GoAway).
-func GoAway() Fault { return Fault{GoAway: true} }
-
 // Redirect returns a fault responding with a redirect of the given status
 // (such as 301, 302, 307 or 308; zero means 307) to url. It panics for an
 // empty url or a status that is not 3xx.
@@ -392,4 +271,79 @@ func Redirect(url string, status int) Fault {
 		panic("cloudflaretest: Redirect: status " + strconv.Itoa(status) + " is not a 3xx")
 	}
 	return Fault{Status: status, RedirectTo: url}
+}
+
+// Masked replaces the value of every X-Auth-Key and Authorization header in
+// [Server.Requests], so recorded requests can be logged without leaking a
+// credential.
+const Masked = "[masked]"
+
+// Request is a request the fake received, as recorded by [Server.Requests].
+type Request struct {
+	// Method is the HTTP method, such as "PATCH".
+	Method string
+	// Proto is the protocol the request came with: "HTTP/1.1", or
+	// "HTTP/2.0" on a [NewTLSServer] server to a client that negotiated it.
+	Proto string
+	// Path is the decoded URL path, such as
+	// "/client/v4/user/invites/4f5f0c14a2a41d5063dd301b2f829f04".
+	Path string
+	// Query is the parsed query string.
+	Query url.Values
+	// Header holds the request headers, with the values of X-Auth-Key and
+	// Authorization replaced by [Masked]. X-Auth-Email is kept.
+	Header http.Header
+	// Body is the request body, at most its first 64 KiB.
+	Body []byte
+	// Status is the HTTP status the fake responded with, whether by a fault
+	// or normally. It is 0 while the request is being served, and for a
+	// request that got no status at all: its connection was dropped, or a
+	// delay ended because the client went away or the server closed.
+	Status int
+}
+
+// record appends the request to the log and returns its entry, whose
+// Status send sets.
+func (s *Server) record(in *incoming) *Request {
+	h := in.r.Header.Clone()
+	for _, k := range []string{"X-Auth-Key", "Authorization"} {
+		for i := range h[k] {
+			h[k][i] = Masked
+		}
+	}
+	req := &Request{Method: in.r.Method, Proto: in.r.Proto, Path: in.r.URL.Path, Query: in.r.URL.Query(), Header: h, Body: in.body}
+	s.mu.Lock()
+	s.requests = append(s.requests, req)
+	s.mu.Unlock()
+	return req
+}
+
+// copyOf returns a deep copy of r. It is called with s.mu held.
+func copyOf(r *Request) Request {
+	c := *r
+	c.Query = url.Values(http.Header(r.Query).Clone())
+	c.Header = r.Header.Clone()
+	c.Body = bytes.Clone(r.Body)
+	return c
+}
+
+// Requests returns a copy of every request received since the server
+// started or [Server.ResetRequests] or [Server.Reset] was called, in the
+// order they arrived, each with the status of its response. Requests
+// served by a fault are included; POST /__fake/reset is not.
+func (s *Server) Requests() []Request {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make([]Request, len(s.requests))
+	for i, r := range s.requests {
+		out[i] = copyOf(r)
+	}
+	return out
+}
+
+// ResetRequests forgets the recorded requests.
+func (s *Server) ResetRequests() {
+	s.mu.Lock()
+	s.requests = nil
+	s.mu.Unlock()
 }

@@ -1,6 +1,7 @@
 package cloudflaretest
 
 import (
+	"cmp"
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
@@ -8,73 +9,17 @@ import (
 	"mime"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
+	"strings"
 	"time"
 	"unicode/utf8"
 
 	cloudflare "github.com/seed-b6b9b3cb/cloudflare-go"
 )
 
-// The statuses an invitation can have: the SDK's constants under shorter
-// names, for tests that use this package.
-const (
-	// StatusPending is an invitation not answered yet.
-	StatusPending = cloudflare.InviteStatusPending
-	// StatusAccepted is an invitation the user accepted.
-	StatusAccepted = cloudflare.InviteStatusAccepted
-	// StatusRejected is an invitation the user rejected.
-	StatusRejected = cloudflare.InviteStatusRejected
-	// StatusExpired is an invitation not answered before its ExpiresOn.
-	StatusExpired = cloudflare.InviteStatusExpired
-)
-
-// Invite is an invitation as the fake stores it. It mirrors the schema's
-// invite, with the fake's own field types. It encodes to and decodes from
-// JSON as the API sends an invitation (see [Invite.MarshalJSON]), so a file
-// of invitations saved from the API can seed the fake.
-type Invite struct {
-	// ID is the invite identifier tag: 1 to 32 ASCII letters, digits, '-'
-	// or '_'. AddInvite fills in 32 random hexadecimal digits when empty.
-	ID string
-	// InvitedMemberID is the ID of the user to add (at most 32 characters);
-	// empty is sent as null, which the schema allows.
-	InvitedMemberID string
-	// OrganizationID is the ID of the organization (at most 32 characters).
-	// AddInvite fills in 32 random hexadecimal digits when empty.
-	OrganizationID string
-	// ExpiresOn is when the invitation stops being pending. AddInvite fills
-	// in InvitedOn plus [DefaultInviteLifetime] when zero.
-	ExpiresOn time.Time
-	// InvitedOn is when the invitation was sent. AddInvite fills in the
-	// server's clock when zero.
-	InvitedOn time.Time
-	// InvitedBy is the email address of the inviting user (at most 90
-	// characters). AddInvite fills in "owner@example.com" when empty.
-	InvitedBy string
-	// InvitedMemberEmail is the email address of the invited user (at most
-	// 90 characters). AddInvite fills in the fake's email when empty.
-	InvitedMemberEmail string
-	// OrganizationIsEnforcingTwofactor reports whether the organization
-	// requires two-factor authentication.
-	OrganizationIsEnforcingTwofactor bool
-	// OrganizationName is the organization's name (at most 100 characters).
-	// AddInvite fills in "Example Organization" when empty.
-	OrganizationName string
-	// Roles are the names of the membership's roles (each at most 120
-	// characters). AddInvite fills in ["Administrator"] when nil; an empty,
-	// non-nil slice is kept and sent as [].
-	Roles []string
-	// Status is one of [StatusPending], [StatusAccepted], [StatusRejected]
-	// and [StatusExpired]. AddInvite fills in StatusPending when empty.
-	Status cloudflare.InviteStatus
-}
-
-// DefaultInviteLifetime is how long after InvitedOn an invitation added
-// without an ExpiresOn stays pending.
-const DefaultInviteLifetime = 7 * 24 * time.Hour
-
 // IDs of the seed invitations, which a new Server holds unless
-// [WithoutSeed] is given. [SeedInvites] returns them in full.
+// [WithoutSeed] or [WithSeed] is given. [SeedInvites] returns them in full.
 const (
 	// SeedInviteID is the invitation of the API reference's example
 	// (organization "Cloudflare, Inc.", role "Account Administrator"), but
@@ -85,86 +30,87 @@ const (
 	// whose invited_member_id is null.
 	SeedPendingInviteID = "b3e1c7a29d5f4e80a6c2d9f1e4b7a035"
 	// SeedAcceptedInviteID is an invitation already accepted, to "Globex
-	// Corporation"; answering it gets 400 with [CodeInviteNotPending] (the
+	// Corporation"; answering it gets 400 with code 1101 (the
 	// fake's own status and code: Cloudflare documents none).
 	SeedAcceptedInviteID = "d7a4f0b2c6e94a1f8b3d5e7c9a0f2b46"
 	// SeedExpiredInviteID is an invitation to "Initech" that was never
 	// answered and expired on 2020-01-08: it reads as expired, and answering
-	// it gets 400 with [CodeInviteExpired] (the fake's own status and code:
+	// it gets 400 with code 1102 (the fake's own status and code:
 	// Cloudflare documents none).
 	SeedExpiredInviteID = "e2c9b5a1f7d34b6e9c0a8f1d3b5e7c92"
 )
 
 // SeedInvites returns a fresh copy of the invitations a new Server holds,
 // in the order it lists them. Their InvitedMemberEmail is [DefaultEmail].
-func SeedInvites() []Invite {
+func SeedInvites() []cloudflare.Invite {
 	day := func(s string) time.Time {
-		t, err := time.Parse(time.RFC3339, s)
-		if err != nil {
-			panic(err)
-		}
+		t, _ := time.Parse(time.RFC3339, s)
 		return t
 	}
-	return []Invite{{
-		ID:                               SeedInviteID,
-		InvitedMemberID:                  "5a7805061c76ada191ed06f989cc3dac",
-		OrganizationID:                   "5a7805061c76ada191ed06f989cc3dac",
-		ExpiresOn:                        day("2099-01-01T05:20:00Z"),
-		InvitedOn:                        day("2014-01-01T05:20:00Z"),
-		InvitedBy:                        "user@example.com",
-		InvitedMemberEmail:               DefaultEmail,
-		OrganizationIsEnforcingTwofactor: true,
-		OrganizationName:                 "Cloudflare, Inc.",
-		Roles:                            []string{"Account Administrator"},
-		Status:                           StatusPending,
-	}, {
-		ID:                 SeedPendingInviteID,
-		OrganizationID:     "0c8e5f2a7b9d4c1e3f6a8b0d2e4c6a81",
-		ExpiresOn:          day("2099-06-08T09:30:00Z"),
-		InvitedOn:          day("2025-06-01T09:30:00Z"),
-		InvitedBy:          "admin@acme.example.com",
-		InvitedMemberEmail: DefaultEmail,
-		OrganizationName:   "Acme Corp",
-		Roles:              []string{"Administrator Read Only", "Billing"},
-		Status:             StatusPending,
-	}, {
-		ID:                               SeedAcceptedInviteID,
-		InvitedMemberID:                  "7f3a9c1e5b2d4f6a8c0e1b3d5f7a9c2e",
-		OrganizationID:                   "3e5a7c9b1d2f4a6c8e0b2d4f6a8c1e3b",
-		ExpiresOn:                        day("2024-03-17T12:00:00Z"),
-		InvitedOn:                        day("2024-03-10T12:00:00Z"),
-		InvitedBy:                        "it@globex.example.com",
-		InvitedMemberEmail:               DefaultEmail,
-		OrganizationIsEnforcingTwofactor: true,
-		OrganizationName:                 "Globex Corporation",
-		Roles:                            []string{"Administrator"},
-		Status:                           StatusAccepted,
-	}, {
-		ID:                 SeedExpiredInviteID,
-		InvitedMemberID:    "7f3a9c1e5b2d4f6a8c0e1b3d5f7a9c2e",
-		OrganizationID:     "9b1d3f5a7c2e4b6d8f0a1c3e5b7d9f2a",
-		ExpiresOn:          day("2020-01-08T08:00:00Z"),
-		InvitedOn:          day("2020-01-01T08:00:00Z"),
-		InvitedBy:          "bill.lumbergh@initech.example.com",
-		InvitedMemberEmail: DefaultEmail,
-		OrganizationName:   "Initech",
-		Roles:              []string{"DNS"},
-		Status:             StatusPending,
-	}}
+	pending, accepted := cloudflare.InviteStatusPending, cloudflare.InviteStatusAccepted
+	return []cloudflare.Invite{
+		{ID: SeedInviteID, InvitedMemberID: "5a7805061c76ada191ed06f989cc3dac", OrganizationID: "5a7805061c76ada191ed06f989cc3dac",
+			InvitedOn: day("2014-01-01T05:20:00Z"), ExpiresOn: day("2099-01-01T05:20:00Z"), InvitedBy: "user@example.com",
+			InvitedMemberEmail: DefaultEmail, OrganizationIsEnforcingTwofactor: true, OrganizationName: "Cloudflare, Inc.",
+			Roles: []string{"Account Administrator"}, Status: pending},
+		{ID: SeedPendingInviteID, OrganizationID: "0c8e5f2a7b9d4c1e3f6a8b0d2e4c6a81",
+			InvitedOn: day("2025-06-01T09:30:00Z"), ExpiresOn: day("2099-06-08T09:30:00Z"), InvitedBy: "admin@acme.example.com",
+			InvitedMemberEmail: DefaultEmail, OrganizationName: "Acme Corp",
+			Roles: []string{"Administrator Read Only", "Billing"}, Status: pending},
+		{ID: SeedAcceptedInviteID, InvitedMemberID: "7f3a9c1e5b2d4f6a8c0e1b3d5f7a9c2e", OrganizationID: "3e5a7c9b1d2f4a6c8e0b2d4f6a8c1e3b",
+			InvitedOn: day("2024-03-10T12:00:00Z"), ExpiresOn: day("2024-03-17T12:00:00Z"), InvitedBy: "it@globex.example.com",
+			InvitedMemberEmail: DefaultEmail, OrganizationIsEnforcingTwofactor: true, OrganizationName: "Globex Corporation",
+			Roles: []string{"Administrator"}, Status: accepted},
+		{ID: SeedExpiredInviteID, InvitedMemberID: "7f3a9c1e5b2d4f6a8c0e1b3d5f7a9c2e", OrganizationID: "9b1d3f5a7c2e4b6d8f0a1c3e5b7d9f2a",
+			InvitedOn: day("2020-01-01T08:00:00Z"), ExpiresOn: day("2020-01-08T08:00:00Z"), InvitedBy: "bill.lumbergh@initech.example.com",
+			InvitedMemberEmail: DefaultEmail, OrganizationName: "Initech",
+			Roles: []string{"DNS"}, Status: pending},
+	}
 }
 
-// AddInvite stores inv, with defaults filled in for its empty fields (see
-// [Invite]), and returns it as stored. Times are kept in UTC to the second,
-// as the API sends them. An invite with the ID of a stored one replaces it
-// in place.
+// AddInvite stores inv and returns it as stored, with defaults for its
+// empty fields: 32 random hexadecimal digits for ID and OrganizationID, the
+// fake's clock for InvitedOn, a week after InvitedOn for ExpiresOn,
+// "owner@example.com" for InvitedBy, the fake's email for
+// InvitedMemberEmail, "Example Organization" for OrganizationName,
+// ["Administrator"] for nil Roles (an empty, non-nil slice is kept and sent
+// as []) and pending for Status. An empty InvitedMemberID is sent as null.
+// Times are kept in UTC to the second, as the API sends them. An invite with
+// the ID of a stored one replaces it in place.
 //
 // AddInvite panics if inv breaks the schema (a field over its maximum
-// length, an unknown status) or has an ID the fake could not route to: the
-// real API never sends such an invitation.
-func (s *Server) AddInvite(inv Invite) Invite {
+// length, an unknown status) or has an ID the fake could not route to (1 to
+// 32 ASCII letters, digits, '-' or '_'): the real API never sends such an
+// invitation.
+func (s *Server) AddInvite(inv cloudflare.Invite) cloudflare.Invite {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	inv = s.withDefaults(inv)
+	orDefault := func(p *string, def string) {
+		if *p == "" {
+			*p = def
+		}
+	}
+	for inv.ID == "" {
+		if id := randomHex(); s.invites[id] == nil {
+			inv.ID = id
+		}
+	}
+	orDefault(&inv.OrganizationID, randomHex())
+	orDefault(&inv.InvitedBy, "owner@example.com")
+	orDefault(&inv.InvitedMemberEmail, cmp.Or(s.cfg.email, DefaultEmail))
+	orDefault(&inv.OrganizationName, "Example Organization")
+	if inv.InvitedOn.IsZero() {
+		inv.InvitedOn = s.now()
+	}
+	inv.InvitedOn = inv.InvitedOn.UTC().Truncate(time.Second)
+	if inv.ExpiresOn.IsZero() {
+		inv.ExpiresOn = inv.InvitedOn.Add(7 * 24 * time.Hour)
+	}
+	inv.ExpiresOn = inv.ExpiresOn.UTC().Truncate(time.Second)
+	if inv.Roles == nil {
+		inv.Roles = []string{"Administrator"}
+	}
+	inv.Status = cmp.Or(inv.Status, cloudflare.InviteStatusPending)
 	if reason := checkInvite(inv, false); reason != "" {
 		panic("cloudflaretest: AddInvite: " + reason)
 	}
@@ -176,53 +122,6 @@ func (s *Server) AddInvite(inv Invite) Invite {
 	return copyInvite(inv)
 }
 
-// withDefaults fills in the empty fields of inv. It is called with s.mu held.
-func (s *Server) withDefaults(inv Invite) Invite {
-	if inv.ID == "" {
-		inv.ID = s.newID()
-	}
-	if inv.OrganizationID == "" {
-		inv.OrganizationID = randomHex()
-	}
-	if inv.InvitedOn.IsZero() {
-		inv.InvitedOn = s.now()
-	}
-	inv.InvitedOn = inv.InvitedOn.UTC().Truncate(time.Second)
-	if inv.ExpiresOn.IsZero() {
-		inv.ExpiresOn = inv.InvitedOn.Add(DefaultInviteLifetime)
-	}
-	inv.ExpiresOn = inv.ExpiresOn.UTC().Truncate(time.Second)
-	if inv.InvitedBy == "" {
-		inv.InvitedBy = "owner@example.com"
-	}
-	if inv.InvitedMemberEmail == "" {
-		inv.InvitedMemberEmail = s.cfg.email
-		if inv.InvitedMemberEmail == "" {
-			inv.InvitedMemberEmail = DefaultEmail
-		}
-	}
-	if inv.OrganizationName == "" {
-		inv.OrganizationName = "Example Organization"
-	}
-	if inv.Roles == nil {
-		inv.Roles = []string{"Administrator"}
-	}
-	if inv.Status == "" {
-		inv.Status = StatusPending
-	}
-	return inv
-}
-
-// newID returns a random ID no stored invite has.
-func (s *Server) newID() string {
-	for {
-		id := randomHex()
-		if _, taken := s.invites[id]; !taken {
-			return id
-		}
-	}
-}
-
 // randomHex returns 32 random lowercase hexadecimal digits.
 func randomHex() string {
 	var b [16]byte
@@ -232,61 +131,46 @@ func randomHex() string {
 
 // checkInvite returns how inv breaks the schema, or "". With partial, an
 // empty ID or Status passes, as AddInvite fills them in.
-func checkInvite(inv Invite, partial bool) string {
-	limits := []struct {
+func checkInvite(inv cloudflare.Invite, partial bool) string {
+	type limit struct {
 		field, value string
 		max          int
-	}{
-		{"InvitedMemberID", inv.InvitedMemberID, 32},
-		{"OrganizationID", inv.OrganizationID, 32},
-		{"InvitedBy", inv.InvitedBy, 90},
-		{"InvitedMemberEmail", inv.InvitedMemberEmail, 90},
-		{"OrganizationName", inv.OrganizationName, 100},
 	}
+	limits := []limit{{"InvitedMemberID", inv.InvitedMemberID, 32}, {"OrganizationID", inv.OrganizationID, 32},
+		{"InvitedBy", inv.InvitedBy, 90}, {"InvitedMemberEmail", inv.InvitedMemberEmail, 90}, {"OrganizationName", inv.OrganizationName, 100}}
 	for _, r := range inv.Roles {
-		limits = append(limits, struct {
-			field, value string
-			max          int
-		}{"Roles", r, 120})
+		limits = append(limits, limit{"Roles", r, 120})
 	}
 	for _, l := range limits {
 		if n := utf8.RuneCountInString(l.value); n > l.max {
 			return fmt.Sprintf("%s is %d characters long; the schema allows at most %d", l.field, n, l.max)
 		}
 	}
+	known := []cloudflare.InviteStatus{cloudflare.InviteStatusPending, cloudflare.InviteStatusAccepted,
+		cloudflare.InviteStatusRejected, cloudflare.InviteStatusExpired}
 	switch {
 	case !validID(inv.ID) && !(partial && inv.ID == ""):
 		return "ID must be 1 to 32 ASCII letters, digits, '-' or '_'"
-	case !knownStatus(inv.Status) && !(partial && inv.Status == ""):
+	case !slices.Contains(known, inv.Status) && !(partial && inv.Status == ""):
 		return fmt.Sprintf("unknown Status %q", inv.Status)
 	}
 	return ""
 }
 
-func knownStatus(s cloudflare.InviteStatus) bool {
-	switch s {
-	case StatusPending, StatusAccepted, StatusRejected, StatusExpired:
-		return true
-	}
-	return false
-}
-
-func copyInvite(inv Invite) Invite {
-	if inv.Roles != nil {
-		inv.Roles = append([]string{}, inv.Roles...)
-	}
+func copyInvite(inv cloudflare.Invite) cloudflare.Invite {
+	inv.Roles = slices.Clone(inv.Roles)
 	return inv
 }
 
 // Invite returns the invitation with the given ID as the API would show it
 // now (a pending invitation past its ExpiresOn is expired), and whether the
 // fake holds it.
-func (s *Server) Invite(id string) (Invite, bool) {
+func (s *Server) Invite(id string) (cloudflare.Invite, bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	inv, ok := s.invites[id]
 	if !ok {
-		return Invite{}, false
+		return cloudflare.Invite{}, false
 	}
 	s.expire(inv)
 	return copyInvite(*inv), true
@@ -294,10 +178,10 @@ func (s *Server) Invite(id string) (Invite, bool) {
 
 // Invites returns every invitation the fake holds, in the order the API
 // lists them, as the API would show them now.
-func (s *Server) Invites() []Invite {
+func (s *Server) Invites() []cloudflare.Invite {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	out := make([]Invite, 0, len(s.order))
+	out := make([]cloudflare.Invite, 0, len(s.order))
 	for _, id := range s.order {
 		inv := s.invites[id]
 		s.expire(inv)
@@ -308,7 +192,7 @@ func (s *Server) Invites() []Invite {
 
 // RemoveInvite deletes the invitation with the given ID and reports
 // whether the fake held it. The fake then responds to requests for it as
-// for any ID it never held: 404 with [CodeInviteNotFound], the fake's own
+// for any ID it never held: 404 with code 1100, the fake's own
 // choice (the API reference does not say what the API responds for an
 // invitation the organization withdrew).
 func (s *Server) RemoveInvite(id string) bool {
@@ -318,88 +202,138 @@ func (s *Server) RemoveInvite(id string) bool {
 		return false
 	}
 	delete(s.invites, id)
-	for i, o := range s.order {
-		if o == id {
-			s.order = append(s.order[:i:i], s.order[i+1:]...)
-			break
-		}
-	}
+	s.order = slices.DeleteFunc(s.order, func(o string) bool { return o == id })
 	return true
 }
 
 // expire marks a pending invitation whose ExpiresOn has passed as expired.
 // It is called with s.mu held.
-func (s *Server) expire(inv *Invite) {
-	if inv.Status == StatusPending && !s.now().Before(inv.ExpiresOn) {
-		inv.Status = StatusExpired
+func (s *Server) expire(inv *cloudflare.Invite) {
+	if inv.Status == cloudflare.InviteStatusPending && !s.now().Before(inv.ExpiresOn) {
+		inv.Status = cloudflare.InviteStatusExpired
 	}
 }
 
-// maxPerPage is the largest per_page a paging fake accepts, unless its
-// page size is larger (see WithPageSize).
-const maxPerPage = 50
+// reply routes a request, authenticates it, runs its operation and returns
+// the response to send. Routing comes first: a bad route or identifier is
+// reported without looking at credentials.
+func (s *Server) reply(in *incoming) response {
+	if in.tooLarge {
+		return failure(http.StatusRequestEntityTooLarge, info(1106, "Request body is larger than 65536 bytes"))
+	}
+	id, fail := route(in.r)
+	if fail.status == 0 {
+		fail = s.authenticate(in.r.Header)
+	}
+	if fail.status != 0 {
+		return fail
+	}
+	switch {
+	case id == "":
+		return s.list(in.r.URL.Query())
+	case in.r.Method == http.MethodPatch:
+		return s.edit(id, in)
+	}
+	if inv, ok := s.Invite(id); ok {
+		return success(toWire(inv), nil)
+	}
+	return notFound()
+}
+
+// route matches the path and method, and returns the invite ID of the path
+// ("" for the list), or an error response:
+//
+//	GET   /client/v4/user/invites
+//	GET   /client/v4/user/invites/{invite_id}
+//	PATCH /client/v4/user/invites/{invite_id}
+func route(r *http.Request) (string, response) {
+	rest, ok := strings.CutPrefix(r.URL.EscapedPath(), apiPrefix)
+	segs := strings.Split(rest, "/")
+	if !ok || len(segs) < 2 || len(segs) > 3 || segs[0] != "user" || segs[1] != "invites" || len(segs) == 3 && segs[2] == "" {
+		return "", failure(http.StatusNotFound, info(7000, "No route for that URI"))
+	}
+	allow := http.MethodGet
+	if len(segs) == 3 {
+		allow += ", " + http.MethodPatch
+	}
+	if r.Method != http.MethodGet && (len(segs) == 2 || r.Method != http.MethodPatch) {
+		return "", methodNotAllowed(r.Method, allow)
+	}
+	if len(segs) == 2 {
+		return "", response{}
+	}
+	id, err := url.PathUnescape(segs[2])
+	if err != nil || !validID(id) {
+		return "", failure(http.StatusBadRequest, info(7003,
+			"Could not route to /user/invites/"+segs[2]+", perhaps your object identifier is invalid?"))
+	}
+	return id, response{}
+}
+
+func methodNotAllowed(method, allow string) response {
+	resp := failure(http.StatusMethodNotAllowed, info(7001, "Method "+method+" not available for that URI."))
+	resp.header = http.Header{"Allow": {allow}}
+	return resp
+}
+
+// validID reports whether id can name an invitation: 1 to 32 ASCII letters,
+// digits, '-' or '_' (the schema's maxLength is 32).
+func validID(id string) bool {
+	return id != "" && len(id) <= 32 && strings.Trim(id, alphanumeric+"-_") == ""
+}
 
 // list serves GET /user/invites: every invitation in one response, or one
 // page of them with WithPageSize.
 func (s *Server) list(q url.Values) response {
-	all := s.Invites()
-	if s.cfg.pageSize == 0 {
-		return success(wireInvites(all), &wireResultInfo{Page: 1, PerPage: len(all), Count: len(all), TotalCount: len(all)})
+	all := []*wireInvite{} // never null, even when empty
+	for _, inv := range s.Invites() {
+		all = append(all, toWire(inv))
 	}
-	page, ok := pagingParam(q, "page", 1, 1, 1<<30)
-	if !ok {
-		return failure(http.StatusBadRequest, info(CodeInvalidPaging, "Invalid page: must be a whole number of at least 1"))
+	if !s.cfg.paged {
+		return success(all, &wireResultInfo{Page: 1, PerPage: len(all), Count: len(all), TotalCount: len(all)})
 	}
-	most := max(maxPerPage, s.cfg.pageSize)
-	perPage, ok := pagingParam(q, "per_page", s.cfg.pageSize, 1, most)
-	if !ok {
-		return failure(http.StatusBadRequest, info(CodeInvalidPaging, "Invalid per_page: must be a whole number from 1 to "+strconv.Itoa(most)))
+	most := max(50, s.cfg.pageSize)
+	page, ok1 := pagingParam(q, "page", 1, 1<<30)
+	perPage, ok2 := pagingParam(q, "per_page", s.cfg.pageSize, most)
+	if !ok1 || !ok2 {
+		return failure(http.StatusBadRequest, info(1105, "Invalid paging: page must be a whole number of at least 1, per_page one from 1 to "+strconv.Itoa(most)))
 	}
 	start := min((page-1)*perPage, len(all))
 	end := min(start+perPage, len(all))
-	return success(wireInvites(all[start:end]), &wireResultInfo{Page: page, PerPage: perPage, Count: end - start, TotalCount: len(all)})
+	return success(all[start:end], &wireResultInfo{Page: page, PerPage: perPage, Count: end - start, TotalCount: len(all)})
 }
 
-func wireInvites(invites []Invite) []*wireInvite {
-	out := make([]*wireInvite, 0, len(invites))
-	for _, inv := range invites {
-		out = append(out, toWire(inv))
-	}
-	return out
-}
-
-// pagingParam reads a whole-number query parameter in [lo, hi], or def when
-// it is absent.
-func pagingParam(q url.Values, name string, def, lo, hi int) (int, bool) {
+// pagingParam reads a whole-number query parameter from 1 to hi, or def
+// when it is absent.
+func pagingParam(q url.Values, name string, def, hi int) (int, bool) {
 	if _, present := q[name]; !present {
 		return def, true
 	}
 	n, err := strconv.Atoi(q.Get(name))
-	if err != nil || n < lo || n > hi {
-		return 0, false
-	}
-	return n, true
-}
-
-// get serves GET /user/invites/{invite_id}.
-func (s *Server) get(id string) response {
-	inv, ok := s.Invite(id)
-	if !ok {
-		return notFound()
-	}
-	return success(toWire(inv), nil)
+	return n, err == nil && n >= 1 && n <= hi
 }
 
 func notFound() response {
-	return failure(http.StatusNotFound, info(CodeInviteNotFound, "Invitation not found"))
+	return failure(http.StatusNotFound, info(1100, "Invitation not found"))
 }
 
-// edit serves PATCH /user/invites/{invite_id}: it checks the body, then
-// moves a pending, unexpired invitation to the status asked for.
+// edit serves PATCH /user/invites/{invite_id}: it checks the Content-Type
+// and body, then moves a pending, unexpired invitation to the status asked
+// for.
 func (s *Server) edit(id string, in *incoming) response {
-	status, fail := parseEdit(in)
-	if fail != nil {
-		return *fail
+	if mt, _, err := mime.ParseMediaType(in.r.Header.Get("Content-Type")); err != nil || mt != "application/json" {
+		return failure(http.StatusUnsupportedMediaType, info(1104, "Content-Type must be application/json"))
+	}
+	var body map[string]json.RawMessage
+	if err := json.Unmarshal(in.body, &body); err != nil || body == nil {
+		return failure(http.StatusBadRequest, info(9207, "Request body is invalid."))
+	}
+	var status cloudflare.InviteStatus
+	if err := json.Unmarshal(body["status"], &status); err != nil ||
+		(status != cloudflare.InviteStatusAccepted && status != cloudflare.InviteStatusRejected) {
+		e := info(1103, `status is required, and must be "accepted" or "rejected"`)
+		e.Source = map[string]string{"pointer": "/status"}
+		return failure(http.StatusBadRequest, e)
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -409,38 +343,11 @@ func (s *Server) edit(id string, in *incoming) response {
 	}
 	s.expire(inv)
 	switch inv.Status {
-	case StatusPending:
-	case StatusExpired:
-		return failure(http.StatusBadRequest, info(CodeInviteExpired, "Invitation has expired"))
-	default:
-		return failure(http.StatusBadRequest, info(CodeInviteNotPending, "Invitation has already been "+string(inv.Status)))
+	case cloudflare.InviteStatusPending:
+		inv.Status = status
+		return success(toWire(*inv), nil)
+	case cloudflare.InviteStatusExpired:
+		return failure(http.StatusBadRequest, info(1102, "Invitation has expired"))
 	}
-	inv.Status = status
-	return success(toWire(*inv), nil)
-}
-
-// parseEdit checks the Content-Type and body of a PATCH and returns the
-// status asked for.
-func parseEdit(in *incoming) (cloudflare.InviteStatus, *response) {
-	mt, _, err := mime.ParseMediaType(in.r.Header.Get("Content-Type"))
-	if err != nil || mt != "application/json" {
-		resp := failure(http.StatusUnsupportedMediaType, info(CodeUnsupportedMediaType, "Content-Type must be application/json"))
-		return "", &resp
-	}
-	var body map[string]json.RawMessage
-	if err := json.Unmarshal(in.body, &body); err != nil || body == nil {
-		resp := failure(http.StatusBadRequest, info(CodeInvalidBody, "Request body is invalid."))
-		return "", &resp
-	}
-	raw, ok := body["status"]
-	if !ok {
-		resp := failure(http.StatusBadRequest, info(CodeInvalidStatus, "status is required").atPointer("/status"))
-		return "", &resp
-	}
-	var status cloudflare.InviteStatus
-	if err := json.Unmarshal(raw, &status); err != nil || (status != StatusAccepted && status != StatusRejected) {
-		resp := failure(http.StatusBadRequest, info(CodeInvalidStatus, `status must be "accepted" or "rejected"`).atPointer("/status"))
-		return "", &resp
-	}
-	return status, nil
+	return failure(http.StatusBadRequest, info(1101, "Invitation has already been "+string(inv.Status)))
 }

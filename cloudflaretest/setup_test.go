@@ -2,11 +2,13 @@ package cloudflaretest
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"encoding/json"
 	"io"
 	"net/http"
+	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -18,209 +20,148 @@ import (
 )
 
 // TestMain fails the run if any test leaves a goroutine behind.
-func TestMain(m *testing.M) {
-	goleak.VerifyTestMain(m)
-}
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
-// fixture is a fake server with a client of the SDK wired to it, and the
-// log of every response the server wrote.
-type fixture struct {
-	srv    *Server
-	client *cloudflare.Client
-	raw    *http.Client // for requests the SDK would never send
+var ctx = context.Background()
 
-	mu        sync.Mutex
-	exchanges []exchange
-}
-
-// setup starts a server for one test. At cleanup it closes the server and
-// validates every response the server wrote against the schema.
-func setup(t *testing.T, opts ...ServerOption) *fixture {
+// setup starts a plain server for one test and a client of the SDK wired
+// to it; cleanup closes the server.
+func setup(t *testing.T, opts ...ServerOption) (*Server, *cloudflare.Client) {
 	t.Helper()
-	return start(t, NewServer, opts)
-}
-
-// setupTLS is setup with a server from NewTLSServer; the fixture's raw
-// client trusts its certificate and speaks HTTP/2.
-func setupTLS(t *testing.T, opts ...ServerOption) *fixture {
-	t.Helper()
-	return start(t, NewTLSServer, opts)
-}
-
-func start(t *testing.T, newServer func(...ServerOption) *Server, opts []ServerOption) *fixture {
-	t.Helper()
-	f := &fixture{}
-	f.srv = newServer(append([]ServerOption{withObserver(f.observe)}, opts...)...)
-	f.raw = &http.Client{Transport: &http.Transport{}}
-	if f.srv.Certificate() != nil {
-		f.raw = rawTLSClient(t, f.srv, true)
-	}
-	t.Cleanup(func() {
-		f.srv.Close()
-		f.raw.CloseIdleConnections()
-		f.validate(t)
-	})
-	f.client = f.newClient(t)
-	return f
-}
-
-func (f *fixture) observe(ex exchange) {
-	f.mu.Lock()
-	f.exchanges = append(f.exchanges, ex)
-	f.mu.Unlock()
-}
-
-// newClient returns a client of the fake (with its quick retries), and opts.
-func (f *fixture) newClient(t *testing.T, opts ...cloudflare.Option) *cloudflare.Client {
-	t.Helper()
-	c, err := f.srv.Client(opts...)
+	srv := NewServer(opts...)
+	t.Cleanup(srv.Close)
+	client, err := srv.Client()
 	require.NoError(t, err)
-	return c
+	return srv, client
 }
 
-// validate checks every response the server wrote.
-func (f *fixture) validate(t *testing.T) {
-	d := loadSchema(t)
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	for _, ex := range f.exchanges {
-		for _, e := range validateExchange(d, ex) {
-			t.Error(e)
-		}
+// rawClient returns an http.Client for srv: over HTTP/2 when h2 is set
+// (the server must be a TLS one), else HTTP/1.1.
+func rawClient(t *testing.T, srv *Server, h2 bool) *http.Client {
+	tr := &http.Transport{ForceAttemptHTTP2: h2}
+	if cert := srv.Certificate(); cert != nil {
+		pool := x509.NewCertPool()
+		pool.AddCert(cert)
+		tr.TLSClientConfig = &tls.Config{RootCAs: pool}
 	}
+	if !h2 {
+		tr.TLSNextProto = map[string]func(string, *tls.Conn) http.RoundTripper{}
+	}
+	t.Cleanup(tr.CloseIdleConnections)
+	return &http.Client{Transport: tr, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 }
 
-// responses returns how many responses the server wrote.
-func (f *fixture) responses() int {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return len(f.exchanges)
+// call is one raw request: path is relative to srv.URL, or to its root when
+// it starts with "/".
+type call struct {
+	method, path string
+	header       http.Header
+	body         string
 }
 
-// do sends a raw request to path (relative to the server's URL, or to its
-// root when path starts with "/") and returns the status, headers and body
-// of the response. It is for the test goroutine; other goroutines use send.
-func (f *fixture) do(t *testing.T, method, path string, header http.Header, body string) (int, http.Header, []byte) {
-	t.Helper()
-	status, h, b, err := f.send(method, path, header, body)
-	require.NoError(t, err)
-	return status, h, b
+// get, patch and the headers below build the common calls.
+func get(path string) call { return call{"GET", path, keyAuth(), ""} }
+
+func patch(id, body string) call {
+	h := keyAuth()
+	h.Set("Content-Type", "application/json")
+	return call{"PATCH", "user/invites/" + id, h, body}
 }
 
-// send is do without the test: it returns the error instead.
-func (f *fixture) send(method, path string, header http.Header, body string) (int, http.Header, []byte, error) {
-	u := f.srv.URL + path
-	if strings.HasPrefix(path, "/") {
-		u = strings.TrimSuffix(f.srv.URL, apiPrefix) + path
-	}
-	req, err := http.NewRequestWithContext(context.Background(), method, u, strings.NewReader(body))
-	if err != nil {
-		return 0, nil, nil, err
-	}
-	for k, v := range header {
-		req.Header[k] = v
-	}
-	resp, err := f.raw.Do(req)
-	if err != nil {
-		return 0, nil, nil, err
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	return resp.StatusCode, resp.Header, b, err
-}
-
-// keyAuth returns the headers of the fake's default email and key.
 func keyAuth() http.Header {
 	return http.Header{"X-Auth-Email": {DefaultEmail}, "X-Auth-Key": {DefaultAPIKey}}
 }
 
-// jsonKeyAuth is keyAuth with a JSON Content-Type, for a PATCH.
-func jsonKeyAuth() http.Header {
-	h := keyAuth()
-	h.Set("Content-Type", "application/json")
-	return h
+// do sends c with hc and returns the response, its body read.
+func (c call) do(srv *Server, hc *http.Client) (*http.Response, []byte, error) {
+	u := srv.URL + c.path
+	if strings.HasPrefix(c.path, "/") {
+		u = strings.TrimSuffix(srv.URL, apiPrefix) + c.path
+	}
+	req, err := http.NewRequestWithContext(ctx, c.method, u, strings.NewReader(c.body))
+	if err != nil {
+		return nil, nil, err
+	}
+	for k, v := range c.header {
+		req.Header[k] = v
+	}
+	resp, err := hc.Do(req)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	return resp, b, err
+}
+
+// send is do for the test goroutine, over a new HTTP/1.1 client.
+func (c call) send(t *testing.T, srv *Server) (*http.Response, []byte) {
+	t.Helper()
+	resp, body, err := c.do(srv, rawClient(t, srv, false))
+	require.NoError(t, err)
+	return resp, body
 }
 
 // envelope is the test's own view of a response's JSON.
 type envelope struct {
-	Success    *bool           `json:"success"`
-	Errors     []envelopeInfo  `json:"errors"`
-	Messages   []envelopeInfo  `json:"messages"`
-	Result     json.RawMessage `json:"result"`
-	ResultInfo map[string]int  `json:"result_info"`
+	Success    *bool            `json:"success"`
+	Errors     []envelopeInfo   `json:"errors"`
+	Messages   []map[string]any `json:"messages"`
+	Result     json.RawMessage  `json:"result"`
+	ResultInfo map[string]int   `json:"result_info"`
 }
 
 type envelopeInfo struct {
 	Code       int               `json:"code"`
-	Message    string            `json:"message"`
 	Source     map[string]string `json:"source"`
 	ErrorChain []envelopeInfo    `json:"error_chain"`
 }
 
-// decodeEnvelope decodes a response's body.
-func decodeEnvelope(t *testing.T, body []byte) envelope {
+func decode(t *testing.T, body []byte) envelope {
 	t.Helper()
 	var env envelope
 	require.NoError(t, json.Unmarshal(body, &env), "body: %s", body)
 	return env
 }
 
-// assertError checks an error response: status, envelope shape and the codes
-// of its first error and of that error's chain.
-func assertError(t *testing.T, status int, body []byte, wantStatus, wantCode int, wantChain ...int) envelope {
+// codes returns the code of each error of an error response, with the
+// codes of its error_chain after a colon, such as "6003:6102,6103".
+func codes(t *testing.T, body []byte) string {
 	t.Helper()
-	assert.Equal(t, wantStatus, status, "status; body: %s", body)
-	env := decodeEnvelope(t, body)
-	require.NotNil(t, env.Success)
-	assert.False(t, *env.Success)
-	assert.Equal(t, "null", string(env.Result))
-	assert.NotNil(t, env.Messages)
-	assert.Empty(t, env.Messages)
-	require.Len(t, env.Errors, 1, "body: %s", body)
-	assert.Equal(t, wantCode, env.Errors[0].Code, "body: %s", body)
-	var chain []int
-	for _, c := range env.Errors[0].ErrorChain {
-		chain = append(chain, c.Code)
+	env := decode(t, body)
+	var out []string
+	for _, e := range env.Errors {
+		var chain []string
+		for _, c := range e.ErrorChain {
+			chain = append(chain, strconv.Itoa(c.Code))
+		}
+		out = append(out, strings.TrimSuffix(strconv.Itoa(e.Code)+":"+strings.Join(chain, ","), ":"))
 	}
-	assert.Equal(t, wantChain, chain, "error_chain; body: %s", body)
-	return env
+	return strings.Join(out, " ")
 }
 
-// apiError unwraps err as an *APIError.
-func apiError(t *testing.T, err error) *cloudflare.APIError {
+// assertError checks an error response: status, the Cloudflare error
+// envelope, and its codes as codes returns them.
+func assertError(t *testing.T, resp *http.Response, body []byte, wantStatus int, wantCodes string) {
 	t.Helper()
-	var ae *cloudflare.APIError
-	require.ErrorAs(t, err, &ae)
-	return ae
+	assert.Equal(t, wantStatus, resp.StatusCode, "body: %s", body)
+	env := decode(t, body)
+	if assert.NotNil(t, env.Success) {
+		assert.False(t, *env.Success)
+	}
+	assert.Equal(t, "null", string(env.Result))
+	assert.Equal(t, []map[string]any{}, env.Messages)
+	assert.Equal(t, wantCodes, codes(t, body))
+	assert.Regexp(t, `^[0-9a-f]{16}-[A-Z]{3}$`, resp.Header.Get("Cf-Ray"))
 }
 
-// fixedClock is a clock tests can move.
-type fixedClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func newClock(now string) *fixedClock {
-	t, err := time.Parse(time.RFC3339, now)
+func mustTime(s string) time.Time {
+	t, err := time.Parse(time.RFC3339, s)
 	if err != nil {
 		panic(err)
 	}
-	return &fixedClock{now: t}
+	return t
 }
-
-func (c *fixedClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *fixedClock) Set(now time.Time) {
-	c.mu.Lock()
-	c.now = now
-	c.mu.Unlock()
-}
-
-var ctx = context.Background()
 
 // statuses returns the response status of each recorded request.
 func statuses(reqs []Request) []int {

@@ -1,9 +1,12 @@
 package cloudflaretest
 
+// This file holds what the fake writes: the Cloudflare envelope and the
+// invitation as the API sends them, with structs of the fake's own rather
+// than the SDK's types, so that a mistake shared by the SDK's decoding and
+// the fake's encoding cannot hide. Field order follows the API reference.
+
 import (
-	"bytes"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"math/rand/v2"
 	"net/http"
@@ -12,10 +15,6 @@ import (
 
 	cloudflare "github.com/seed-b6b9b3cb/cloudflare-go"
 )
-
-// The fake writes its JSON with these structs of its own, never with the
-// SDK's types, so that a mistake shared by the SDK's decoding and the fake's
-// encoding cannot hide. Field order follows the API reference's example.
 
 // wireEnvelope is the Cloudflare envelope every response is wrapped in.
 type wireEnvelope struct {
@@ -26,17 +25,12 @@ type wireEnvelope struct {
 	ResultInfo *wireResultInfo `json:"result_info,omitempty"`
 }
 
-// wireInfo is one item of "errors" or "messages".
+// wireInfo is one item of "errors".
 type wireInfo struct {
-	Code       int         `json:"code"`
-	Message    string      `json:"message"`
-	Source     *wireSource `json:"source,omitempty"`
-	ErrorChain []wireInfo  `json:"error_chain,omitempty"`
-}
-
-// wireSource points into the request body.
-type wireSource struct {
-	Pointer string `json:"pointer"`
+	Code       int               `json:"code"`
+	Message    string            `json:"message"`
+	Source     map[string]string `json:"source,omitempty"` // {"pointer": …}
+	ErrorChain []wireInfo        `json:"error_chain,omitempty"`
 }
 
 // wireResultInfo is the paging information of a list response.
@@ -47,7 +41,8 @@ type wireResultInfo struct {
 	TotalCount int `json:"total_count"`
 }
 
-// wireInvite is an invitation as the API sends it.
+// wireInvite is an invitation as the API sends it; invited_member_id may
+// be null, as the schema allows.
 type wireInvite struct {
 	InvitedMemberID                  *string  `json:"invited_member_id"`
 	OrganizationID                   string   `json:"organization_id"`
@@ -64,79 +59,23 @@ type wireInvite struct {
 
 // toWire converts a stored invite to its wire form: an empty InvitedMemberID
 // is sent as null, times as RFC 3339 in UTC.
-func toWire(inv Invite) *wireInvite {
+func toWire(inv cloudflare.Invite) *wireInvite {
 	w := &wireInvite{
 		OrganizationID:                   inv.OrganizationID,
 		ID:                               inv.ID,
-		ExpiresOn:                        formatTime(inv.ExpiresOn),
+		ExpiresOn:                        inv.ExpiresOn.UTC().Format(time.RFC3339),
 		InvitedBy:                        inv.InvitedBy,
 		InvitedMemberEmail:               inv.InvitedMemberEmail,
-		InvitedOn:                        formatTime(inv.InvitedOn),
+		InvitedOn:                        inv.InvitedOn.UTC().Format(time.RFC3339),
 		OrganizationIsEnforcingTwofactor: inv.OrganizationIsEnforcingTwofactor,
 		OrganizationName:                 inv.OrganizationName,
 		Roles:                            append([]string{}, inv.Roles...),
 		Status:                           string(inv.Status),
 	}
 	if inv.InvitedMemberID != "" {
-		id := inv.InvitedMemberID
-		w.InvitedMemberID = &id
+		w.InvitedMemberID = &inv.InvitedMemberID
 	}
 	return w
-}
-
-func formatTime(t time.Time) string { return t.UTC().Format(time.RFC3339) }
-
-// MarshalJSON encodes inv as the API sends an invitation: snake_case
-// fields, an empty InvitedMemberID as null, times in RFC 3339 in UTC.
-func (inv Invite) MarshalJSON() ([]byte, error) {
-	return json.Marshal(toWire(inv))
-}
-
-// UnmarshalJSON decodes an invitation as the API sends it (see
-// [Invite.MarshalJSON]). Fields may be left out: [Server.AddInvite] fills
-// them in. It fails on a field the schema does not have, a time that is not
-// RFC 3339, an unknown status, and anything else AddInvite would refuse.
-func (inv *Invite) UnmarshalJSON(b []byte) error {
-	if bytes.Equal(bytes.TrimSpace(b), []byte("null")) {
-		return errors.New("cloudflaretest: an invitation is a JSON object, not null")
-	}
-	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.DisallowUnknownFields()
-	var w wireInvite
-	if err := dec.Decode(&w); err != nil {
-		return fmt.Errorf("cloudflaretest: decoding an invitation: %w", err)
-	}
-	out := Invite{
-		ID:                               w.ID,
-		OrganizationID:                   w.OrganizationID,
-		InvitedBy:                        w.InvitedBy,
-		InvitedMemberEmail:               w.InvitedMemberEmail,
-		OrganizationIsEnforcingTwofactor: w.OrganizationIsEnforcingTwofactor,
-		OrganizationName:                 w.OrganizationName,
-		Roles:                            w.Roles,
-		Status:                           cloudflare.InviteStatus(w.Status),
-	}
-	if w.InvitedMemberID != nil {
-		out.InvitedMemberID = *w.InvitedMemberID
-	}
-	for _, t := range []struct {
-		name, value string
-		to          *time.Time
-	}{{"expires_on", w.ExpiresOn, &out.ExpiresOn}, {"invited_on", w.InvitedOn, &out.InvitedOn}} {
-		if t.value == "" {
-			continue
-		}
-		parsed, err := time.Parse(time.RFC3339, t.value)
-		if err != nil {
-			return fmt.Errorf("cloudflaretest: decoding an invitation: %s %q is not an RFC 3339 time", t.name, t.value)
-		}
-		*t.to = parsed
-	}
-	if reason := checkInvite(out, true); reason != "" {
-		return errors.New("cloudflaretest: decoding an invitation: " + reason)
-	}
-	*inv = out
-	return nil
 }
 
 // response is what the fake sends, before it is written: handlers build
@@ -147,14 +86,7 @@ type response struct {
 	body   []byte
 }
 
-// info builds one item of "errors".
 func info(code int, message string) wireInfo { return wireInfo{Code: code, Message: message} }
-
-// atPointer returns i with source.pointer set.
-func (i wireInfo) atPointer(p string) wireInfo {
-	i.Source = &wireSource{Pointer: p}
-	return i
-}
 
 // success returns a 200 response with result (and result_info for a list).
 func success(result any, ri *wireResultInfo) response {
@@ -166,30 +98,21 @@ func success(result any, ri *wireResultInfo) response {
 // failure returns an error response: "success": false, "result": null,
 // "messages": [].
 func failure(status int, errs ...wireInfo) response {
-	return response{status: status, body: errorBody(errs...)}
+	return response{status: status, body: encode(wireEnvelope{Errors: errs, Messages: []wireInfo{}})}
 }
 
-func errorBody(errs ...wireInfo) []byte {
-	return encode(wireEnvelope{Errors: errs, Messages: []wireInfo{}, Success: false})
-}
-
-func encode(v any) []byte {
-	b, err := json.Marshal(v)
-	if err != nil {
-		panic(fmt.Sprintf("cloudflaretest: encoding a response: %v", err))
-	}
+// encode marshals an envelope, which holds only the fake's own wire types
+// and so cannot fail.
+func encode(v wireEnvelope) []byte {
+	b, _ := json.Marshal(v)
 	return b
 }
 
-// newRayID returns a CF-Ray value shaped like Cloudflare's: 16 hex digits
-// and a data-centre code.
-func newRayID() string { return fmt.Sprintf("%016x-SJC", rand.Uint64()) }
-
 // send writes a response with the headers every response carries:
 // Content-Type (application/json unless set, when there is a body), CF-Ray
-// (unless set) and Content-Length. It reports the exchange to the test
-// observer, if any.
-func (s *Server) send(w http.ResponseWriter, in *incoming, resp response, f *Fault) {
+// (16 hex digits and a data-centre code, unless set) and Content-Length,
+// and records its status in rec (nil for a request not recorded).
+func (s *Server) send(w http.ResponseWriter, rec *Request, resp response) {
 	h := w.Header()
 	for k, v := range resp.header {
 		h[k] = append([]string(nil), v...)
@@ -198,22 +121,14 @@ func (s *Server) send(w http.ResponseWriter, in *incoming, resp response, f *Fau
 		h.Set("Content-Type", "application/json")
 	}
 	if h.Get("Cf-Ray") == "" {
-		h.Set("Cf-Ray", newRayID())
+		h.Set("Cf-Ray", fmt.Sprintf("%016x-SJC", rand.Uint64()))
 	}
 	h.Set("Content-Length", strconv.Itoa(len(resp.body)))
-	if s.cfg.observe != nil {
-		s.cfg.observe(exchange{method: in.r.Method, path: in.r.URL.Path, status: resp.status, header: h.Clone(), body: resp.body, fault: f})
+	if rec != nil {
+		s.mu.Lock()
+		rec.Status = resp.status
+		s.mu.Unlock()
 	}
-	s.recordStatus(in.rec, resp.status)
 	w.WriteHeader(resp.status)
 	_, _ = w.Write(resp.body)
-}
-
-// exchange is one response as the fake sent it, for the package's own tests.
-type exchange struct {
-	method, path string
-	status       int
-	header       http.Header
-	body         []byte
-	fault        *Fault // nil for a normal response
 }

@@ -1,201 +1,217 @@
-//go:build unix
-
-// The tests that run the built programs send them signals: Unix only.
-
 package main
 
 import (
-	"bufio"
 	"bytes"
+	"context"
 	"encoding/json"
-	"errors"
-	"io"
+	"fmt"
 	"net/http"
-	"os"
-	"os/exec"
-	"path/filepath"
+	"net/http/httptest"
+	"path"
 	"strings"
 	"syscall"
 	"testing"
-	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/seed-b6b9b3cb/cloudflare-go/cloudflaretest"
 )
 
-// The tests of this file drive the real programs: TestMain builds cfinvites
-// and cloudflare-fake once, and each test starts cloudflare-fake (or an
-// in-process fake, when it needs faults), runs cfinvites against it as a
-// script would, and checks outputs, exit statuses and the fake's state.
+// The tests set the environment run reads, so none runs in parallel.
 
-// Paths of the built programs.
-var cfinvites, fakeBin string
+const (
+	pend, pend2 = cloudflaretest.SeedInviteID, cloudflaretest.SeedPendingInviteID
+	acc, exp    = cloudflaretest.SeedAcceptedInviteID, cloudflaretest.SeedExpiredInviteID
+	orgOfPend   = "5a7805061c76ada191ed06f989cc3dac" // the seed's organizations
+	orgOfPend2  = "0c8e5f2a7b9d4c1e3f6a8b0d2e4c6a81"
+)
 
-func TestMain(m *testing.M) {
-	dir, err := os.MkdirTemp("", "cfinvites-test")
-	if err != nil {
-		panic(err)
-	}
-	cfinvites = filepath.Join(dir, "cfinvites")
-	fakeBin = filepath.Join(dir, "cloudflare-fake")
-	for out, pkg := range map[string]string{cfinvites: ".", fakeBin: "../cloudflare-fake"} {
-		build := exec.Command("go", "build", "-o", out, pkg)
-		build.Stderr = os.Stderr
-		if err := build.Run(); err != nil {
-			panic("building " + pkg + ": " + err.Error())
-		}
-	}
-	code := m.Run()
-	_ = os.RemoveAll(dir)
-	os.Exit(code)
+// useAPI points run at an API root, with a token.
+func useAPI(t *testing.T, baseURL string) {
+	t.Setenv("CLOUDFLARE_BASE_URL", baseURL)
+	t.Setenv("CLOUDFLARE_API_TOKEN", cloudflaretest.DefaultToken)
+	t.Setenv("CLOUDFLARE_EMAIL", "")
+	t.Setenv("CLOUDFLARE_API_KEY", "")
 }
 
-// result is what one run of a program produced.
-type result struct {
+type outcome struct {
 	code           int
 	stdout, stderr string
 }
 
-// baseEnv is the environment every run starts from: no Cloudflare
-// variable of the machine leaks in.
-func baseEnv(t *testing.T) []string {
-	return []string{"PATH=" + os.Getenv("PATH"), "HOME=" + t.TempDir()}
-}
-
-// start starts a program with env and args, its stdout and stderr
-// collected into the returned buffers.
-func start(t *testing.T, bin string, env []string, args ...string) (*exec.Cmd, *bytes.Buffer, *bytes.Buffer) {
-	t.Helper()
-	cmd := exec.Command(bin, args...)
-	cmd.Env = env
+func cfinvites(ctx context.Context, args ...string) outcome {
 	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	require.NoError(t, cmd.Start())
-	return cmd, &stdout, &stderr
+	code := run(ctx, args, &stdout, &stderr)
+	return outcome{code, stdout.String(), stderr.String()}
 }
 
-// wait waits for a started program, at most 30 s.
-func wait(t *testing.T, cmd *exec.Cmd, stdout, stderr *bytes.Buffer) result {
-	t.Helper()
-	done := make(chan error, 1)
-	go func() { done <- cmd.Wait() }()
-	var err error
-	select {
-	case err = <-done:
-	case <-time.After(30 * time.Second):
-		_ = cmd.Process.Kill()
-		t.Fatalf("%s did not finish within 30 s; stderr: %s", cmd.Path, stderr)
-	}
-	code := 0
-	var exitErr *exec.ExitError
-	if errors.As(err, &exitErr) {
-		code = exitErr.ExitCode()
-	} else {
-		require.NoError(t, err)
-	}
-	return result{code: code, stdout: stdout.String(), stderr: stderr.String()}
-}
-
-// cli runs cfinvites to the end.
-func cli(t *testing.T, env []string, args ...string) result {
-	t.Helper()
-	cmd, stdout, stderr := start(t, cfinvites, env, args...)
-	return wait(t, cmd, stdout, stderr)
-}
-
-// fake is a running cloudflare-fake.
-type fake struct {
-	cmd     *exec.Cmd
-	stderr  *bytes.Buffer
-	stopped bool
-	exports map[string]string // the variables its export lines set
-	lines   []string          // everything it printed on stdout
-}
-
-// startFake starts cloudflare-fake with args and reads its stdout to the
-// end (it closes it once the export lines are out). At cleanup it stops it
-// with SIGTERM, unless the test did, and checks that it exited 0.
-func startFake(t *testing.T, args ...string) *fake {
-	t.Helper()
-	f := &fake{cmd: exec.Command(fakeBin, args...), stderr: &bytes.Buffer{}, exports: map[string]string{}}
-	f.cmd.Env = baseEnv(t)
-	f.cmd.Stderr = f.stderr
-	out, err := f.cmd.StdoutPipe()
-	require.NoError(t, err)
-	require.NoError(t, f.cmd.Start())
-	t.Cleanup(func() {
-		if !f.stopped {
-			r := f.stop(t, syscall.SIGTERM)
-			assert.Equal(t, 0, r.code, "cloudflare-fake exits 0 on SIGTERM; stderr: %s", r.stderr)
-		}
-	})
-	sc := bufio.NewScanner(out)
-	for sc.Scan() {
-		line := sc.Text()
-		f.lines = append(f.lines, line)
-		if kv, ok := strings.CutPrefix(line, "export "); ok {
-			k, v, _ := strings.Cut(kv, "=")
-			f.exports[k] = v
+// printed returns the IDs of the invitations in an output: JSON objects, or
+// text lines whose first field is the ID.
+func printed(t *testing.T, out string) []string {
+	var ids []string
+	var objs []struct{ ID string }
+	switch {
+	case strings.HasPrefix(out, "["):
+		require.NoError(t, json.Unmarshal([]byte(out), &objs), out)
+	case strings.HasPrefix(out, "{"):
+		objs = append(objs, struct{ ID string }{})
+		require.NoError(t, json.Unmarshal([]byte(out), &objs[0]), out)
+	default:
+		for _, line := range strings.Split(strings.TrimSuffix(out, "\n"), "\n") {
+			if fields := strings.Split(line, "\t"); line != "" {
+				require.Len(t, fields, 5, line)
+				ids = append(ids, fields[0])
+			}
 		}
 	}
-	require.NoError(t, sc.Err())
-	require.NotEmpty(t, f.exports["CLOUDFLARE_BASE_URL"], "stderr: %s", f.stderr)
-	return f
-}
-
-// stop sends sig to the fake and waits for it to exit.
-func (f *fake) stop(t *testing.T, sig os.Signal) result {
-	t.Helper()
-	f.stopped = true
-	require.NoError(t, f.cmd.Process.Signal(sig))
-	return wait(t, f.cmd, &bytes.Buffer{}, f.stderr)
-}
-
-// env returns the environment of a script that evaluated the fake's
-// export lines.
-func (f *fake) env(t *testing.T) []string {
-	env := baseEnv(t)
-	for k, v := range f.exports {
-		env = append(env, k+"="+v)
+	for _, o := range objs {
+		ids = append(ids, o.ID)
 	}
-	return env
+	return ids
 }
 
-// apiList returns the "result" of GET /user/invites as the fake sends it,
-// read without the SDK or cfinvites.
-func (f *fake) apiList(t *testing.T) []json.RawMessage {
-	t.Helper()
-	req, err := http.NewRequest(http.MethodGet, f.exports["CLOUDFLARE_BASE_URL"]+"user/invites", nil)
-	require.NoError(t, err)
-	req.Header.Set("Authorization", "Bearer "+f.exports["CLOUDFLARE_API_TOKEN"])
-	resp, err := http.DefaultClient.Do(req)
-	require.NoError(t, err)
-	defer resp.Body.Close()
-	body, err := io.ReadAll(resp.Body)
-	require.NoError(t, err)
-	require.Equal(t, 200, resp.StatusCode, "%s", body)
-	var env struct{ Result []json.RawMessage }
-	require.NoError(t, json.Unmarshal(body, &env))
-	return env.Result
-}
-
-// statuses returns the status of each invitation the fake holds, by ID.
-func (f *fake) statuses(t *testing.T) map[string]string {
-	t.Helper()
-	out := map[string]string{}
-	for _, raw := range f.apiList(t) {
-		var inv struct{ ID, Status string }
-		require.NoError(t, json.Unmarshal(raw, &inv))
-		out[inv.ID] = inv.Status
+func TestCommands(t *testing.T) {
+	tests := []struct {
+		args    string
+		code    int
+		ids     []string // printed, in order
+		stdout  string   // exact stdout, when ids says too little
+		stderr  string   // in stderr; none when empty
+		patched []string // invitations answered, in order
+	}{
+		{args: "list", ids: []string{pend, pend2, acc, exp}},
+		{args: "list --json", ids: []string{pend, pend2, acc, exp}},
+		{args: "--status pending list", ids: []string{pend, pend2}},
+		{args: "list --status pending --org " + orgOfPend2 + " --json", ids: []string{pend2}},
+		{args: "list --status accepted --status expired", ids: []string{acc, exp}},
+		{args: "list --org " + orgOfPend2 + " --org " + orgOfPend, ids: []string{pend, pend2}},
+		{args: "list --status rejected", stderr: "cfinvites: no invitations matched --status and --org\n"},
+		{args: "list --json --org nope", stdout: "[]\n", stderr: "cfinvites: no invitations matched"},
+		{args: "get " + pend2, ids: []string{pend2}},
+		{args: "get --json " + pend2, ids: []string{pend2}},
+		{args: "get nope", code: 1, stderr: "cfinvites: cloudflare: GET /client/v4/user/invites/nope: 404 Not Found"},
+		{args: "accept " + pend + " " + pend, ids: []string{pend}, patched: []string{pend}},
+		{args: "reject --json " + acc + " " + pend2, code: 1, ids: []string{pend2}, stderr: "400 Bad Request", patched: []string{acc, pend2}},
+		{args: "accept --all-pending --org " + orgOfPend2, ids: []string{pend2}, patched: []string{pend2}},
+		{args: "--json reject --all-pending", ids: []string{pend, pend2}, patched: []string{pend, pend2}},
+		{args: "accept --all-pending --org nope", stderr: "cfinvites: no pending invitations matched\n"},
+		{args: "accept --all-pending --org nope --json", stdout: "[]\n", stderr: "cfinvites: no pending invitations matched\n"},
+		{args: "--help", stdout: usage},
+		{args: "help", stdout: usage},
+		{args: "", code: 2, stderr: "no command"},
+		{args: "frob", code: 2, stderr: `unknown command "frob"`},
+		{args: "get", code: 2, stderr: "get takes one invitation ID"},
+		{args: "list " + pend, code: 2, stderr: "list takes no argument"},
+		{args: "get " + pend + " --status pending", code: 2, stderr: "--status goes with list"},
+		{args: "list --status bogus", code: 2, stderr: `--status "bogus"`},
+		{args: "accept ../x", code: 2, stderr: `invalid invitation ID "../x"`},
+		{args: "accept " + pend + " --all-pending", code: 2, stderr: "accept takes invitation IDs or --all-pending"},
+		{args: "reject", code: 2, stderr: "reject takes invitation IDs or --all-pending"},
+		{args: "--org x get " + pend, code: 2, stderr: "--org goes with list or --all-pending"},
+		{args: "--all-pending list", code: 2, stderr: "--all-pending goes with accept or reject"},
+		{args: "--timeout 0 list", code: 2, stderr: "--timeout must be positive"},
+		{args: "--nope list", code: 2, stderr: "flag provided but not defined: -nope (see cfinvites --help)"},
+		{args: "-- get --json", code: 1, stderr: "GET /client/v4/user/invites/--json: 404"}, // "--" ends the flags
 	}
-	return out
+	for _, tt := range tests {
+		t.Run(tt.args, func(t *testing.T) {
+			srv := cloudflaretest.NewServer()
+			t.Cleanup(srv.Close)
+			useAPI(t, srv.URL)
+			r := cfinvites(context.Background(), strings.Fields(tt.args)...)
+			assert.Equal(t, tt.code, r.code, r.stderr)
+			if tt.stdout != "" || tt.ids == nil {
+				assert.Equal(t, tt.stdout, r.stdout)
+			} else {
+				assert.Equal(t, tt.ids, printed(t, r.stdout))
+			}
+			if tt.stderr == "" {
+				assert.Empty(t, r.stderr)
+			} else {
+				assert.Contains(t, r.stderr, tt.stderr)
+				assert.Equal(t, 1, strings.Count(r.stderr, "\n"), "one line")
+				assert.True(t, strings.HasPrefix(r.stderr, "cfinvites: "), r.stderr)
+			}
+			var patched []string
+			for _, req := range srv.Requests() {
+				if req.Method == http.MethodPatch {
+					patched = append(patched, path.Base(req.Path))
+				}
+				if tt.code == 2 {
+					t.Errorf("bad usage, yet sent %s %s", req.Method, req.Path)
+				}
+			}
+			assert.Equal(t, tt.patched, patched)
+		})
+	}
 }
 
-// lines splits output into its lines.
-func lines(s string) []string {
-	s = strings.TrimSuffix(s, "\n")
-	if s == "" {
-		return nil
+// inviteJSON is an invitation as a server might send it: a null, a field
+// the SDK does not know, characters encoding/json would escape.
+func inviteJSON(id, status string) string {
+	return fmt.Sprintf(`{"id":%q,"invited_member_id":null,"organization_id":"org","organization_name":"A <&> B",`+
+		`"status":%q,"x_new":{"k":[1,null]},"roles":[]}`, id, status)
+}
+
+// With --json the objects are printed as the server sent them, from every
+// page of the list.
+func TestJSONIsWhatTheServerSent(t *testing.T) {
+	pages := [][]string{{inviteJSON("a", "pending"), inviteJSON("b", "accepted")}, {inviteJSON("c", "pending")}}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		switch {
+		case r.URL.Path == "/client/v4/user/invites":
+			page := 1
+			if r.URL.Query().Get("page") == "2" {
+				page = 2
+			}
+			fmt.Fprintf(w, `{"success":true,"errors":[],"messages":[],"result":[%s],"result_info":{"page":%d,"per_page":2,"count":%d,"total_count":3}}`,
+				strings.Join(pages[page-1], ","), page, len(pages[page-1]))
+		case r.Method == http.MethodPatch:
+			fmt.Fprintf(w, `{"success":true,"errors":[],"messages":[],"result":%s}`, inviteJSON(path.Base(r.URL.Path), "accepted"))
+		default:
+			fmt.Fprintf(w, `{"success":true,"errors":[],"messages":[],"result":%s}`, inviteJSON(path.Base(r.URL.Path), "pending"))
+		}
+	}))
+	t.Cleanup(srv.Close)
+	useAPI(t, srv.URL+"/client/v4/")
+	all := append(pages[0], pages[1]...)
+	for _, tt := range []struct{ args, want string }{
+		{"list --json", "[" + strings.Join(all, ",") + "]"},
+		{"list --json --status pending", "[" + all[0] + "," + all[2] + "]"},
+		{"get --json a", inviteJSON("a", "pending")},
+		{"accept --json a", "[" + inviteJSON("a", "accepted") + "]"},
+		{"accept --all-pending --json", "[" + inviteJSON("a", "accepted") + "," + inviteJSON("c", "accepted") + "]"},
+	} {
+		r := cfinvites(context.Background(), strings.Fields(tt.args)...)
+		require.Equal(t, 0, r.code, r.stderr)
+		assert.JSONEq(t, tt.want, r.stdout, tt.args)
+		assert.Contains(t, r.stdout, `"invited_member_id": null`, tt.args)
+		assert.Contains(t, r.stdout, `"A <&> B"`, tt.args)
 	}
-	return strings.Split(s, "\n")
+}
+
+// A signal stops the command cleanly: nothing more is sent, and the exit
+// status says which signal it was.
+func TestStoppedBySignal(t *testing.T) {
+	for sig, code := range map[syscall.Signal]int{syscall.SIGINT: 130, syscall.SIGTERM: 143} {
+		srv := cloudflaretest.NewServer()
+		t.Cleanup(srv.Close)
+		useAPI(t, srv.URL)
+		ctx, cancel := context.WithCancelCause(context.Background())
+		cancel(stopped{sig})
+		r := cfinvites(ctx, "accept", pend, pend2)
+		assert.Equal(t, code, r.code, r.stderr)
+		assert.Equal(t, "cfinvites: accept "+pend+" "+pend2+": not sent: "+stopped{sig}.Error()+"\ncfinvites: "+stopped{sig}.Error()+"\n", r.stderr)
+		assert.Empty(t, srv.Requests())
+	}
+}
+
+func TestNoCredentials(t *testing.T) {
+	useAPI(t, "http://127.0.0.1:1/client/v4/")
+	t.Setenv("CLOUDFLARE_API_TOKEN", "")
+	r := cfinvites(context.Background(), "list")
+	assert.Equal(t, 2, r.code)
+	assert.Contains(t, r.stderr, "cfinvites: cloudflare: NewClient: invalid credentials: no credentials")
 }

@@ -1,27 +1,66 @@
 // Command cloudflare-fake runs the fake Cloudflare user-invitations API of
-// package cloudflaretest as a server, for testing shell scripts and
-// programs in any language that call the API.
+// package cloudflaretest as a server, for testing shell scripts and programs
+// in any language that call the API.
 //
-//	go install github.com/seed-b6b9b3cb/cloudflare-go/cmd/cloudflare-fake@latest
+// Install it from a clone of the repository (until the module is published):
 //
-//	eval "$(cloudflare-fake &)"   # start it in the background and take its settings
+//	go install ./cmd/...
+//
+// Start it in the background and take its settings:
+//
+//	eval "$(cloudflare-fake &)"
 //	cfinvites list
+//	curl -X POST "${CLOUDFLARE_BASE_URL%/client/v4/}/__fake/reset"   # back to the start state
 //	kill "$CLOUDFLARE_FAKE_PID"
+//
+// Usage:
+//
+//	cloudflare-fake [flags]
+//
+//	--addr HOST:PORT   address to listen on (default 127.0.0.1:0: loopback, a
+//	                   free port)
+//	--tls              serve HTTPS (HTTP/2 and HTTP/1.1) with a new
+//	                   self-signed certificate for 127.0.0.1, ::1, localhost
+//	                   and the --addr IP
+//	--cert-out FILE    with --tls: write the certificate (PEM) to FILE, for
+//	                   clients to trust (curl --cacert FILE; Go on Linux:
+//	                   SSL_CERT_FILE=FILE; Python requests:
+//	                   REQUESTS_CA_BUNDLE=FILE; Node: NODE_EXTRA_CA_CERTS=FILE)
+//	--seed FILE        start with the invitations of FILE, a JSON array of
+//	                   invitation objects as the API sends them (cfinvites
+//	                   list --json writes one; fields left out get defaults,
+//	                   status pending), instead of the default seed
+//	--page-size N      page the list, N (at least 1) per page, honouring page
+//	                   and per_page; by default the whole list comes in one
+//	                   response, as the API reference documents it
+//	--email E          email accepted as X-Auth-Email with --api-key
+//	                   (default user@example.com)
+//	--api-key K        Global API key accepted as X-Auth-Key, 32 to 64 hex
+//	                   digits (default fa4ec1a5d3b9e07c2f86d01b5a9e3c7d24b1f);
+//	                   --email '' --api-key '' turn key authentication off
+//	--token T          API token accepted as "Authorization: Bearer T", 32 to
+//	                   256 characters of A-Z a-z 0-9 -._~+/= (default
+//	                   fake-cloudflare-api-token-0123456789abcd); '' turns
+//	                   token authentication off
+//	-h, --help         print this help
 //
 // On start it prints shell lines on stdout, then closes stdout (so that a
 // command substitution of a background run returns):
 //
 //	export CLOUDFLARE_BASE_URL=http://127.0.0.1:41234/client/v4/
-//	export CLOUDFLARE_API_TOKEN=...
+//	export CLOUDFLARE_API_TOKEN=fake-cloudflare-api-token-0123456789abcd
+//	# The fake also accepts this email and key (the SDK refuses a key beside a token; --token '' exports them):
+//	# export CLOUDFLARE_EMAIL=user@example.com
+//	# export CLOUDFLARE_API_KEY=fa4ec1a5d3b9e07c2f86d01b5a9e3c7d24b1f
 //	export CLOUDFLARE_FAKE_PID=12345
 //
-// with the fake's email and Global API key as commented-out export lines:
-// the SDK, Terraform and others refuse a key beside a token, so only one
-// kind is exported (--auth token, the default, or --auth key; --auth both
-// exports all four variables, for clients that send whatever they have).
-// It serves until SIGINT or SIGTERM and then exits 0. Run it with --help
-// for its flags. The fake's behaviour, and which of its error codes are
-// its own rather than the API's, are described in package cloudflaretest.
+// With token authentication off, the email and key are exported instead.
+// POST /__fake/reset on its address (from loopback) puts the fake back in
+// its start state: the seed invitations, no recorded request, no queued
+// fault. It serves until SIGINT or SIGTERM and then exits 0; exit status 1:
+// it could not start; 2: bad usage. The fake's behaviour, and which of its
+// error codes are its own rather than the API's, are described in package
+// cloudflaretest.
 package main
 
 import (
@@ -39,8 +78,49 @@ import (
 	"strings"
 	"syscall"
 
+	cloudflare "github.com/seed-b6b9b3cb/cloudflare-go"
 	"github.com/seed-b6b9b3cb/cloudflare-go/cloudflaretest"
 )
+
+const usage = `cloudflare-fake: serve the fake Cloudflare user-invitations API.
+
+Usage: cloudflare-fake [flags]
+
+  --addr HOST:PORT   address to listen on (default 127.0.0.1:0: loopback, a
+                     free port)
+  --tls              serve HTTPS (HTTP/2 and HTTP/1.1) with a new
+                     self-signed certificate for 127.0.0.1, ::1, localhost
+                     and the --addr IP
+  --cert-out FILE    with --tls: write the certificate (PEM) to FILE, for
+                     clients to trust (curl --cacert FILE; Go on Linux:
+                     SSL_CERT_FILE=FILE; Python requests:
+                     REQUESTS_CA_BUNDLE=FILE; Node: NODE_EXTRA_CA_CERTS=FILE)
+  --seed FILE        start with the invitations of FILE, a JSON array of
+                     invitation objects as the API sends them (cfinvites
+                     list --json writes one; fields left out get defaults,
+                     status pending), instead of the default seed
+  --page-size N      page the list, N (at least 1) per page, honouring page
+                     and per_page; by default the whole list comes in one
+                     response, as the API reference documents it
+  --email E          email accepted as X-Auth-Email with --api-key
+                     (default user@example.com)
+  --api-key K        Global API key accepted as X-Auth-Key, 32 to 64 hex
+                     digits (default fa4ec1a5d3b9e07c2f86d01b5a9e3c7d24b1f);
+                     --email '' --api-key '' turn key authentication off
+  --token T          API token accepted as "Authorization: Bearer T", 32 to
+                     256 characters of A-Z a-z 0-9 -._~+/= (default
+                     fake-cloudflare-api-token-0123456789abcd); '' turns
+                     token authentication off
+  -h, --help         print this help
+
+On start it prints export lines for CLOUDFLARE_BASE_URL, the credentials
+(the token, or without one the email and key; the others as comments) and
+CLOUDFLARE_FAKE_PID on stdout, then closes stdout. POST /__fake/reset on
+its address (from loopback) puts the fake back in its start state: the
+seed invitations, no recorded request, no queued fault. It serves until
+SIGINT or SIGTERM and exits 0. Exit status 1: it could not start; 2: bad
+usage.
+`
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -49,109 +129,67 @@ func main() {
 	os.Exit(code)
 }
 
-const usage = `cloudflare-fake: serve the fake Cloudflare user-invitations API.
-
-Usage: cloudflare-fake [flags]
-
-  --addr HOST:PORT   address to listen on (default 127.0.0.1:0: loopback, a free port)
-  --tls              serve HTTPS, HTTP/2 and HTTP/1.1, with a new self-signed
-                     certificate for 127.0.0.1, ::1, localhost and the --addr IP
-  --cert-out FILE    with --tls: write the certificate (PEM) to FILE, for
-                     clients to trust (Go on Linux: SSL_CERT_FILE=FILE; curl
-                     --cacert FILE; Python requests: REQUESTS_CA_BUNDLE=FILE;
-                     Node: NODE_EXTRA_CA_CERTS=FILE)
-  --seed FILE.json   start with these invitations: a JSON array of
-                     invitations as the API sends them (fields left out get
-                     defaults; cfinvites list --json writes such a file)
-                     instead of the default seed
-  --page-size N      page the list, N (at least 1) per page, honouring page
-                     and per_page; by default the whole list comes in one
-                     response, as the API reference documents it
-  --auth KIND        credentials to export: token (default), key (email and
-                     Global API key) or both
-  -h, --help         print this help
-
-On start it prints export lines for CLOUDFLARE_BASE_URL, the credentials
-and CLOUDFLARE_FAKE_PID on stdout, then closes stdout; it serves until
-SIGINT or SIGTERM and exits 0. Exit status 1: it could not start; 2: bad
-usage.
-`
-
 // config is the parsed command line.
 type config struct {
-	addr, certOut, seed, auth string
-	tls                       bool
-	pageSize                  int
-}
-
-func parseArgs(args []string) (*config, error) {
-	c := &config{}
-	fs := flag.NewFlagSet("cloudflare-fake", flag.ContinueOnError)
-	fs.SetOutput(io.Discard)
-	fs.Usage = func() {}
-	fs.StringVar(&c.addr, "addr", "127.0.0.1:0", "")
-	fs.BoolVar(&c.tls, "tls", false, "")
-	fs.StringVar(&c.certOut, "cert-out", "", "")
-	fs.StringVar(&c.seed, "seed", "", "")
-	fs.IntVar(&c.pageSize, "page-size", 0, "")
-	fs.StringVar(&c.auth, "auth", "token", "")
-	if err := fs.Parse(args); err != nil {
-		return nil, err
-	}
-	pageSizeSet := false
-	fs.Visit(func(f *flag.Flag) { pageSizeSet = pageSizeSet || f.Name == "page-size" })
-	switch {
-	case fs.NArg() > 0:
-		return nil, fmt.Errorf("unexpected argument %q", fs.Arg(0))
-	case pageSizeSet && c.pageSize < 1:
-		return nil, errors.New("--page-size must be at least 1")
-	case c.certOut != "" && !c.tls:
-		return nil, errors.New("--cert-out goes with --tls")
-	case c.auth != "token" && c.auth != "key" && c.auth != "both":
-		return nil, fmt.Errorf("--auth %q: give token, key or both", c.auth)
-	}
-	return c, nil
+	addr, certOut, seed, email, key, token string
+	tls                                    bool
+	pageSize                               int
 }
 
 // run is the whole command; it returns the exit status. It closes stdout
 // once the export lines are written, when stdout can be closed.
-func run(ctx context.Context, args []string, stdout io.Writer, stderr io.Writer) int {
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fail := func(code int, format string, a ...any) int {
 		fmt.Fprintf(stderr, "cloudflare-fake: "+format+"\n", a...)
 		return code
 	}
-	cfg, err := parseArgs(args)
-	if errors.Is(err, flag.ErrHelp) {
+	cfg := &config{}
+	fs := flag.NewFlagSet("cloudflare-fake", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	fs.StringVar(&cfg.addr, "addr", "127.0.0.1:0", "")
+	fs.BoolVar(&cfg.tls, "tls", false, "")
+	fs.StringVar(&cfg.certOut, "cert-out", "", "")
+	fs.StringVar(&cfg.seed, "seed", "", "")
+	fs.IntVar(&cfg.pageSize, "page-size", 0, "")
+	fs.StringVar(&cfg.email, "email", cloudflaretest.DefaultEmail, "")
+	fs.StringVar(&cfg.key, "api-key", cloudflaretest.DefaultAPIKey, "")
+	fs.StringVar(&cfg.token, "token", cloudflaretest.DefaultToken, "")
+	err := fs.Parse(args)
+	switch {
+	case errors.Is(err, flag.ErrHelp):
 		fmt.Fprint(stdout, usage)
 		return 0
+	case err == nil && fs.NArg() > 0:
+		err = fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	case err == nil && cfg.certOut != "" && !cfg.tls:
+		err = errors.New("--cert-out goes with --tls")
 	}
 	if err != nil {
 		return fail(2, "%v (see cloudflare-fake --help)", err)
 	}
-	opts := []cloudflaretest.ServerOption{}
+	opts := []cloudflaretest.ServerOption{cloudflaretest.WithCredentials(cfg.email, cfg.key), cloudflaretest.WithToken(cfg.token)}
 	if cfg.seed != "" {
-		invites, err := readSeed(cfg.seed)
+		var invites []cloudflare.Invite
+		data, err := os.ReadFile(cfg.seed)
+		if err == nil {
+			err = json.Unmarshal(data, &invites)
+		}
 		if err != nil {
-			return fail(2, "--seed %s: %v", cfg.seed, err)
+			return fail(2, "--seed: %v", err)
 		}
 		opts = append(opts, cloudflaretest.WithSeed(invites...))
 	}
-	if cfg.pageSize > 0 {
+	if cfg.pageSize != 0 {
 		opts = append(opts, cloudflaretest.WithPageSize(cfg.pageSize))
 	}
 	ln, err := net.Listen("tcp", cfg.addr)
 	if err != nil {
 		return fail(1, "%v", err)
 	}
-	opts = append(opts, cloudflaretest.WithListener(ln))
-	var srv *cloudflaretest.Server
-	if cfg.tls {
-		srv = cloudflaretest.NewTLSServer(opts...)
-	} else {
-		srv = cloudflaretest.NewServer(opts...)
-		if ip := ln.Addr().(*net.TCPAddr).IP; !ip.IsLoopback() {
-			fail(0, "warning: plain HTTP on a non-loopback address; clients of the SDK refuse it without WithInsecureHTTP: use --tls")
-		}
+	srv, err := start(cfg.tls, append(opts, cloudflaretest.WithListener(ln)))
+	if err != nil {
+		_ = ln.Close()
+		return fail(2, "%v", err)
 	}
 	defer srv.Close()
 	if cfg.certOut != "" {
@@ -160,7 +198,7 @@ func run(ctx context.Context, args []string, stdout io.Writer, stderr io.Writer)
 			return fail(1, "--cert-out: %v", err)
 		}
 	}
-	if _, err := io.WriteString(stdout, exports(srv.URL, cfg.auth)); err != nil {
+	if _, err := io.WriteString(stdout, exports(srv.URL, cfg)); err != nil {
 		return fail(1, "writing the settings: %v", err)
 	}
 	if c, ok := stdout.(io.Closer); ok {
@@ -170,72 +208,48 @@ func run(ctx context.Context, args []string, stdout io.Writer, stderr io.Writer)
 	return 0
 }
 
-// readSeed reads a JSON array of invitations as the API sends them.
-func readSeed(path string) ([]cloudflaretest.Invite, error) {
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return nil, err
-	}
-	var invites []cloudflaretest.Invite
-	if err := json.Unmarshal(data, &invites); err != nil {
-		return nil, err
-	}
-	if invites == nil {
-		return nil, errors.New("not a JSON array of invitations")
-	}
-	seen := make(map[string]int, len(invites))
-	for i, inv := range invites {
-		if j, dup := seen[inv.ID]; dup && inv.ID != "" {
-			return nil, fmt.Errorf("invitations %d and %d have the same id %q", j, i, inv.ID)
+// start starts the fake, turning the panic of an invalid option (a malformed
+// credential, a seed invitation that breaks the schema) into an error.
+func start(useTLS bool, opts []cloudflaretest.ServerOption) (srv *cloudflaretest.Server, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("%v", r)
 		}
-		seen[inv.ID] = i
+	}()
+	if useTLS {
+		return cloudflaretest.NewTLSServer(opts...), nil
 	}
-	return invites, nil
+	return cloudflaretest.NewServer(opts...), nil
 }
 
 // exports returns the shell lines that hand the fake's settings to a
-// script: the base URL, the credentials of kind auth (the others as
-// comments), and the process ID.
-func exports(baseURL, auth string) string {
-	token := []string{"CLOUDFLARE_API_TOKEN", cloudflaretest.DefaultToken}
-	email := []string{"CLOUDFLARE_EMAIL", cloudflaretest.DefaultEmail}
-	key := []string{"CLOUDFLARE_API_KEY", cloudflaretest.DefaultAPIKey}
+// script: the base URL, the token (or, without one, the email and key; with
+// one, they are comments, as a key beside a token is refused by the SDK),
+// and the process ID.
+func exports(baseURL string, cfg *config) string {
 	var b strings.Builder
-	line := func(prefix string, kv []string) {
-		b.WriteString(prefix + "export " + kv[0] + "=" + shellQuote(kv[1]) + "\n")
+	line := func(prefix, name, value string) {
+		if value != "" {
+			fmt.Fprintf(&b, "%sexport %s=%s\n", prefix, name, shellQuote(value))
+		}
 	}
-	line("", []string{"CLOUDFLARE_BASE_URL", baseURL})
-	switch auth {
-	case "both":
-		line("", email)
-		line("", key)
-		line("", token)
-	case "key":
-		line("", email)
-		line("", key)
-		b.WriteString("# The fake also accepts this token (--auth token exports it instead; a key beside a token is refused):\n")
-		line("# ", token)
-	default:
-		line("", token)
-		b.WriteString("# The fake also accepts this email and key (--auth key exports them instead; a key beside a token is refused):\n")
-		line("# ", email)
-		line("# ", key)
+	line("", "CLOUDFLARE_BASE_URL", baseURL)
+	line("", "CLOUDFLARE_API_TOKEN", cfg.token)
+	prefix := ""
+	if cfg.token != "" && cfg.key != "" {
+		b.WriteString("# The fake also accepts this email and key (the SDK refuses a key beside a token; --token '' exports them):\n")
+		prefix = "# "
 	}
-	line("", []string{"CLOUDFLARE_FAKE_PID", strconv.Itoa(os.Getpid())})
+	line(prefix, "CLOUDFLARE_EMAIL", cfg.email)
+	line(prefix, "CLOUDFLARE_API_KEY", cfg.key)
+	line("", "CLOUDFLARE_FAKE_PID", strconv.Itoa(os.Getpid()))
 	return b.String()
 }
 
-// shellQuote returns v as one shell word: as it is when it holds only
-// characters that need no quoting, else in single quotes.
+// shellQuote returns v as one shell word: as it is when it needs no quoting,
+// else in single quotes.
 func shellQuote(v string) string {
-	safe := v != ""
-	for _, r := range v {
-		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("@%+=:,./-_", r)) {
-			safe = false
-			break
-		}
-	}
-	if safe {
+	if strings.Trim(v, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789@%+=:,./-_") == "" {
 		return v
 	}
 	return "'" + strings.ReplaceAll(v, "'", `'\''`) + "'"

@@ -3,9 +3,13 @@ package main
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"io"
+	"net/http"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -16,84 +20,163 @@ import (
 	"github.com/seed-b6b9b3cb/cloudflare-go/cloudflaretest"
 )
 
-// The built program is driven end to end by cmd/cfinvites' tests; these
-// run it in-process.
-
-func TestRunServesUntilCancelledAndClosesStdout(t *testing.T) {
-	t.Parallel()
-	seed := filepath.Join(t.TempDir(), "seed.json")
-	require.NoError(t, os.WriteFile(seed, []byte(`[{"id":"only-one","invited_member_id":null,"status":"pending"}]`), 0o644))
+// fake runs the command in-process until the test ends, and returns the
+// lines it printed and the variables they export.
+func fake(t *testing.T, args ...string) (lines []string, vars map[string]string) {
 	ctx, cancel := context.WithCancel(context.Background())
 	out, in := io.Pipe()
 	var stderr bytes.Buffer
 	done := make(chan int, 1)
-	go func() { done <- run(ctx, []string{"--seed", seed, "--page-size", "5"}, in, &stderr) }()
-
+	go func() {
+		done <- run(ctx, args, in, &stderr)
+		_ = in.Close()
+	}()
 	printed, err := io.ReadAll(out) // ends when run closes stdout
 	require.NoError(t, err)
-	vars := map[string]string{}
-	for _, line := range strings.Split(strings.TrimSpace(string(printed)), "\n") {
+	t.Cleanup(func() {
+		cancel()
+		assert.Equal(t, 0, <-done, "exit status once stopped")
+		assert.Empty(t, stderr.String())
+	})
+	vars = map[string]string{}
+	lines = strings.Split(strings.TrimSuffix(string(printed), "\n"), "\n")
+	for _, line := range lines {
 		if kv, ok := strings.CutPrefix(line, "export "); ok {
 			k, v, _ := strings.Cut(kv, "=")
 			vars[k] = v
 		}
 	}
-	client, err := cloudflare.NewClient(cloudflare.WithBaseURL(vars["CLOUDFLARE_BASE_URL"]), cloudflare.WithAPIToken(vars["CLOUDFLARE_API_TOKEN"]))
-	require.NoError(t, err)
-	invites, info, err := client.User.Invites.List(ctx, nil)
-	require.NoError(t, err)
-	require.Len(t, invites, 1)
-	assert.Equal(t, "only-one", invites[0].ID)
-	assert.Equal(t, 5, info.PerPage, "--page-size")
-
-	cancel()
-	assert.Equal(t, 0, <-done)
-	assert.Empty(t, stderr.String())
+	require.NotEmpty(t, vars["CLOUDFLARE_BASE_URL"], "%s", printed)
+	return lines, vars
 }
 
-func TestExports(t *testing.T) {
+func TestExportedCredentialsAreAccepted(t *testing.T) {
 	t.Parallel()
-	got := exports("http://127.0.0.1:1/client/v4/", "token")
-	assert.Contains(t, got, "export CLOUDFLARE_BASE_URL=http://127.0.0.1:1/client/v4/\n")
-	assert.Contains(t, got, "export CLOUDFLARE_API_TOKEN="+cloudflaretest.DefaultToken+"\n")
-	assert.Contains(t, got, "\n# export CLOUDFLARE_API_KEY="+cloudflaretest.DefaultAPIKey+"\n")
-	assert.Regexp(t, `export CLOUDFLARE_FAKE_PID=\d+\n$`, got)
-}
-
-func TestShellQuote(t *testing.T) {
-	t.Parallel()
-	for in, want := range map[string]string{
-		"http://127.0.0.1:8080/client/v4/": "http://127.0.0.1:8080/client/v4/",
-		"user@example.com":                 "user@example.com",
-		"":                                 "''",
-		"a b":                              "'a b'",
-		"it's":                             `'it'\''s'`,
-		"$HOME":                            "'$HOME'",
-	} {
-		assert.Equal(t, want, shellQuote(in), "%q", in)
-	}
-}
-
-// TestParseArgsRefuses: what the usage text says is refused is, with the
-// message it names; --page-size 0 among them, as WithPageSize(0) is.
-func TestParseArgsRefuses(t *testing.T) {
-	t.Parallel()
+	const email, key, token = "ops@example.org", "0123456789abcdef0123456789abcdef01234567", "custom-token-0123456789abcdefghijklmnop"
 	tests := []struct {
-		args []string
-		want string
+		args    []string
+		want    []string            // the lines between the base URL and the PID
+		refused []cloudflare.Option // credentials the fake refuses
 	}{
-		{[]string{"--page-size", "0"}, "--page-size must be at least 1"},
-		{[]string{"--page-size", "-1"}, "--page-size must be at least 1"},
-		{[]string{"--cert-out", "x.pem"}, "--cert-out goes with --tls"},
-		{[]string{"--auth", "password"}, `--auth "password": give token, key or both`},
-		{[]string{"extra"}, `unexpected argument "extra"`},
+		{
+			want: []string{"export CLOUDFLARE_API_TOKEN=" + cloudflaretest.DefaultToken,
+				"# The fake also accepts this email and key (the SDK refuses a key beside a token; --token '' exports them):",
+				"# export CLOUDFLARE_EMAIL=" + cloudflaretest.DefaultEmail, "# export CLOUDFLARE_API_KEY=" + cloudflaretest.DefaultAPIKey},
+			refused: []cloudflare.Option{cloudflare.WithAPIToken(token)},
+		},
+		{
+			args:    []string{"--email", email, "--api-key", key, "--token", ""},
+			want:    []string{"export CLOUDFLARE_EMAIL=" + email, "export CLOUDFLARE_API_KEY=" + key},
+			refused: []cloudflare.Option{cloudflare.WithAPIToken(cloudflaretest.DefaultToken)},
+		},
+		{
+			args:    []string{"--token", token, "--email", "", "--api-key", ""},
+			want:    []string{"export CLOUDFLARE_API_TOKEN=" + token},
+			refused: []cloudflare.Option{cloudflare.WithAPIEmail(cloudflaretest.DefaultEmail), cloudflare.WithAPIKey(cloudflaretest.DefaultAPIKey)},
+		},
 	}
 	for _, tt := range tests {
-		_, err := parseArgs(tt.args)
-		require.Error(t, err, "%q", tt.args)
-		assert.Equal(t, tt.want, err.Error(), "%q", tt.args)
+		lines, vars := fake(t, tt.args...)
+		assert.Equal(t, tt.want, lines[1:len(lines)-1], tt.args)
+		assert.Equal(t, "export CLOUDFLARE_FAKE_PID="+strconv.Itoa(os.Getpid()), lines[len(lines)-1])
+		exported := []cloudflare.Option{cloudflare.WithAPIToken(vars["CLOUDFLARE_API_TOKEN"])}
+		if vars["CLOUDFLARE_API_TOKEN"] == "" {
+			exported = []cloudflare.Option{cloudflare.WithAPIEmail(vars["CLOUDFLARE_EMAIL"]), cloudflare.WithAPIKey(vars["CLOUDFLARE_API_KEY"])}
+		}
+		for _, c := range []struct {
+			creds []cloudflare.Option
+			ok    bool
+		}{{exported, true}, {tt.refused, false}} {
+			client, err := cloudflare.NewClient(append(c.creds, cloudflare.WithBaseURL(vars["CLOUDFLARE_BASE_URL"]))...)
+			require.NoError(t, err)
+			_, err = client.User.Invites.Get(context.Background(), cloudflaretest.SeedInviteID)
+			if c.ok {
+				assert.NoError(t, err, tt.args)
+			} else {
+				assert.ErrorIs(t, err, cloudflare.ErrAuthentication, tt.args)
+			}
+		}
 	}
-	cfg, err := parseArgs(nil)
+}
+
+// --seed and --page-size shape the list; POST /__fake/reset brings back
+// the seed.
+func TestSeedPagingAndReset(t *testing.T) {
+	t.Parallel()
+	seed := filepath.Join(t.TempDir(), "seed.json")
+	require.NoError(t, os.WriteFile(seed, []byte(`[{"id":"one","invited_member_id":null,"x_new":1},{"id":"two","status":"accepted"},{"id":"three"}]`), 0o644))
+	_, vars := fake(t, "--seed", seed, "--page-size", "2")
+	client, err := cloudflare.NewClient(cloudflare.WithBaseURL(vars["CLOUDFLARE_BASE_URL"]), cloudflare.WithAPIToken(vars["CLOUDFLARE_API_TOKEN"]))
 	require.NoError(t, err)
-	assert.Zero(t, cfg.pageSize, "no --page-size: the list is not paged")
+	ctx := context.Background()
+	page, info, err := client.User.Invites.List(ctx, nil)
+	require.NoError(t, err)
+	assert.Len(t, page, 2)
+	assert.Equal(t, 3, info.TotalCount)
+	var ids []string
+	for inv, err := range client.User.Invites.All(ctx) {
+		require.NoError(t, err)
+		ids = append(ids, inv.ID+" "+string(inv.Status))
+	}
+	assert.Equal(t, []string{"one pending", "two accepted", "three pending"}, ids)
+
+	_, err = client.User.Invites.Accept(ctx, "one")
+	require.NoError(t, err)
+	resp, err := http.Post(strings.TrimSuffix(vars["CLOUDFLARE_BASE_URL"], "/client/v4/")+"/__fake/reset", "", nil)
+	require.NoError(t, err)
+	_ = resp.Body.Close()
+	assert.Equal(t, http.StatusOK, resp.StatusCode)
+	inv, err := client.User.Invites.Get(ctx, "one")
+	require.NoError(t, err)
+	assert.Equal(t, cloudflare.InviteStatusPending, inv.Status, "reset")
+}
+
+func TestTLSAndCertOut(t *testing.T) {
+	t.Parallel()
+	certFile := filepath.Join(t.TempDir(), "cert.pem")
+	_, vars := fake(t, "--tls", "--cert-out", certFile)
+	require.True(t, strings.HasPrefix(vars["CLOUDFLARE_BASE_URL"], "https://127.0.0.1:"), vars["CLOUDFLARE_BASE_URL"])
+	pemData, err := os.ReadFile(certFile)
+	require.NoError(t, err)
+	pool := x509.NewCertPool()
+	require.True(t, pool.AppendCertsFromPEM(pemData))
+	hc := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}}
+	client, err := cloudflare.NewClient(cloudflare.WithBaseURL(vars["CLOUDFLARE_BASE_URL"]),
+		cloudflare.WithAPIToken(vars["CLOUDFLARE_API_TOKEN"]), cloudflare.WithHTTPClient(hc))
+	require.NoError(t, err)
+	_, err = client.User.Invites.Get(context.Background(), cloudflaretest.SeedInviteID)
+	assert.NoError(t, err)
+}
+
+func TestBadUsage(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	bad := filepath.Join(dir, "bad.json")
+	require.NoError(t, os.WriteFile(bad, []byte(`[{"id":"x","status":"bogus"}]`), 0o644))
+	for _, tt := range []struct {
+		args   []string
+		code   int
+		stderr string
+	}{
+		{[]string{"--nope"}, 2, "flag provided but not defined: -nope (see cloudflare-fake --help)"},
+		{[]string{"extra"}, 2, `unexpected argument "extra"`},
+		{[]string{"--cert-out", "x.pem"}, 2, "--cert-out goes with --tls"},
+		{[]string{"--page-size", "-1"}, 2, "WithPageSize"},
+		{[]string{"--token", "short"}, 2, "WithToken"},
+		{[]string{"--email", ""}, 2, "WithCredentials"},
+		{[]string{"--token", "", "--email", "", "--api-key", ""}, 2, "no credentials"},
+		{[]string{"--seed", filepath.Join(dir, "missing.json")}, 2, "--seed: open"},
+		{[]string{"--seed", bad}, 2, `unknown Status "bogus"`},
+		{[]string{"--addr", "256.0.0.1:0"}, 1, "256.0.0.1"},
+	} {
+		var stdout, stderr bytes.Buffer
+		assert.Equal(t, tt.code, run(context.Background(), tt.args, &stdout, &stderr), tt.args)
+		assert.Empty(t, stdout.String(), tt.args)
+		assert.True(t, strings.HasPrefix(stderr.String(), "cloudflare-fake: "), stderr.String())
+		assert.Contains(t, stderr.String(), tt.stderr, tt.args)
+	}
+	var stdout bytes.Buffer
+	assert.Equal(t, 0, run(context.Background(), []string{"--help"}, &stdout, io.Discard))
+	assert.Equal(t, usage, stdout.String())
+	assert.Contains(t, usage, "POST /__fake/reset")
 }

@@ -18,6 +18,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"flag"
@@ -53,24 +54,35 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
+	fail := func(err error) int {
+		fmt.Fprintln(stderr, err)
+		if errors.Is(err, cloudflare.ErrValidation) {
+			return 2
+		}
+		return 1
+	}
 
-	if !haveCredentials() {
+	// An email alone is not a credential; NewClient says what is missing
+	// when a key comes without its email.
+	if os.Getenv("CLOUDFLARE_API_TOKEN") == "" && os.Getenv("CLOUDFLARE_API_KEY") == "" {
 		if *accept != "" || *reject != "" {
 			fmt.Fprintln(stderr, "quickstart: -accept and -reject answer a real invitation and need credentials "+
 				"(CLOUDFLARE_API_TOKEN, or CLOUDFLARE_EMAIL and CLOUDFLARE_API_KEY); without them the demo runs on the embedded fake API")
 			return 2
 		}
-		return demo(ctx, stdout, stderr)
+		if err := demo(ctx, stdout); err != nil {
+			return fail(err)
+		}
+		return 0
 	}
 	client, err := cloudflare.NewClient(cloudflare.WithUserAgent("quickstart"))
 	if err != nil {
-		fmt.Fprintln(stderr, err)
-		return 2
+		return fail(err)
 	}
-	fmt.Fprintf(stdout, "Using the Cloudflare API at %s with credentials from the environment.\n\n", client.BaseURL())
-	if err := listPending(ctx, client, stdout); err != nil {
-		fmt.Fprintln(stderr, err)
-		return exitCode(err)
+	fmt.Fprintf(stdout, "Using the Cloudflare API at %s with credentials from the environment.\n\n",
+		cmp.Or(os.Getenv("CLOUDFLARE_BASE_URL"), cloudflare.DefaultBaseURL))
+	if _, err := listPending(ctx, client, stdout); err != nil {
+		return fail(err)
 	}
 	var inv *cloudflare.Invite
 	switch {
@@ -83,57 +95,40 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return 0
 	}
 	if err != nil {
-		fmt.Fprintln(stderr, err)
-		return exitCode(err)
+		return fail(err)
 	}
 	fmt.Fprintf(stdout, "\nInvitation %s to %q is now %s.\n", inv.ID, inv.OrganizationName, inv.Status)
 	return 0
 }
 
-// haveCredentials reports whether the environment holds a credential: a
-// token or a key (an email alone is not one, and NewClient will say what is
-// missing when a key comes without its email).
-func haveCredentials() bool {
-	return os.Getenv(cloudflare.EnvAPIToken) != "" || os.Getenv(cloudflare.EnvAPIKey) != ""
-}
-
 // demo runs the whole flow against the embedded fake API.
-func demo(ctx context.Context, stdout, stderr io.Writer) int {
+func demo(ctx context.Context, stdout io.Writer) error {
 	srv := cloudflaretest.NewServer()
 	defer srv.Close()
 	client, err := srv.Client(cloudflare.WithUserAgent("quickstart"))
 	if err != nil {
-		fmt.Fprintln(stderr, err)
-		return 1
+		return err
 	}
 	fmt.Fprintf(stdout, "No Cloudflare credentials in the environment: using the embedded fake API at %s\n", srv.URL)
-	fmt.Fprintln(stdout, "(set CLOUDFLARE_API_TOKEN to talk to the real API instead)")
-	fmt.Fprintln(stdout)
-
-	pending, err := pendingInvites(ctx, client)
+	fmt.Fprint(stdout, "(set CLOUDFLARE_API_TOKEN to talk to the real API instead)\n\n")
+	pending, err := listPending(ctx, client, stdout)
 	if err != nil {
-		fmt.Fprintln(stderr, err)
-		return 1
+		return err
 	}
-	printInvites(stdout, pending)
 	if len(pending) < 2 {
-		fmt.Fprintln(stderr, "the fake should hold at least two pending invitations")
-		return 1
+		return errors.New("the fake should hold at least two pending invitations")
 	}
 
 	first, second := pending[0], pending[1]
 	fmt.Fprintf(stdout, "\nAccepting %s (%s)...\n", first.ID, first.OrganizationName)
 	inv, err := client.User.Invites.Accept(ctx, first.ID)
 	if err != nil {
-		fmt.Fprintln(stderr, err)
-		return 1
+		return err
 	}
 	fmt.Fprintf(stdout, "  now %s: you join %s as %s\n", inv.Status, inv.OrganizationName, strings.Join(inv.Roles, ", "))
-
 	fmt.Fprintf(stdout, "Rejecting %s (%s)...\n", second.ID, second.OrganizationName)
 	if inv, err = client.User.Invites.Reject(ctx, second.ID); err != nil {
-		fmt.Fprintln(stderr, err)
-		return 1
+		return err
 	}
 	fmt.Fprintf(stdout, "  now %s\n", inv.Status)
 
@@ -141,30 +136,26 @@ func demo(ctx context.Context, stdout, stderr io.Writer) int {
 	_, err = client.User.Invites.Accept(ctx, first.ID)
 	var apiErr *cloudflare.APIError
 	if !errors.As(err, &apiErr) {
-		fmt.Fprintf(stderr, "expected an *APIError, got %v\n", err)
-		return 1
+		return fmt.Errorf("expected an *APIError, got %v", err)
 	}
 	fmt.Fprintf(stdout, "  err.Error():      %v\n", err)
 	fmt.Fprintf(stdout, "  errors.As → *cloudflare.APIError: status %d, ray %s\n", apiErr.StatusCode, apiErr.RayID)
 	for _, e := range apiErr.Errors {
 		fmt.Fprintf(stdout, "  the server says:  %s\n", e)
 	}
-	fmt.Fprintln(stdout, "  (that status and code are the fake's own: Cloudflare documents none for this)")
 	// Cloudflare documents no error code for an invitation that is no longer
 	// pending, so a program branches on the status or reads the invitation
 	// again; it does not match the code this server happened to send.
-	fmt.Fprintf(stdout, "  a 4xx: the request was refused; Get shows the invitation as it now is\n")
+	fmt.Fprintln(stdout, "  (that status and code are the fake's own: Cloudflare documents none for this)")
+	fmt.Fprintln(stdout, "  a 4xx: the request was refused; Get shows the invitation as it now is")
 	fmt.Fprintln(stdout, "\nAfter answering:")
-	if err := listPending(ctx, client, stdout); err != nil {
-		fmt.Fprintln(stderr, err)
-		return 1
-	}
-	return 0
+	_, err = listPending(ctx, client, stdout)
+	return err
 }
 
-// pendingInvites walks every page of the user's invitations and keeps the
-// pending ones.
-func pendingInvites(ctx context.Context, client *cloudflare.Client) ([]cloudflare.Invite, error) {
+// listPending walks every page of the user's invitations and prints and
+// returns the pending ones.
+func listPending(ctx context.Context, client *cloudflare.Client, w io.Writer) ([]cloudflare.Invite, error) {
 	var pending []cloudflare.Invite
 	for inv, err := range client.User.Invites.All(ctx) {
 		if err != nil {
@@ -174,29 +165,10 @@ func pendingInvites(ctx context.Context, client *cloudflare.Client) ([]cloudflar
 			pending = append(pending, inv)
 		}
 	}
-	return pending, nil
-}
-
-func listPending(ctx context.Context, client *cloudflare.Client, w io.Writer) error {
-	pending, err := pendingInvites(ctx, client)
-	if err != nil {
-		return err
-	}
-	printInvites(w, pending)
-	return nil
-}
-
-func printInvites(w io.Writer, invites []cloudflare.Invite) {
-	fmt.Fprintf(w, "Pending invitations: %d\n", len(invites))
-	for _, inv := range invites {
+	fmt.Fprintf(w, "Pending invitations: %d\n", len(pending))
+	for _, inv := range pending {
 		fmt.Fprintf(w, "  %s  %-20q roles: %s; invited by %s; expires %s\n",
 			inv.ID, inv.OrganizationName, strings.Join(inv.Roles, ", "), inv.InvitedBy, inv.ExpiresOn.Format(time.DateOnly))
 	}
-}
-
-func exitCode(err error) int {
-	if errors.Is(err, cloudflare.ErrValidation) {
-		return 2
-	}
-	return 1
+	return pending, nil
 }

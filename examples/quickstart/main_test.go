@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	cloudflare "github.com/seed-b6b9b3cb/cloudflare-go"
 	"github.com/seed-b6b9b3cb/cloudflare-go/cloudflaretest"
 )
 
@@ -65,14 +66,14 @@ func TestRealModeOnlyLists(t *testing.T) {
 	}
 	inv, ok := srv.Invite(cloudflaretest.SeedInviteID)
 	require.True(t, ok)
-	assert.Equal(t, cloudflaretest.StatusPending, inv.Status)
+	assert.Equal(t, cloudflare.InviteStatusPending, inv.Status)
 
 	stdout.Reset()
 	code = run(context.Background(), []string{"-accept", cloudflaretest.SeedInviteID}, &stdout, &stderr)
 	require.Equal(t, 0, code, stderr.String())
 	assert.Contains(t, stdout.String(), "is now accepted")
 	inv, _ = srv.Invite(cloudflaretest.SeedInviteID)
-	assert.Equal(t, cloudflaretest.StatusAccepted, inv.Status)
+	assert.Equal(t, cloudflare.InviteStatusAccepted, inv.Status)
 }
 
 func TestUsage(t *testing.T) {

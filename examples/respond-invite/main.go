@@ -4,12 +4,15 @@
 //
 // Credentials come from the environment: CLOUDFLARE_API_TOKEN, or
 // CLOUDFLARE_EMAIL with CLOUDFLARE_API_KEY; CLOUDFLARE_BASE_URL changes the
-// API root. On success the invitation is printed as JSON on stdout. Errors go
-// to stderr. Exit status: 0 on success, 1 on an API or network error, 2 on
-// bad usage or a validation error.
+// API root. On success it prints the invitation as the API sent it (the
+// "result" of the response body, read with cloudflare.WithResponseInto), so
+// a null stays null and fields the SDK does not know are kept. Errors go to
+// stderr. Exit status: 0 on success, 1 on an API or network error, 2 on bad
+// usage or a validation error.
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -36,7 +39,6 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs.SetOutput(stderr)
 	id := fs.String("id", "", "invitation ID (required)")
 	status := fs.String("status", "", "answer: accepted or rejected (required)")
-	timeout := fs.Duration("timeout", time.Minute, "bound on the whole call, retries included")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: respond-invite -id ID -status accepted|rejected")
 		fs.PrintDefaults()
@@ -53,9 +55,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, err)
 		return 2
 	}
-	ctx, cancel := context.WithTimeout(ctx, *timeout)
+	ctx, cancel := context.WithTimeout(ctx, time.Minute)
 	defer cancel()
-	invite, err := client.User.Invites.Edit(ctx, *id, cloudflare.InviteEditParams{Status: cloudflare.InviteStatus(*status)})
+	var resp cloudflare.Response
+	_, err = client.User.Invites.Edit(ctx, *id, cloudflare.InviteEditParams{Status: cloudflare.InviteStatus(*status)},
+		cloudflare.WithResponseInto(&resp))
 	if err != nil {
 		fmt.Fprintln(stderr, err)
 		if errors.Is(err, cloudflare.ErrValidation) {
@@ -63,9 +67,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		}
 		return 1
 	}
-	enc := json.NewEncoder(stdout)
-	enc.SetIndent("", "  ")
-	if err := enc.Encode(invite); err != nil {
+	var body struct{ Result json.RawMessage } // the invitation as the API sent it
+	_ = json.Unmarshal(resp.Body, &body)
+	var out bytes.Buffer
+	_ = json.Indent(&out, body.Result, "", "  ")
+	out.WriteByte('\n')
+	if _, err := out.WriteTo(stdout); err != nil {
 		fmt.Fprintln(stderr, err)
 		return 1
 	}
