@@ -50,12 +50,19 @@ func TestChaos(t *testing.T) {
 		require.NoError(t, err, "CLOUDFLARE_CHAOS_CALLS")
 		calls = n
 	}
-	srv := cloudflaretest.NewServer()
+	// A pending invitation for about every four calls, so that many
+	// answers are the first and succeed, and some meet an earlier one.
+	var ids []string
+	seed := cloudflaretest.SeedInvites()
+	for i := 0; i < max(8, calls/4); i++ {
+		ids = append(ids, fmt.Sprintf("%032x", i+1))
+		seed = append(seed, cloudflare.Invite{ID: ids[i], OrganizationID: "org" + strconv.Itoa(i%3), Status: cloudflare.InviteStatusPending})
+	}
+	ids = append(ids, cloudflaretest.SeedExpiredInviteID, "0000000000000000000000000000dead")
+	srv := cloudflaretest.NewServer(cloudflaretest.WithSeed(seed...))
 	t.Cleanup(srv.Close)
 	client, err := srv.Client(cloudflare.WithTimeout(5 * time.Second))
 	require.NoError(t, err)
-	ids := []string{cloudflaretest.SeedInviteID, cloudflaretest.SeedPendingInviteID, cloudflaretest.SeedAcceptedInviteID,
-		cloudflaretest.SeedExpiredInviteID, "0000000000000000000000000000dead"}
 	faults := chaosFaults()
 
 	results := make([]chaosResult, calls)
