@@ -28,6 +28,7 @@ type Client struct {
 	User *UserService
 
 	base *url.URL
+	root string // base as a string
 	hc   *http.Client
 	ua   []string // the User-Agent header
 	s    settings // without credentials: they live only in auth and redact
@@ -76,7 +77,7 @@ const (
 // its own. Nothing is read from the environment; c is not changed.
 func (c *Client) With(opts ...Option) (*Client, error) {
 	s := c.s
-	s.baseURL = c.base.String()
+	s.baseURL = c.root
 	return s.build("Client.With", opts, c)
 }
 
@@ -104,7 +105,7 @@ func (s settings) build(op string, opts []Option, parent *Client) (*Client, erro
 	if reason != "" {
 		return nil, &ValidationError{Op: op, Field: field, Reason: reason}
 	}
-	c.base = u
+	c.base, c.root = u, u.String()
 	if parent != nil && s.hc == parent.s.hc {
 		c.hc = parent.hc
 	} else {

@@ -104,44 +104,46 @@ type discard struct{}
 func (*discard) UnmarshalJSON([]byte) error { return nil }
 
 // decode reads the body of a response into env and returns the error to
-// report, or nil when the call succeeded.
-func decode(resp *http.Response, body []byte, tooLarge bool, env *envelope) *APIError {
-	e := &APIError{StatusCode: resp.StatusCode, RayID: clip(resp.Header.Get("Cf-Ray"), 256)}
+// report, or nil when the call succeeded. Text from the server is redacted
+// before it is cut to its bound, so that no cut leaves part of a secret.
+func decode(resp *http.Response, body []byte, tooLarge bool, env *envelope, redact func(string) string) *APIError {
 	ok := resp.StatusCode >= 200 && resp.StatusCode < 300
+	fail := func(reason string) *APIError {
+		return &APIError{StatusCode: resp.StatusCode, RayID: clip(redact(resp.Header.Get("Cf-Ray")), 256), reason: reason}
+	}
 	switch {
 	case resp.StatusCode >= 300 && resp.StatusCode < 400:
-		e.reason = "redirect not followed: credentials stay on the base URL's origin, and a redirect may not change the method"
+		where := ""
 		if loc, err := resp.Location(); err == nil {
-			e.reason = "redirect to " + clip(loc.Scheme+"://"+loc.Host+loc.EscapedPath(), 512) + " not followed: credentials stay on the base URL's origin, and a redirect may not change the method"
+			where = " to " + clip(redact(loc.Scheme+"://"+loc.Host+loc.EscapedPath()), 512)
 		}
-		return e
+		return fail("redirect" + where + " not followed: credentials stay on the base URL's origin, and a redirect may not change the method")
 	case tooLarge:
-		e.reason = "body larger than " + strconv.Itoa(maxBodyBytes>>20) + " MiB"
-		return e
+		return fail("body larger than " + strconv.Itoa(maxBodyBytes>>20) + " MiB")
 	}
-	if err := json.Unmarshal(body, env); err != nil || env.Success == nil && (ok || len(env.Errors) == 0) {
+	err := json.Unmarshal(body, env)
+	if err != nil || env.Success == nil && (ok || len(env.Errors) == 0) {
+		e := fail("")
 		if ok {
-			e.reason = "body is not a Cloudflare API response (" + contentType(resp) + ")"
+			e.reason = "body is not a Cloudflare API response (no Content-Type)"
+			if ct := resp.Header.Get("Content-Type"); ct != "" {
+				e.reason = "body is not a Cloudflare API response (Content-Type " + strconv.Quote(clip(redact(ct), 128)) + ")"
+			}
 			if err != nil {
-				e.reason += ": " + clip(err.Error(), 256)
+				e.reason += ": " + clip(redact(err.Error()), 256)
 			}
 		}
-		e.Body, e.title = excerpt(body), htmlTitle(string(body))
+		text := redact(string(body[:min(len(body), 64<<10)]))
+		e.Body, e.title = excerpt([]byte(text)), htmlTitle(text)
 		return e
 	}
-	e.Errors, e.Messages = env.Errors, env.Messages
 	if ok && *env.Success {
 		return nil
 	}
+	e := fail("")
+	e.Errors, e.Messages = env.Errors, env.Messages
 	if ok && len(e.Errors) == 0 {
 		e.reason = `"success" is false`
 	}
 	return e
-}
-
-func contentType(resp *http.Response) string {
-	if ct := resp.Header.Get("Content-Type"); ct != "" {
-		return "Content-Type " + strconv.Quote(clip(ct, 128))
-	}
-	return "no Content-Type"
 }

@@ -61,6 +61,17 @@ type Response struct {
 // was sent and whose outcome was lost fails with an error matching
 // [ErrOutcomeUnknown].
 func (c *Client) Do(ctx context.Context, method, path string, body, result any, opts ...Option) error {
+	bad := func(field, reason string) error {
+		return &ValidationError{Op: method + " " + path, Field: field, Reason: reason}
+	}
+	if method == "" || strings.ContainsFunc(method, func(r rune) bool { return r < 'A' || r > 'Z' }) {
+		return bad("method", "must be an HTTP method in capital letters")
+	}
+	ref, err := url.Parse(path)
+	if err != nil || ref.Scheme != "" || ref.Host != "" || strings.HasPrefix(path, "/") || ref.Fragment != "" ||
+		strings.Contains("/"+ref.Path+"/", "/../") || strings.Contains("/"+ref.Path+"/", "/./") {
+		return bad("path", "must be relative to the base URL, without a leading '/', scheme, host, fragment or dot segment")
+	}
 	k, err := c.newCall(method, path, body, opts)
 	if err != nil {
 		return err
@@ -80,23 +91,17 @@ type call struct {
 	check      func() string // after a success: why the result is unusable, or ""
 }
 
-// newCall checks a call's arguments and applies its options over the
-// client's settings.
+// newCall prepares a call of method on path, relative to the base URL and
+// already checked, applying the call's options over the client's settings.
 func (c *Client) newCall(method, path string, body any, opts []Option) (*call, error) {
-	op := method + " " + path
-	bad := func(field, reason string) error { return &ValidationError{Op: op, Field: field, Reason: reason} }
-	if method == "" || strings.ContainsFunc(method, func(r rune) bool { return r < 'A' || r > 'Z' }) {
-		return nil, bad("method", "must be an HTTP method in capital letters")
-	}
-	ref, err := url.Parse(path)
-	if err != nil || ref.IsAbs() || ref.Host != "" || strings.HasPrefix(path, "/") || ref.Fragment != "" ||
-		strings.Contains("/"+ref.Path+"/", "/../") || strings.Contains("/"+ref.Path+"/", "/./") {
-		return nil, bad("path", "must be relative to the base URL, without a leading '/', scheme, host, fragment or dot segment")
-	}
-	k := &call{method: method, s: c.s, idempotent: method == http.MethodGet || method == http.MethodHead || method == http.MethodPut || method == http.MethodDelete}
-	if err := k.s.applyOptions(op, true, opts); err != nil {
+	k := &call{method: method, s: c.s, url: c.root + path,
+		idempotent: method == http.MethodGet || method == http.MethodHead || method == http.MethodPut || method == http.MethodDelete}
+	// The path of errors and logs: the URL's, without its origin or query.
+	k.path, _, _ = strings.Cut(k.url[len(c.base.Scheme)+len("://")+len(c.base.Host):], "?")
+	if err := k.s.applyOptions(method+" "+path, true, opts); err != nil {
 		return nil, err
 	}
+	var err error
 	switch b := body.(type) {
 	case nil:
 	case []byte:
@@ -105,14 +110,12 @@ func (c *Client) newCall(method, path string, body any, opts []Option) (*call, e
 		k.body = b
 	default:
 		if k.body, err = json.Marshal(body); err != nil {
-			return nil, bad("body", "cannot be encoded as JSON: "+err.Error())
+			return nil, &ValidationError{Op: method + " " + path, Field: "body", Reason: "cannot be encoded as JSON: " + err.Error()}
 		}
 	}
 	if body != nil && k.body == nil {
 		k.body = []byte{}
 	}
-	u := c.base.ResolveReference(ref)
-	k.url, k.path = u.String(), u.EscapedPath()
 	return k, nil
 }
 
@@ -194,16 +197,13 @@ type attempt struct {
 func (c *Client) attempt(ctx context.Context, k *call, out any, resp *Response) (a attempt) {
 	actx, cancel := context.WithTimeout(ctx, k.s.timeout)
 	defer cancel()
-	var sent, got atomic.Bool
-	trace := &httptrace.ClientTrace{
-		WroteHeaders:         func() { sent.Store(true) },
-		GotFirstResponseByte: func() { got.Store(true) },
-	}
+	t := new(attemptTrace)
+	t.ClientTrace = httptrace.ClientTrace{WroteHeaders: func() { t.sent.Store(true) }, GotFirstResponseByte: func() { t.got.Store(true) }}
 	var body io.Reader
 	if k.body != nil {
 		body = bytes.NewReader(k.body)
 	}
-	req, err := http.NewRequestWithContext(httptrace.WithClientTrace(actx, trace), k.method, k.url, body)
+	req, err := http.NewRequestWithContext(httptrace.WithClientTrace(actx, &t.ClientTrace), k.method, k.url, body)
 	if err != nil {
 		return attempt{err: err, permanent: true}
 	}
@@ -211,10 +211,10 @@ func (c *Client) attempt(ctx context.Context, k *call, out any, resp *Response) 
 		req.Header[name] = v
 	}
 	c.auth(req.Header)
-	req.Header["Accept"] = []string{"application/json"}
+	req.Header["Accept"] = jsonType // shared: a RoundTripper must not change the request
 	req.Header["User-Agent"] = c.ua
 	if k.body != nil {
-		req.Header["Content-Type"] = []string{"application/json"}
+		req.Header["Content-Type"] = jsonType
 	}
 	r, err := c.hc.Do(req)
 	if err != nil {
@@ -225,18 +225,18 @@ func (c *Client) attempt(ctx context.Context, k *call, out any, resp *Response) 
 		switch {
 		case ctx.Err() == nil && actx.Err() != nil:
 			err = &timeoutError{k.s.timeout}
-		case ctx.Err() == nil && got.Load() && !errors.Is(err, io.ErrUnexpectedEOF):
+		case ctx.Err() == nil && t.got.Load() && !errors.Is(err, io.ErrUnexpectedEOF):
 			// A response began but net/http could not read it (headers over
 			// the bound, a malformed head or Location): it would again. A
 			// connection that broke in the head is lost, not unreadable.
 			return attempt{sent: true, permanent: true, apiErr: &APIError{reason: "unreadable response: " + clip(c.redact(err.Error()), 512)}}
 		}
-		return attempt{err: err, sent: sent.Load(), permanent: retry.Permanent(err)}
+		return attempt{err: err, sent: t.sent.Load(), permanent: retry.Permanent(err)}
 	}
-	tooLarge := r.ContentLength > maxBodyBytes
+	tooLarge, eof := r.ContentLength > maxBodyBytes, false
 	defer func() {
-		if !tooLarge { // an oversized body is not waited for: its connection cannot be reused anyway
-			_, _ = io.CopyN(io.Discard, r.Body, 64<<10) // so the connection can be reused
+		if !tooLarge && !eof { // drained, so the connection can be reused; an oversized body is not waited for
+			_, _ = io.CopyN(io.Discard, r.Body, 64<<10)
 		}
 		_ = r.Body.Close()
 	}()
@@ -244,10 +244,12 @@ func (c *Client) attempt(ctx context.Context, k *call, out any, resp *Response) 
 	a.retryAfter, a.hasRetryAfter = retry.ParseRetryAfter(r.Header.Get("Retry-After"), time.Now())
 	var data []byte
 	if !tooLarge {
-		data, err = io.ReadAll(io.LimitReader(r.Body, maxBodyBytes+1))
-		if tooLarge = len(data) > maxBodyBytes; tooLarge {
-			data = data[:maxBodyBytes]
-		}
+		var buf bytes.Buffer // one allocation when the size is announced
+		buf.Grow(int(min(max(r.ContentLength, 0), maxBodyBytes)) + bytes.MinRead)
+		_, err = buf.ReadFrom(&io.LimitedReader{R: r.Body, N: maxBodyBytes + 1})
+		data, tooLarge = buf.Bytes(), buf.Len() > maxBodyBytes
+		eof = err == nil && !tooLarge
+		data = data[:min(len(data), maxBodyBytes)]
 	}
 	if err != nil && r.StatusCode < 300 {
 		// The body of a success broke off: the outcome is lost.
@@ -260,19 +262,10 @@ func (c *Client) attempt(ctx context.Context, k *call, out any, resp *Response) 
 		out = &discard{}
 	}
 	env := envelope{Result: out}
-	a.apiErr = decode(r, data, tooLarge, &env)
+	a.apiErr = decode(r, data, tooLarge, &env, c.redact)
 	if a.apiErr == nil && k.check != nil {
 		if reason := k.check(); reason != "" {
-			a.apiErr = &APIError{StatusCode: r.StatusCode, reason: reason}
-		}
-	}
-	if a.apiErr != nil {
-		// The server's text is cut only once redacted: a secret cut by the
-		// bound on its length would escape redaction and leak its start.
-		a.apiErr.RayID = clip(c.redact(a.rayID), 256)
-		if a.apiErr.Body != "" {
-			red := c.redact(string(data))
-			a.apiErr.Body, a.apiErr.title = excerpt([]byte(red)), htmlTitle(red)
+			a.apiErr = &APIError{StatusCode: r.StatusCode, RayID: clip(c.redact(a.rayID), 256), reason: reason}
 		}
 	}
 	if env.ResultInfo != nil && k.info != nil {
@@ -286,6 +279,16 @@ func (c *Client) attempt(ctx context.Context, k *call, out any, resp *Response) 
 		c.sealResponse(resp)
 	}
 	return a
+}
+
+// jsonType is the value of the Accept and Content-Type headers.
+var jsonType = []string{"application/json"}
+
+// attemptTrace learns from net/http's hooks how far an attempt got: whether
+// the request's headers were written, and whether a response began.
+type attemptTrace struct {
+	httptrace.ClientTrace
+	sent, got atomic.Bool
 }
 
 // timeoutError is the cause of an attempt cut short by its own timeout (not

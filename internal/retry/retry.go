@@ -70,11 +70,13 @@ func Backoff(n int, min, max time.Duration, r float64) time.Duration {
 // date, relative to now. It reports false for an empty or malformed value; a
 // date in the past is zero.
 func ParseRetryAfter(v string, now time.Time) (time.Duration, bool) {
-	v = strings.TrimSpace(v)
+	if v = strings.TrimSpace(v); v == "" {
+		return 0, false
+	}
 	if secs, err := strconv.ParseUint(v, 10, 32); err == nil {
 		return time.Duration(secs) * time.Second, true
 	}
-	if n := strings.TrimLeft(v, "0123456789"); n == "" && v != "" {
+	if strings.TrimLeft(v, "0123456789") == "" {
 		return 1 << 62, true // more seconds than a uint32 holds: a very long wait
 	}
 	t, err := http.ParseTime(v)
