@@ -70,8 +70,8 @@
 //
 // Never retried: other statuses, and failures a retry cannot mend (a host
 // name that does not resolve, a certificate that fails verification, a
-// plain-HTTP server on an https URL, a response that began but could not be
-// read). Each attempt has its own timeout ([DefaultTimeout], [WithTimeout]);
+// plain-HTTP server on an https URL, a response head that is malformed or
+// over 64 KiB). Each attempt has its own timeout ([DefaultTimeout], [WithTimeout]);
 // the context bounds the whole call, and its end stops a wait at once.
 //
 // # Security

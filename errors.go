@@ -120,36 +120,36 @@ type APIError struct {
 
 // Error implements the error interface.
 func (e *APIError) Error() string {
-	var b strings.Builder
-	b.WriteString("cloudflare: " + e.Method + " " + e.Path + ": " + strconv.Itoa(e.StatusCode))
-	if t := http.StatusText(e.StatusCode); t != "" {
-		b.WriteString(" " + t)
+	var parts []string
+	if e.StatusCode != 0 { // 0: a response whose head could not be read
+		parts = append(parts, strings.TrimSpace(strconv.Itoa(e.StatusCode)+" "+http.StatusText(e.StatusCode)))
 	}
 	if e.reason != "" {
-		b.WriteString(": " + e.reason)
+		parts = append(parts, e.reason)
 	}
-	for i, info := range e.Errors {
-		if i == 0 {
-			b.WriteString(": ")
-		} else {
+	var b strings.Builder
+	for i := range e.Errors {
+		if i > 0 {
 			b.WriteString("; ")
 		}
-		info.write(&b, 0)
+		e.Errors[i].write(&b, 0)
 	}
 	switch {
-	case len(e.Errors) > 0:
+	case b.Len() > 0:
+		parts = append(parts, b.String())
 	case e.title != "":
-		b.WriteString(": page " + strconv.Quote(e.title))
+		parts = append(parts, "page "+strconv.Quote(e.title))
 	case e.Body != "":
-		b.WriteString(": body " + strconv.Quote(e.Body))
+		parts = append(parts, "body "+strconv.Quote(e.Body))
 	}
+	msg := "cloudflare: " + e.Method + " " + e.Path + ": " + strings.Join(parts, ": ")
 	if e.RetryAfter > 0 {
-		b.WriteString(" (retry after " + e.RetryAfter.String() + ")")
+		msg += " (retry after " + e.RetryAfter.String() + ")"
 	}
 	if e.RayID != "" {
-		b.WriteString(" (ray " + e.RayID + ")")
+		msg += " (ray " + e.RayID + ")"
 	}
-	return b.String() + attemptsText(e.attempts)
+	return msg + attemptsText(e.attempts)
 }
 
 // Is lets [errors.Is] match [ErrNotFound] (404), [ErrRateLimited] (429) and

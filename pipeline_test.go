@@ -425,7 +425,7 @@ func TestBoundedReads(t *testing.T) {
 			}
 		}, "body larger than 1 MiB"},
 		{"truncated JSON", status(200, `{"success":true,"result":{"id":`), `body is not a Cloudflare API response (Content-Type "application/json"): unexpected end of JSON input`},
-		{"headers over 64 KiB", status(200, success("null"), "X-Big", strings.Repeat("h", 100<<10)), "unreadable response"},
+		{"headers over 64 KiB", status(200, success("null"), "X-Big", strings.Repeat("h", 100<<10)), "GET /client/v4/x: unreadable response: "},
 		{"HTML 502 page", status(502, "<html><head><TITLE>\n  502 Bad &amp; Gateway\t</title></head></html>"), `502 Bad Gateway: page "502 Bad & Gateway"`},
 		{"HTML without title", status(502, "<html>\n<body>upstream   down</body></html>"), `body "<html> <body>upstream down</body></html>"`},
 		{"long title", status(502, "<title>a"+strings.Repeat("é", 300)+"</title>"), `page "a` + strings.Repeat("é", 99) + `…"`},
