@@ -76,7 +76,8 @@
 //
 // # Security
 //
-// Response bodies are read up to 1 MiB and headers up to 64 KiB. Redirects
+// Response bodies are read up to 1 MiB and headers up to 64 KiB (a Transport
+// of your own, given with [WithHTTPClient], keeps its own bound). Redirects
 // are followed only within the base URL's origin and never when they would
 // change the method, so credentials never leave that origin. A plain-http
 // base URL is refused unless its host is loopback or [WithInsecureHTTP] is

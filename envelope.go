@@ -122,6 +122,8 @@ func decode(resp *http.Response, body []byte, tooLarge bool, env *envelope, reda
 		return fail("body larger than " + strconv.Itoa(maxBodyBytes>>20) + " MiB")
 	}
 	err := json.Unmarshal(body, env)
+	redactInfos(env.Errors, redact)
+	redactInfos(env.Messages, redact)
 	if err != nil || env.Success == nil && (ok || len(env.Errors) == 0) {
 		e := fail("")
 		if ok {
@@ -146,4 +148,15 @@ func decode(resp *http.Response, body []byte, tooLarge bool, env *envelope, reda
 		e.reason = `"success" is false`
 	}
 	return e
+}
+
+// redactInfos redacts the text of the envelope's errors or messages, their
+// error_chain included, in place.
+func redactInfos(infos []ResponseInfo, redact func(string) string) {
+	for i := range infos {
+		infos[i].Message = redact(infos[i].Message)
+		infos[i].DocumentationURL = redact(infos[i].DocumentationURL)
+		infos[i].Source.Pointer = redact(infos[i].Source.Pointer)
+		redactInfos(infos[i].ErrorChain, redact)
+	}
 }

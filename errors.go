@@ -106,8 +106,8 @@ type APIError struct {
 	Messages []ResponseInfo
 	// RayID is the CF-Ray header of the response, for Cloudflare support.
 	RayID string
-	// Body is the start of the body (at most 256 bytes, white space folded)
-	// when it was not the JSON envelope.
+	// Body is the start of the body (cut at 256 bytes, then "…"; white space
+	// folded) when it was not the JSON envelope.
 	Body string
 	// RetryAfter is the wait the server asked for in a Retry-After header,
 	// or zero.

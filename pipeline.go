@@ -309,32 +309,19 @@ func (c *Client) fail(k *call, attempts int, err error, what string, uncertain b
 	return &callError{msg: msg, err: err, unknown: uncertain}
 }
 
-// failAPI finishes an *APIError: names the call, redacts what the server
-// sent, and marks an unknown outcome.
+// failAPI finishes an *APIError, whose text from the server decode has
+// redacted already: it names the call and marks an unknown outcome.
 func (c *Client) failAPI(k *call, attempts int, e *APIError, uncertain bool) error {
 	e.Method, e.Path, e.attempts = k.method, k.path, attempts
-	e.RayID, e.Body, e.reason, e.title = c.redact(e.RayID), c.redact(e.Body), c.redact(e.reason), c.redact(e.title)
-	c.redactInfos(e.Errors)
-	c.redactInfos(e.Messages)
 	if uncertain {
 		return &callError{msg: e.Error() + " (outcome unknown: an attempt may have acted on the server)", err: e, unknown: true}
 	}
 	return e
 }
 
-func (c *Client) redactInfos(infos []ResponseInfo) {
-	for i := range infos {
-		infos[i].Message = c.redact(infos[i].Message)
-		infos[i].DocumentationURL = c.redact(infos[i].DocumentationURL)
-		infos[i].Source.Pointer = c.redact(infos[i].Source.Pointer)
-		c.redactInfos(infos[i].ErrorChain)
-	}
-}
-
 // sealResponse redacts what a Response holds of the server's text.
 func (c *Client) sealResponse(r *Response) {
-	r.RayID = c.redact(r.RayID)
-	c.redactInfos(r.Messages)
+	r.RayID = c.redact(r.RayID) // Messages were redacted by decode
 	if s := string(r.Body); c.redact(s) != s {
 		r.Body = []byte(c.redact(s))
 	}

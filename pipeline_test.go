@@ -644,3 +644,23 @@ func TestLimiter(t *testing.T) {
 type writerFunc func(p []byte) (int, error)
 
 func (f writerFunc) Write(p []byte) (int, error) { return f(p) }
+
+// TestRedactionIsOnePass: text from the server is redacted once, so even a
+// secret that is part of "[redacted]" is not replaced inside a replacement.
+func TestRedactionIsOnePass(t *testing.T) {
+	t.Parallel()
+	srv := newServer(t, status(400, failure(1000, "see e"), "Cf-Ray", "ee-SJC"))
+	for _, logged := range []bool{false, true} {
+		var log strings.Builder
+		opts := []cloudflare.Option{cloudflare.WithAPIToken("e")}
+		if logged {
+			opts = append(opts, cloudflare.WithLogger(slog.New(slog.NewTextHandler(&log, &slog.HandlerOptions{Level: slog.LevelDebug}))))
+		}
+		err := newClient(t, srv, opts...).Do(context.Background(), http.MethodGet, "x", nil, nil)
+		require.Error(t, err)
+		for _, text := range []string{err.Error(), log.String()} {
+			assert.NotContains(t, text, "[r[redacted]dact[redacted]d]")
+		}
+		assert.Contains(t, err.Error(), "s[redacted][redacted] [redacted] (ray [redacted][redacted]-SJC)")
+	}
+}
