@@ -4,6 +4,7 @@
 package cloudflare
 
 import (
+	"bytes"
 	"errors"
 	"html"
 	"net/http"
@@ -182,13 +183,18 @@ func hasCode(infos []ResponseInfo, code int) bool {
 // htmlTitle returns the trimmed, entity-decoded text of an HTML page's
 // <title>, at most 200 bytes, or "".
 func htmlTitle(body string) string {
-	lower := strings.ToLower(body)
-	start := strings.Index(lower, "<title")
+	lower := []byte(body) // ASCII letters lowered, so that every index matches body's
+	for i, c := range lower {
+		if 'A' <= c && c <= 'Z' {
+			lower[i] = c + 'a' - 'A'
+		}
+	}
+	start := bytes.Index(lower, []byte("<title"))
 	if start < 0 {
 		return ""
 	}
-	open := strings.IndexByte(lower[start:], '>')
-	end := strings.Index(lower[start:], "</title")
+	open := bytes.IndexByte(lower[start:], '>')
+	end := bytes.Index(lower[start:], []byte("</title"))
 	if open < 0 || end < open {
 		return ""
 	}

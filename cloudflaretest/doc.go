@@ -88,7 +88,7 @@
 //
 // # Requests
 //
-// [Server.Requests] returns every request received (but POST /__fake/reset),
+// [Server.Requests] returns every request received (but those to /__fake/reset),
 // with the values of X-Auth-Key and Authorization replaced by [Masked], and
 // the status of the response each got.
 //

@@ -330,7 +330,7 @@ func copyOf(r *Request) Request {
 // Requests returns a copy of every request received since the server
 // started or [Server.ResetRequests] or [Server.Reset] was called, in the
 // order they arrived, each with the status of its response. Requests
-// served by a fault are included; POST /__fake/reset is not.
+// served by a fault are included; those to /__fake/reset are not.
 func (s *Server) Requests() []Request {
 	s.mu.Lock()
 	defer s.mu.Unlock()

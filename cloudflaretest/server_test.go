@@ -64,6 +64,7 @@ func TestServersListenOnLoopbackUnderThePrefix(t *testing.T) {
 	assert.Regexp(t, `^https://127\.0\.0\.1:\d+/client/v4/$`, secure.URL)
 	require.NotNil(t, secure.Certificate())
 	assert.Contains(t, secure.Certificate().DNSNames, "localhost")
+	assert.NotEmpty(t, secure.Certificate().Issuer.String(), "OpenSSL (curl --cacert) refuses a certificate with an empty issuer")
 	require.NoError(t, secure.Certificate().VerifyHostname("127.0.0.1"))
 }
 
