@@ -160,15 +160,17 @@ func (s *settings) credentials(op string, env bool, c *Client) error {
 }
 
 // redactor returns a function that replaces the secret in text from a
-// server, as sent and in the escaped forms a server or an error message
-// would put it in: JSON (HTML-safe or not, "/" as is or as "\/") and Go
-// quoting, and URL query and path escaping (of a segment, or of a path, as
-// a Location's is shown), with upper- or lower-case hex digits.
+// server, as sent and in the escaped forms encoders and error messages write:
+// JSON (HTML-safe or not, "/" as is or as "\/", or every character but
+// letters and digits as \u00XX) and Go quoting, and URL query and path
+// escaping (of a segment, or of a path, as a Location's is shown), with
+// upper- or lower-case hex digits.
 func redactor(secret string) func(string) string {
 	var forms []string
 	js, jsRaw := jsonEscape(secret, true), jsonEscape(secret, false)
 	for _, f := range []string{secret, js, jsRaw, strings.ReplaceAll(js, "/", `\/`), strings.ReplaceAll(jsRaw, "/", `\/`),
-		url.QueryEscape(secret), url.PathEscape(secret), (&url.URL{Path: secret}).EscapedPath()} {
+		url.QueryEscape(secret), url.PathEscape(secret), (&url.URL{Path: secret}).EscapedPath(),
+		uEscape(secret, "0123456789abcdef"), uEscape(secret, "0123456789ABCDEF")} {
 		for _, f := range []string{f, lowerHex(f)} {
 			if !slices.Contains(forms, f) {
 				forms = append(forms, f, "[redacted]")
@@ -186,6 +188,20 @@ func jsonEscape(s string, htmlSafe bool) string {
 	_ = enc.Encode(s)
 	q := strings.TrimSpace(b.String())
 	return q[1 : len(q)-1]
+}
+
+// uEscape returns s with every character but ASCII letters and digits as a
+// JSON \u escape, written with the given hex digits.
+func uEscape(s, hex string) string {
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' {
+			b.WriteByte(c)
+		} else {
+			b.WriteString(`\u00` + string(hex[c>>4]) + string(hex[c&15]))
+		}
+	}
+	return b.String()
 }
 
 // lowerHex returns s with the hex digits of its %XX escapes in lower case.

@@ -81,10 +81,12 @@
 // are followed only within the base URL's origin and never when they would
 // change the method, so credentials never leave that origin. A plain-http
 // base URL is refused unless its host is loopback or [WithInsecureHTTP] is
-// given. The token or key, and its JSON-, Go-, URL- and percent-escaped
-// forms, never appear in an error, a log record, a [Response], or the fmt
-// output of a [Client]: where a server echoes one, it is replaced by
-// "[redacted]". A successful result is returned as the server sent it.
+// given. The token or key never appears in an error, a log record, a
+// [Response], or the fmt output of a [Client]: where a server echoes it, as
+// sent or in the forms encoders write (JSON, with "\/" or every symbol as
+// \u00XX; Go quoting; URL query, path and percent escaping, either case of
+// hex), it is replaced by "[redacted]". A successful result is returned as
+// the server sent it.
 //
 // # Many clients
 //

@@ -161,6 +161,10 @@ func TestRedactionOfEchoedSecrets(t *testing.T) {
 		{"JSON-escaped with \\/", func(s string) http.HandlerFunc {
 			return status(500, `{"echo":"`+strings.ReplaceAll(s, "/", `\/`)+`"}`)
 		}},
+		{"JSON with every symbol as \\u00xx", func(s string) http.HandlerFunc {
+			f := secretForms(s)
+			return status(400, `{"success":false,"errors":[{"code":1000,"message":"bad `+f[len(f)-1]+`"}]}`)
+		}},
 		{"query-escaped body", func(s string) http.HandlerFunc { return status(500, "q="+url.QueryEscape(s)) }},
 		{"lower-case percent escapes", func(s string) http.HandlerFunc { return status(500, "q="+lowerHex(url.QueryEscape(s))) }},
 		{"error message and chain", func(s string) http.HandlerFunc {

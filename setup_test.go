@@ -6,6 +6,7 @@ package cloudflare_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"io"
 	"log"
 	"net"
@@ -155,7 +156,15 @@ func secretForms(secret string) []string {
 	for _, f := range forms[3:] {
 		forms = append(forms, lowerHex(f))
 	}
-	return forms
+	var u strings.Builder // every symbol as \u00xx, as a hostile JSON encoder may write it
+	for _, c := range []byte(secret) {
+		if 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' {
+			u.WriteByte(c)
+		} else {
+			fmt.Fprintf(&u, `\u%04x`, c)
+		}
+	}
+	return append(forms, u.String())
 }
 
 // lowerHex returns s with the hex digits of its %XX escapes in lower case.
