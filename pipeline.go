@@ -87,7 +87,7 @@ type call struct {
 	body       []byte // nil: no body
 	s          settings
 	idempotent bool          // retried even when an attempt's outcome was lost
-	info       *resultInfo   // where to put result_info, or nil
+	info       **resultInfo  // where to put the result_info of the last response, or nil
 	check      func() string // after a success: why the result is unusable, or ""
 }
 
@@ -268,8 +268,8 @@ func (c *Client) attempt(ctx context.Context, k *call, out any, resp *Response) 
 			a.apiErr = &APIError{StatusCode: r.StatusCode, RayID: clip(c.redact(a.rayID), 256), reason: reason}
 		}
 	}
-	if env.ResultInfo != nil && k.info != nil {
-		*k.info = *env.ResultInfo
+	if k.info != nil {
+		*k.info = env.ResultInfo
 	}
 	if resp != nil {
 		*resp = Response{StatusCode: r.StatusCode, Header: r.Header, RayID: a.rayID, Messages: env.Messages, Body: data}

@@ -235,17 +235,14 @@ func (s *InviteService) list(ctx context.Context, q string, opts []Option) ([]In
 	if err != nil {
 		return nil, nil, err
 	}
-	info := &resultInfo{ResultInfo: ResultInfo{Count: -1}}
-	k.info = info
-	invites := []Invite{}
+	var info *resultInfo
+	k.info = &info
+	invites := []Invite{} // a null or absent result leaves it empty
 	if err := s.client.send(ctx, k, &invites); err != nil {
 		return nil, nil, err
 	}
-	if invites == nil {
-		invites = []Invite{}
-	}
-	if info.Count == -1 {
-		*info = resultInfo{ResultInfo: ResultInfo{Count: len(invites)}}
+	if info == nil {
+		info = &resultInfo{ResultInfo: ResultInfo{Count: len(invites)}}
 	}
 	return invites, info, nil
 }
