@@ -17,7 +17,7 @@ import (
 )
 
 // Version is the version of this SDK, sent in the User-Agent header.
-const Version = "0.4.0"
+const Version = "0.5.0"
 
 // Client talks to the Cloudflare API. Create one with [NewClient] and share
 // it: it is safe for concurrent use. Clients that bring no transport of their

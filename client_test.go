@@ -99,7 +99,7 @@ func TestClientOnlyOptionOnACallSendsNothing(t *testing.T) {
 		var ve *cloudflare.ValidationError
 		if assert.ErrorAs(t, err, &ve, name) {
 			assert.Equal(t, name, ve.Field)
-			assert.Equal(t, "GET user", ve.Op)
+			assert.Equal(t, "GET /user", ve.Op)
 		}
 		_, err = c.User.Invites.Get(context.Background(), "abc", opt)
 		assert.ErrorAs(t, err, &ve, name)

@@ -44,7 +44,8 @@
 //     code, the error_chain included. For an HTML page, the message quotes
 //     its <title>.
 //   - Anything else is a call that got no response: the error wraps the
-//     cause, such as [context.DeadlineExceeded] or a *net.OpError.
+//     cause, such as [context.DeadlineExceeded] (an attempt's own timeout
+//     is also a [net.Error] whose Timeout is true) or a *net.OpError.
 //
 // A call that may have changed something on the server although it failed
 // returns an error that also matches [ErrOutcomeUnknown].
@@ -60,19 +61,24 @@
 //
 //   - Every method: a request that certainly did not reach the server (no
 //     byte of it was written: a refused connection, a TLS handshake that
-//     failed), 408 and 429.
-//   - GET, HEAD, PUT, DELETE, and the PATCH of [InviteService.Edit] (whose
-//     effect is the same once or twice): also a connection lost after the
-//     request was written, an attempt that timed out, 500, 502, 503 and 504.
-//     When a retried answer is refused because the invitation was already
-//     answered, Edit reads the invitation and reports success if its status
-//     is the one asked for.
+//     failed), 408, 429, and Cloudflare's 521, 523, 525 and 526, which say
+//     the API's origin was not reached.
+//   - GET, HEAD, PUT, DELETE, and a call marked [WithIdempotent] (as the
+//     PATCH of [InviteService.Edit] is): also a lost outcome: a connection
+//     lost after the request was written, an attempt that timed out, a 2xx
+//     the client cannot use, 500, 502, 503, 504, and Cloudflare's 520, 522
+//     and 524. Other calls that meet one fail with an error matching
+//     [ErrOutcomeUnknown].
 //
-// Never retried: other statuses, and failures a retry cannot mend (a host
-// name that does not resolve, a certificate that fails verification, a
-// plain-HTTP server on an https URL, a response head that is malformed or
-// over 64 KiB). Each attempt has its own timeout ([DefaultTimeout], [WithTimeout]);
-// the context bounds the whole call, and its end stops a wait at once.
+// When Edit still ends without a confirmed result, it reads the invitation
+// and reports success if its status is the one asked for. Never retried:
+// other statuses, and failures a retry cannot mend (a host name that does
+// not resolve, a certificate that fails verification, a plain-HTTP server on
+// an https URL, a response head that is malformed or over 64 KiB, a body
+// over 1 MiB). The codes and their sources are in one table, in
+// internal/retry. Each attempt has its own timeout ([DefaultTimeout],
+// [WithTimeout]); the context bounds the whole call, and its end stops a
+// wait at once.
 //
 // # Security
 //

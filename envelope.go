@@ -5,7 +5,9 @@ package cloudflare
 
 import (
 	"encoding/json"
+	"errors"
 	"net/http"
+	"reflect"
 	"strconv"
 	"strings"
 )
@@ -79,56 +81,62 @@ type ResultInfo struct {
 	Count int `json:"count"`
 	// TotalCount is the number of results on all pages.
 	TotalCount int `json:"total_count"`
-}
-
-// resultInfo is result_info as it comes: the schema's fields, and
-// total_pages, which Cloudflare's list responses have been seen to carry.
-type resultInfo struct {
-	ResultInfo
+	// TotalPages is the number of pages, which Cloudflare's paged list
+	// endpoints send although the schema of /user/invites does not list it;
+	// zero when absent.
 	TotalPages int `json:"total_pages"`
 }
 
-// envelope is the JSON shape of every Cloudflare response. Result holds the
-// caller's pointer, so the result is decoded in place in the one pass.
+// envelope is the JSON shape of every Cloudflare response. Result holds a
+// new value of the caller's result type for a 2xx (decoded in the one
+// pass), and is left to decode as anything otherwise, so that the errors of
+// an error response are read whatever its result holds.
 type envelope struct {
 	Success    *bool          `json:"success"`
 	Errors     []ResponseInfo `json:"errors"`
 	Messages   []ResponseInfo `json:"messages"`
 	Result     any            `json:"result"`
-	ResultInfo *resultInfo    `json:"result_info"`
+	ResultInfo *ResultInfo    `json:"result_info"`
 }
 
-// discard is where Do decodes a result nobody asked for.
-type discard struct{}
-
-func (*discard) UnmarshalJSON([]byte) error { return nil }
-
-// decode reads the body of a response into env and returns the error to
-// report, or nil when the call succeeded. Text from the server is redacted
-// before it is cut to its bound, so that no cut leaves part of a secret.
-func decode(resp *http.Response, body []byte, tooLarge bool, env *envelope, redact func(string) string) *APIError {
-	ok := resp.StatusCode >= 200 && resp.StatusCode < 300
+// decode reads the body of a response into env, the result (when valid, a
+// new value of the caller's result type, only for a 2xx) included, and
+// returns the error to report, or nil when the call succeeded: k says
+// whether a success must carry a result, and whether an empty 2xx is one.
+// lost reports a 2xx the client cannot use
+// (its outcome is unknown); permanent, one that would be as unusable again.
+// Text from the server is cut to 64 KiB, then redacted, then cut to its
+// bound.
+func decode(r *http.Response, body []byte, tooLarge bool, env *envelope, result reflect.Value, k *call, redact func(string) string) (e *APIError, lost, permanent bool) {
+	ok := r.StatusCode/100 == 2
 	fail := func(reason string) *APIError {
-		return &APIError{StatusCode: resp.StatusCode, RayID: clip(redact(resp.Header.Get("Cf-Ray")), 256), reason: reason}
+		return &APIError{StatusCode: r.StatusCode, RayID: clip(redact(r.Header.Get("Cf-Ray")), 256), reason: reason}
 	}
 	switch {
-	case resp.StatusCode >= 300 && resp.StatusCode < 400:
+	case r.StatusCode/100 == 3:
 		where := ""
-		if loc, err := resp.Location(); err == nil {
+		if loc, err := r.Location(); err == nil {
 			where = " to " + clip(redact(loc.Scheme+"://"+loc.Host+loc.EscapedPath()), 512)
 		}
-		return fail("redirect" + where + " not followed: credentials stay on the base URL's origin, and a redirect may not change the method")
+		return fail("redirect" + where + " not followed: credentials stay on the base URL's origin, and a redirect may not change the method"), false, false
 	case tooLarge:
-		return fail("body larger than " + strconv.Itoa(maxBodyBytes>>20) + " MiB")
+		return fail("body larger than " + strconv.Itoa(maxBodyBytes>>20) + " MiB"), ok, ok
+	case ok && len(body) == 0 && k.emptyOK:
+		return nil, false, false
+	}
+	if result.IsValid() {
+		env.Result = result.Interface()
 	}
 	err := json.Unmarshal(body, env)
 	redactInfos(env.Errors, redact)
 	redactInfos(env.Messages, redact)
-	if err != nil || env.Success == nil && (ok || len(env.Errors) == 0) {
+	var te *json.UnmarshalTypeError
+	inResult := errors.As(err, &te) && (te.Field == "result" || strings.HasPrefix(te.Field, "result."))
+	if err != nil && !inResult || env.Success == nil && (ok || len(env.Errors) == 0) {
 		e := fail("")
 		if ok {
 			e.reason = "body is not a Cloudflare API response (no Content-Type)"
-			if ct := resp.Header.Get("Content-Type"); ct != "" {
+			if ct := r.Header.Get("Content-Type"); ct != "" {
 				e.reason = "body is not a Cloudflare API response (Content-Type " + strconv.Quote(clip(redact(ct), 128)) + ")"
 			}
 			if err != nil {
@@ -137,17 +145,22 @@ func decode(resp *http.Response, body []byte, tooLarge bool, env *envelope, reda
 		}
 		text := redact(string(body[:min(len(body), 64<<10)]))
 		e.Body, e.title = excerpt([]byte(text)), htmlTitle(text)
-		return e
+		return e, ok, false
 	}
-	if ok && *env.Success {
-		return nil
+	switch {
+	case ok && *env.Success && inResult:
+		return fail(`the "result" does not match the type it is decoded into: ` + clip(redact(err.Error()), 256)), true, false
+	case ok && *env.Success && k.need && (!result.IsValid() || result.Elem().IsZero()):
+		return fail(`the body has no "result", which this method returns`), true, false
+	case ok && *env.Success:
+		return nil, false, false
 	}
-	e := fail("")
+	e = fail("")
 	e.Errors, e.Messages = env.Errors, env.Messages
 	if ok && len(e.Errors) == 0 {
 		e.reason = `"success" is false`
 	}
-	return e
+	return e, false, false
 }
 
 // redactInfos redacts the text of the envelope's errors or messages, their

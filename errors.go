@@ -54,12 +54,14 @@ var (
 	// ErrOutcomeUnknown matches the error of a call that may have changed
 	// something on the server although it failed: a request of any method but
 	// GET and HEAD was sent and its outcome was lost (the connection broke
-	// after the request was written, the attempt timed out, or the server
-	// replied 500, 502, 503 or 504), and the call ended without a confirmed
-	// result. It never matches when no attempt could have reached the server.
-	// The error still wraps the final one, so [errors.As] finds the
-	// [*APIError] it was. For an invitation, read it ([InviteService.Get]) to
-	// learn whether the answer was recorded.
+	// after the request was written, the attempt timed out, the answer was a
+	// 2xx the client cannot use, or the server replied 500, 502, 503, 504,
+	// or Cloudflare's 520, 522 or 524), and the call ended without a
+	// confirmed result. It never matches when no attempt could have reached
+	// the server. The error still wraps the final one, so [errors.As] finds
+	// the [*APIError] it was; test it before the other sentinels. For an
+	// invitation, read it ([InviteService.Get]) to learn whether the answer
+	// was recorded.
 	ErrOutcomeUnknown = errors.New("cloudflare: outcome unknown")
 )
 

@@ -28,7 +28,7 @@ const fuzzSecret = "tok_SECRET_0123456789abcdef"
 
 // fuzzStatuses are the statuses FuzzDecodeResponse answers with, picked by a
 // byte.
-var fuzzStatuses = []int{200, 201, 204, 400, 401, 403, 404, 409, 422, 429, 500, 503}
+var fuzzStatuses = []int{200, 201, 204, 400, 401, 403, 404, 409, 422, 429, 500, 503, 520, 521, 524}
 
 // fuzzTransport answers every request with one status, headers and body.
 type fuzzTransport struct {
@@ -96,11 +96,27 @@ func FuzzDecodeResponse(f *testing.F) {
 		var r1, r2, r3 cloudflare.Response
 		inv, err := c.User.Invites.Get(ctx, "4f5f0c14a2a41d5063dd301b2f829f04", cloudflare.WithResponseInto(&r1))
 		fuzzCheck(t, "Get", status, body, inv != nil, err, &r1)
+		before := rt.calls.Load()
 		inv, err = c.User.Invites.Accept(ctx, "4f5f0c14a2a41d5063dd301b2f829f04", cloudflare.WithResponseInto(&r2))
 		fuzzCheck(t, "Accept", status, body, inv != nil, err, &r2)
+		reads := rt.calls.Load() - before - 1 // Edit reads the invitation when its outcome is unknown
+		// Both directions: a PATCH the server may have applied (a 2xx that is
+		// not its verdict of failure, a 5xx but those that say the origin
+		// was not reached) never fails as a plain failure; a refusal never
+		// as an unknown outcome.
+		var verdict struct{ Success *bool }
+		refused := json.Unmarshal(body, &verdict) == nil && verdict.Success != nil && !*verdict.Success
+		switch {
+		case err == nil:
+		case status/100 == 2 && !refused, status >= 500 && status != 521:
+			assert.ErrorIs(t, err, cloudflare.ErrOutcomeUnknown, "Accept: status %d, body %q", status, body)
+		case status/100 == 4 || status == 521:
+			assert.NotErrorIs(t, err, cloudflare.ErrOutcomeUnknown, "Accept: status %d", status)
+		}
 		list, info, err := c.User.Invites.List(ctx, nil, cloudflare.WithResponseInto(&r3))
 		fuzzCheck(t, "List", status, body, list != nil && info != nil, err, &r3)
-		assert.EqualValues(t, 3, rt.calls.Load(), "one request a call, without retries")
+		assert.EqualValues(t, 3+reads, rt.calls.Load(), "one request a call, without retries")
+		assert.LessOrEqual(t, reads, int32(1), "one reconciling read at most")
 	})
 }
 

@@ -58,7 +58,9 @@ type settings struct {
 	timeout                time.Duration
 	header                 http.Header // inherited from the level above; never changed in place
 	added                  http.Header // WithHeader at this level: replaces those names
-	into                   *Response
+	into                   []*Response
+	idempotent             bool     // WithIdempotent: a lost outcome may be retried
+	ctype                  []string // WithContentType
 }
 
 // applyOptions applies opts to s, for op ("NewClient", or a call's
@@ -200,7 +202,9 @@ func WithUserAgent(ua string) Option {
 // Given several times with one name at one level, it sends every value; a
 // value given for a call replaces the client's values of that header, and one
 // given to [Client.With] replaces the parent's. It cannot set the headers
-// the client owns: authentication, Content-Type, Accept and User-Agent.
+// the client owns: authentication, Content-Type ([WithContentType] sets it),
+// Accept, Accept-Encoding (net/http asks for gzip and decompresses), Host,
+// Content-Length and User-Agent.
 func WithHeader(key, value string) Option {
 	return callOption("WithHeader", func(s *settings) string {
 		ck := textproto.CanonicalMIMEHeaderKey(key)
@@ -208,7 +212,7 @@ func WithHeader(key, value string) Option {
 		case key == "" || strings.ContainsFunc(key, func(r rune) bool { return r <= ' ' || r >= 0x7f || strings.ContainsRune(`"(),/:;<=>?@[\]{}`, r) }):
 			return "header name is not a valid token"
 		case ck == "Authorization" || ck == "X-Auth-Key" || ck == "X-Auth-Email" || ck == "Content-Type" ||
-			ck == "Accept" || ck == "User-Agent" || ck == "Host" || ck == "Content-Length":
+			ck == "Accept" || ck == "Accept-Encoding" || ck == "User-Agent" || ck == "Host" || ck == "Content-Length":
 			return ck + " is set by the client"
 		}
 		if s.added == nil {
@@ -293,7 +297,9 @@ type Limiter interface {
 // rate limit (1200 requests per five minutes) is per user: give every client
 // of one user the same limiter ([Client.With] shares its parent's). A wait is
 // not an attempt: when l refuses, the call fails with l's error wrapped and
-// nothing is sent. Client only.
+// no further attempt is sent (earlier attempts of the call were, and the
+// error matches [ErrOutcomeUnknown] when one of them may have acted). Client
+// only.
 func WithLimiter(l Limiter) Option {
 	return clientOption("WithLimiter", func(s *settings) string {
 		if l == nil {
@@ -307,13 +313,42 @@ func WithLimiter(l Limiter) Option {
 // WithResponseInto makes a call fill r with what the server sent: status,
 // headers, Ray ID, messages, result_info and body. It is filled on success
 // and on failure, from the last response the call received, and left zero
-// when none arrived. Per call only.
+// when none arrived. Given several times, it fills each. Per call only.
 func WithResponseInto(r *Response) Option {
 	return Option{name: "WithResponseInto", perCall: true, callOnly: true, apply: func(s *settings) string {
 		if r == nil {
 			return "nil *Response"
 		}
-		s.into = r
+		s.into = append(s.into, r)
 		return ""
+	}}
+}
+
+// WithIdempotent marks a call as safe to repeat: sending it twice has the
+// effect of sending it once. Its lost outcomes (a connection lost after the
+// request was written, a timeout, an unusable 2xx, 500, 502, 503, 504, 520,
+// 522, 524) are then retried, as those of GET, PUT and DELETE are, instead
+// of returned; an error matching [ErrOutcomeUnknown] remains possible when
+// every retry is lost too. [InviteService.Edit] sends its PATCH so. Per call
+// only: mark only the requests that are safe to repeat.
+func WithIdempotent() Option {
+	return Option{name: "WithIdempotent", perCall: true, callOnly: true, apply: func(s *settings) string {
+		s.idempotent = true
+		return ""
+	}}
+}
+
+// WithContentType sets the Content-Type of a call's body, such as a
+// multipart form's (multipart.Writer.FormDataContentType). Without it, an
+// io.Reader body is sent as application/octet-stream and any other body as
+// application/json. A call without a body given it fails with a
+// [*ValidationError]. Per call only.
+func WithContentType(contentType string) Option {
+	return Option{name: "WithContentType", perCall: true, callOnly: true, apply: func(s *settings) string {
+		if contentType == "" {
+			return "empty"
+		}
+		s.ctype = []string{contentType}
+		return checkHeaderValue(contentType)
 	}}
 }

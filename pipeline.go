@@ -16,6 +16,7 @@ import (
 	"net/http"
 	"net/http/httptrace"
 	"net/url"
+	"reflect"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -43,27 +44,51 @@ type Response struct {
 
 // Do sends a request to any endpoint of the Cloudflare API v4 through the
 // pipeline the service methods use, with the same credentials and headers,
-// redirect and http:// rules, bounded read, errors, redaction, logging and
+// redirect and http:// rules, bounded reads, errors, redaction, logging and
 // retries.
 //
 // path is relative to the base URL ("memberships", "memberships/abc") and
 // may carry a query string ("memberships?status=pending"); escape the parts
-// you put in it (url.PathEscape, or go-querystring for a query). A nil body
-// sends none; otherwise body is sent as JSON with Content-Type
-// application/json ([]byte and json.RawMessage as they are). A nil result
-// discards the envelope's "result"; otherwise it is decoded into result,
-// which must be a pointer.
+// you put in it (url.PathEscape, or go-querystring for a query).
 //
-// GET, HEAD, PUT and DELETE are retried after a connection failure, a
-// timeout, 408, 429, 500, 502, 503 and 504. POST and PATCH are retried only
-// when the request certainly did not reach the server (no byte of it was
-// written), or after 408 and 429; a POST or PATCH (or PUT or DELETE) that
-// was sent and whose outcome was lost fails with an error matching
-// [ErrOutcomeUnknown].
+// body is what the request carries:
+//   - nil: no body.
+//   - []byte or json.RawMessage: sent as it is, as application/json.
+//   - an io.Reader: streamed as it is, as application/octet-stream, or the
+//     type given with [WithContentType] (a *bytes.Buffer is sent as its
+//     unread bytes and not consumed). A reader that is also an io.Seeker
+//     (*bytes.Reader, *strings.Reader, *os.File, …) is sought back to where
+//     it stood for each retry; any other reader is sent once, and a failure
+//     that would have been retried is returned instead. A reader is never
+//     closed.
+//   - anything else: encoded as JSON.
+//
+// result is nil, a non-nil pointer, or an io.Writer:
+//   - a pointer: on success the envelope's "result" is decoded into a new
+//     value of its type, which then replaces *result (null or absent: the
+//     zero value). On failure *result is left as it was: no byte of an error
+//     response, or of an earlier attempt, reaches it.
+//   - an io.Writer: a 2xx body is copied to it as sent, without the envelope
+//     and without the 1 MiB bound (the attempt's timeout and the context
+//     bound it); an attempt that broke off after writing to it is not
+//     retried.
+//   - nil: the result is not kept.
+//
+// A 2xx with an empty body (204, 205, a HEAD, Content-Length 0) is a
+// success that leaves result as it was. Other responses are read as the
+// envelope: an error status or "success": false is an [*APIError].
+//
+// GET, HEAD, PUT and DELETE, and a POST or PATCH marked with
+// [WithIdempotent], are retried after a lost outcome (a connection lost
+// after the request was written, a timeout, an unusable 2xx, 500, 502, 503,
+// 504, 520, 522, 524); every method is retried when the request certainly
+// did not reach the API's origin (nothing was written, 408, 429, 521, 523,
+// 525, 526). A call that was sent and whose outcome stayed lost fails with an
+// error matching [ErrOutcomeUnknown] (never for GET and HEAD).
 func (c *Client) Do(ctx context.Context, method, path string, body, result any, opts ...Option) error {
-	bad := func(field, reason string) error {
-		return &ValidationError{Op: method + " " + path, Field: field, Reason: reason}
-	}
+	rel, _, _ := strings.Cut(path, "?")
+	op := method + " /" + rel
+	bad := func(field, reason string) error { return &ValidationError{Op: op, Field: field, Reason: reason} }
 	if method == "" || strings.ContainsFunc(method, func(r rune) bool { return r < 'A' || r > 'Z' }) {
 		return bad("method", "must be an HTTP method in capital letters")
 	}
@@ -72,65 +97,101 @@ func (c *Client) Do(ctx context.Context, method, path string, body, result any, 
 		strings.Contains("/"+ref.Path+"/", "/../") || strings.Contains("/"+ref.Path+"/", "/./") {
 		return bad("path", "must be relative to the base URL, without a leading '/', scheme, host, fragment or dot segment")
 	}
-	k, err := c.newCall(method, path, body, opts)
+	if _, w := result.(io.Writer); result != nil && !w {
+		if v := reflect.ValueOf(result); v.Kind() != reflect.Pointer || v.IsNil() {
+			return bad("result", "must be nil, a non-nil pointer or an io.Writer")
+		}
+	}
+	k, err := c.newCall(op, method, path, body, opts)
 	if err != nil {
 		return err
 	}
+	k.emptyOK = true
 	return c.send(ctx, k, result)
 }
 
 // call is one API call: what to send and how.
 type call struct {
-	method     string
-	url        string
-	path       string // the escaped path, for errors and logs
-	body       []byte // nil: no body
-	s          settings
-	idempotent bool          // retried even when an attempt's outcome was lost
-	info       **resultInfo  // where to put the result_info of the last response, or nil
-	check      func() string // after a success: why the result is unusable, or ""
+	op      string // the operation, as a ValidationError names it
+	method  string
+	url     string
+	path    string // the URL's escaped path, for errors and logs
+	body    []byte // nil: no body, or a streamed one
+	reader  io.Reader
+	rewind  func() error // puts reader back where it stood; nil: it cannot be sent again
+	ctype   []string     // the body's Content-Type
+	s       settings
+	need    bool         // a success must carry a "result" that is not null
+	emptyOK bool         // a 2xx with an empty body is a success (Do)
+	info    **ResultInfo // where a success's result_info goes, or nil
 }
 
 // newCall prepares a call of method on path, relative to the base URL and
 // already checked, applying the call's options over the client's settings.
-func (c *Client) newCall(method, path string, body any, opts []Option) (*call, error) {
-	k := &call{method: method, s: c.s, url: c.root + path,
-		idempotent: method == http.MethodGet || method == http.MethodHead || method == http.MethodPut || method == http.MethodDelete}
-	// The path of errors and logs: the URL's, without its origin or query.
-	k.path, _, _ = strings.Cut(k.url[len(c.base.Scheme)+len("://")+len(c.base.Host):], "?")
-	if err := k.s.applyOptions(method+" "+path, true, opts); err != nil {
+func (c *Client) newCall(op, method, path string, body any, opts []Option) (*call, error) {
+	rel, _, _ := strings.Cut(path, "?")
+	k := &call{op: op, method: method, url: c.root + path, path: c.base.EscapedPath() + rel, s: c.s, ctype: jsonType}
+	if err := k.s.applyOptions(op, true, opts); err != nil {
 		return nil, err
 	}
-	var err error
 	switch b := body.(type) {
 	case nil:
 	case []byte:
 		k.body = b
 	case json.RawMessage:
 		k.body = b
+	case *bytes.Buffer:
+		k.body, k.ctype = b.Bytes(), octetType
+	case io.Reader:
+		k.reader, k.ctype = b, octetType
+		if s, ok := b.(io.Seeker); ok {
+			if at, err := s.Seek(0, io.SeekCurrent); err == nil {
+				k.rewind = func() error { _, err := s.Seek(at, io.SeekStart); return err }
+			}
+		}
 	default:
+		var err error
 		if k.body, err = json.Marshal(body); err != nil {
-			return nil, &ValidationError{Op: method + " " + path, Field: "body", Reason: "cannot be encoded as JSON: " + err.Error()}
+			return nil, &ValidationError{Op: op, Field: "body", Reason: "cannot be encoded as JSON: " + err.Error()}
 		}
 	}
-	if body != nil && k.body == nil {
+	if body != nil && k.body == nil && k.reader == nil {
 		k.body = []byte{}
+	}
+	switch {
+	case k.s.ctype != nil && body == nil:
+		return nil, &ValidationError{Op: op, Field: "WithContentType", Reason: "given without a body"}
+	case k.s.ctype != nil:
+		k.ctype = k.s.ctype
 	}
 	return k, nil
 }
 
-// send runs a call's attempts and decodes a successful result into out. It
-// is the one way out of the pipeline: every error passes the redaction
-// boundary here.
+// idempotent reports whether sending the call twice has the effect of
+// sending it once, so that a lost outcome may be retried.
+func (k *call) idempotent() bool {
+	return k.s.idempotent || k.method == http.MethodGet || k.method == http.MethodHead ||
+		k.method == http.MethodPut || k.method == http.MethodDelete
+}
+
+// send runs a call's attempts; a success has set out. It is the one way out
+// of the pipeline: every error passes the redaction boundary here.
 func (c *Client) send(ctx context.Context, k *call, out any) error {
+	if ctx == nil {
+		return &ValidationError{Op: k.op, Field: "ctx", Reason: "nil context"}
+	}
 	var (
 		wait      time.Duration
 		uncertain bool
-		resp      *Response
+		last      *Response // the last response received, for WithResponseInto
 	)
-	if k.s.into != nil {
-		resp = new(Response)
-		defer func() { *k.s.into = *resp }()
+	if len(k.s.into) > 0 {
+		last = new(Response)
+		defer func() {
+			for _, r := range k.s.into {
+				*r = *last
+			}
+		}()
 	}
 	for n := 1; ; n++ {
 		if l := k.s.limiter; l != nil {
@@ -139,37 +200,28 @@ func (c *Client) send(ctx context.Context, k *call, out any) error {
 			}
 		}
 		start := time.Now()
-		a := c.attempt(ctx, k, out, resp)
+		a := c.attempt(ctx, k, out, last)
 		c.log(ctx, k, n, &a, wait, time.Since(start))
 		if a.apiErr == nil && a.err == nil {
 			return nil
 		}
-		again, unsure := retry.Decide(k.idempotent, a.status, a.sent, a.permanent)
+		again, unsure := retry.Decide(k.idempotent(), a.verdict(), a.sent, a.permanent)
 		uncertain = uncertain || unsure && k.method != http.MethodGet && k.method != http.MethodHead
-		if a.apiErr != nil {
-			a.apiErr.RetryAfter = a.retryAfter
+		if again && k.reader != nil && (k.rewind == nil || k.rewind() != nil) {
+			again = false // the body cannot be sent again
 		}
-		last := func() error {
-			if a.apiErr != nil {
-				return c.failAPI(k, n, a.apiErr, uncertain)
-			}
-			return c.fail(k, n, a.err, "", uncertain)
-		}
-		if ctx.Err() != nil {
-			if a.apiErr != nil {
-				return last()
-			}
+		if ctx.Err() != nil && a.apiErr == nil {
 			return c.fail(k, n, context.Cause(ctx), "", uncertain)
 		}
-		if !again || n > k.s.maxRetries || a.retryAfter > maxRetryWait {
-			return last()
+		if !again || ctx.Err() != nil || n > k.s.maxRetries || a.retryAfter > maxRetryWait {
+			return a.final(c, k, n, uncertain)
 		}
 		wait = retry.Backoff(n, k.s.backoffMin, k.s.backoffMax, rand.Float64())
 		if a.hasRetryAfter {
 			wait = a.retryAfter
 		}
 		if deadline, ok := ctx.Deadline(); ok && time.Until(deadline) < wait {
-			return last() // the context would end during the wait
+			return a.final(c, k, n, uncertain) // the context would end during the wait
 		}
 		t := time.NewTimer(wait)
 		select {
@@ -185,7 +237,8 @@ func (c *Client) send(ctx context.Context, k *call, out any) error {
 type attempt struct {
 	status        int       // 0 when no response arrived
 	sent          bool      // the request's headers were written
-	permanent     bool      // a transport failure a retry cannot mend
+	lost          bool      // a response arrived, but not an answer the client can use
+	permanent     bool      // a failure a retry cannot mend
 	err           error     // the transport failure, if no usable response arrived
 	apiErr        *APIError // the response's error, if it is one
 	rayID         string
@@ -193,19 +246,92 @@ type attempt struct {
 	hasRetryAfter bool
 }
 
-// attempt sends the request once and reads its response into out and resp.
-func (c *Client) attempt(ctx context.Context, k *call, out any, resp *Response) (a attempt) {
+// verdict is the status retry.Decide judges: 0 when no usable answer came.
+func (a *attempt) verdict() int {
+	if a.lost {
+		return 0
+	}
+	return a.status
+}
+
+// final returns the error of a call that ends with this attempt.
+func (a *attempt) final(c *Client, k *call, n int, uncertain bool) error {
+	if a.apiErr == nil {
+		return c.fail(k, n, a.err, "", uncertain)
+	}
+	a.apiErr.RetryAfter = a.retryAfter
+	return c.failAPI(k, n, a.apiErr, uncertain)
+}
+
+// attempt sends the request once and reads its response, into out on
+// success and into resp (when not nil) in any case.
+func (c *Client) attempt(ctx context.Context, k *call, out any, resp *Response) attempt {
 	actx, cancel := context.WithTimeout(ctx, k.s.timeout)
 	defer cancel()
 	t := new(attemptTrace)
-	t.ClientTrace = httptrace.ClientTrace{WroteHeaders: func() { t.sent.Store(true) }, GotFirstResponseByte: func() { t.got.Store(true) }}
-	var body io.Reader
-	if k.body != nil {
-		body = bytes.NewReader(k.body)
-	}
-	req, err := http.NewRequestWithContext(httptrace.WithClientTrace(actx, &t.ClientTrace), k.method, k.url, body)
+	req, err := c.newRequest(httptrace.WithClientTrace(actx, t.hooks()), k)
 	if err != nil {
 		return attempt{err: err, permanent: true}
+	}
+	r, err := c.hc.Do(req)
+	if err != nil {
+		return transportFailure(ctx, actx, k, t, err, c.redact)
+	}
+	eof := false
+	defer func() { drain(r, eof) }()
+	a := attempt{status: r.StatusCode, sent: true, rayID: r.Header.Get("Cf-Ray")}
+	a.retryAfter, a.hasRetryAfter = retry.ParseRetryAfter(r.Header.Get("Retry-After"), time.Now())
+	if resp != nil {
+		*resp = Response{StatusCode: r.StatusCode, Header: r.Header, RayID: a.rayID}
+		defer c.sealResponse(resp)
+	}
+	if w, ok := out.(io.Writer); ok && r.StatusCode/100 == 2 {
+		n, err := io.Copy(w, r.Body)
+		if eof = err == nil; !eof {
+			return attempt{err: timedOut(ctx, actx, k, err), sent: true, permanent: n > 0, rayID: a.rayID}
+		}
+		return a
+	}
+	data, tooLarge, err := readBody(r)
+	if eof = err == nil && !tooLarge; err != nil && r.StatusCode < 300 {
+		// The body of a success broke off: the outcome is lost.
+		return attempt{err: timedOut(ctx, actx, k, err), sent: true, rayID: a.rayID}
+	}
+	var env envelope
+	var result reflect.Value // a new value of out's type: a success replaces *out with it
+	if v := reflect.ValueOf(out); r.StatusCode/100 == 2 && v.Kind() == reflect.Pointer {
+		result = reflect.New(v.Type().Elem())
+	}
+	a.apiErr, a.lost, a.permanent = decode(r, data, tooLarge, &env, result, k, c.redact)
+	if resp != nil {
+		resp.Messages, resp.ResultInfo, resp.Body = env.Messages, env.ResultInfo, data
+	}
+	if a.apiErr == nil && env.Success != nil {
+		if result.IsValid() {
+			reflect.ValueOf(out).Elem().Set(result.Elem())
+		}
+		if k.info != nil {
+			*k.info = env.ResultInfo
+		}
+	}
+	return a
+}
+
+// newRequest builds the HTTP request of one attempt.
+func (c *Client) newRequest(ctx context.Context, k *call) (*http.Request, error) {
+	var body io.Reader
+	switch {
+	case k.reader != nil:
+		body = k.reader
+		if _, ok := body.(io.Closer); ok {
+			body = struct{ io.Reader }{body} // the caller's to close, not net/http's
+		}
+	case k.body != nil:
+		body = bytes.NewReader(k.body)
+	}
+	req, err := http.NewRequestWithContext(ctx, k.method, k.url, body)
+	if err != nil {
+		return nil, err
 	}
 	for name, v := range k.s.header {
 		req.Header[name] = v
@@ -213,82 +339,87 @@ func (c *Client) attempt(ctx context.Context, k *call, out any, resp *Response) 
 	c.auth(req.Header)
 	req.Header["Accept"] = jsonType // shared: a RoundTripper must not change the request
 	req.Header["User-Agent"] = c.ua
-	if k.body != nil {
-		req.Header["Content-Type"] = jsonType
+	if body != nil {
+		req.Header["Content-Type"] = k.ctype
 	}
-	r, err := c.hc.Do(req)
-	if err != nil {
-		var ue *url.Error
-		if errors.As(err, &ue) {
-			err = ue.Err // its text repeats the method and URL
-		}
-		switch {
-		case ctx.Err() == nil && actx.Err() != nil:
-			err = &timeoutError{k.s.timeout}
-		case ctx.Err() == nil && t.got.Load() && !errors.Is(err, io.ErrUnexpectedEOF):
-			// A response began but net/http could not read it (headers over
-			// the bound, a malformed head or Location): it would again. A
-			// connection that broke in the head is lost, not unreadable.
-			return attempt{sent: true, permanent: true, apiErr: &APIError{reason: "unreadable response: " + clip(c.redact(err.Error()), 512)}}
-		}
-		return attempt{err: err, sent: t.sent.Load(), permanent: retry.Permanent(err)}
-	}
-	tooLarge, eof := r.ContentLength > maxBodyBytes, false
-	defer func() {
-		if !tooLarge && !eof { // drained, so the connection can be reused; an oversized body is not waited for
-			_, _ = io.CopyN(io.Discard, r.Body, 64<<10)
-		}
-		_ = r.Body.Close()
-	}()
-	a = attempt{status: r.StatusCode, sent: true, rayID: r.Header.Get("Cf-Ray")}
-	a.retryAfter, a.hasRetryAfter = retry.ParseRetryAfter(r.Header.Get("Retry-After"), time.Now())
-	var data []byte
-	if !tooLarge {
-		var buf bytes.Buffer // one allocation when the size is announced
-		buf.Grow(int(min(max(r.ContentLength, 0), maxBodyBytes)) + bytes.MinRead)
-		_, err = buf.ReadFrom(&io.LimitedReader{R: r.Body, N: maxBodyBytes + 1})
-		data, tooLarge = buf.Bytes(), buf.Len() > maxBodyBytes
-		eof = err == nil && !tooLarge
-		data = data[:min(len(data), maxBodyBytes)]
-	}
-	if err != nil && r.StatusCode < 300 {
-		// The body of a success broke off: the outcome is lost.
-		if ctx.Err() == nil && actx.Err() != nil {
-			err = &timeoutError{k.s.timeout}
-		}
-		return attempt{err: err, sent: true, rayID: a.rayID}
-	}
-	if out == nil {
-		out = &discard{}
-	}
-	env := envelope{Result: out}
-	a.apiErr = decode(r, data, tooLarge, &env, c.redact)
-	if a.apiErr == nil && k.check != nil {
-		if reason := k.check(); reason != "" {
-			a.apiErr = &APIError{StatusCode: r.StatusCode, RayID: clip(c.redact(a.rayID), 256), reason: reason}
-		}
-	}
-	if k.info != nil {
-		*k.info = env.ResultInfo
-	}
-	if resp != nil {
-		*resp = Response{StatusCode: r.StatusCode, Header: r.Header, RayID: a.rayID, Messages: env.Messages, Body: data}
-		if env.ResultInfo != nil {
-			resp.ResultInfo = &env.ResultInfo.ResultInfo
-		}
-		c.sealResponse(resp)
-	}
-	return a
+	return req, nil
 }
 
-// jsonType is the value of the Accept and Content-Type headers.
-var jsonType = []string{"application/json"}
+// transportFailure classifies an attempt that got no usable response.
+func transportFailure(ctx, actx context.Context, k *call, t *attemptTrace, err error, redact func(string) string) attempt {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		err = ue.Err // its text repeats the method and URL
+	}
+	err = timedOut(ctx, actx, k, err)
+	if _, timeout := err.(*timeoutError); !timeout && ctx.Err() == nil && t.got.Load() && !errors.Is(err, io.ErrUnexpectedEOF) {
+		// A response began but net/http could not read it (headers over
+		// the bound, a malformed head or Location): it would again. A
+		// connection that broke in the head is lost, not unreadable.
+		return attempt{sent: true, permanent: true, apiErr: &APIError{reason: "unreadable response: " + clip(redact(err.Error()), 512)}}
+	}
+	return attempt{err: err, sent: t.sent.Load(), permanent: retry.Permanent(err)}
+}
+
+// timedOut returns err, or a *timeoutError when the attempt's own timeout
+// (not the caller's context) cut it short.
+func timedOut(ctx, actx context.Context, k *call, err error) error {
+	if ctx.Err() == nil && actx.Err() != nil {
+		return &timeoutError{k.s.timeout}
+	}
+	return err
+}
+
+// readBody reads a response body up to the bound: in one allocation when
+// its size is announced, and not at all when that size is over the bound.
+func readBody(r *http.Response) (data []byte, tooLarge bool, err error) {
+	if r.ContentLength > maxBodyBytes {
+		return nil, true, nil
+	}
+	var buf bytes.Buffer
+	buf.Grow(int(max(r.ContentLength, 0)) + bytes.MinRead)
+	_, err = buf.ReadFrom(&io.LimitedReader{R: r.Body, N: maxBodyBytes + 1})
+	data = buf.Bytes()
+	return data[:min(len(data), maxBodyBytes)], len(data) > maxBodyBytes, err
+}
+
+// drain reads what is left of a body, within a bound, so the connection can
+// be reused, and closes it. A body read to its end, or announced over the
+// bound, is not waited for.
+func drain(r *http.Response, eof bool) {
+	if !eof && r.ContentLength <= maxBodyBytes {
+		_, _ = io.CopyN(io.Discard, r.Body, 64<<10)
+	}
+	_ = r.Body.Close()
+}
+
+// The values of the Accept and Content-Type headers, shared by every
+// request.
+var (
+	jsonType  = []string{"application/json"}
+	octetType = []string{"application/octet-stream"}
+)
 
 // attemptTrace learns from net/http's hooks how far an attempt got: whether
-// the request's headers were written, and whether a response began.
+// the request's headers were written, and whether a response began. Each
+// redirect hop is judged on its own: a new connection asked for after a
+// response began starts over.
 type attemptTrace struct {
 	httptrace.ClientTrace
 	sent, got atomic.Bool
+}
+
+func (t *attemptTrace) hooks() *httptrace.ClientTrace {
+	t.ClientTrace = httptrace.ClientTrace{
+		GetConn: func(string) {
+			if t.got.Swap(false) {
+				t.sent.Store(false)
+			}
+		},
+		WroteHeaders:         func() { t.sent.Store(true) },
+		GotFirstResponseByte: func() { t.got.Store(true) },
+	}
+	return &t.ClientTrace
 }
 
 // timeoutError is the cause of an attempt cut short by its own timeout (not
@@ -298,6 +429,13 @@ type timeoutError struct{ d time.Duration }
 func (e *timeoutError) Error() string { return "attempt timed out after " + e.d.String() }
 
 func (e *timeoutError) Is(target error) bool { return target == context.DeadlineExceeded }
+
+// Timeout reports true: the error is a [net.Error] timeout, as an
+// [http.Client] Timeout's is.
+func (e *timeoutError) Timeout() bool { return true }
+
+// Temporary reports true, as net/http's timeouts do.
+func (e *timeoutError) Temporary() bool { return true }
 
 // fail builds the error of a call that ended without a usable response,
 // its text redacted.

@@ -214,7 +214,9 @@ func schemaTags(typ reflect.Type) []string {
 }
 
 // No guessed fields: every field the types decode is a property of the
-// schema, and every property of an invitation has its field.
+// schema, and every property of an invitation has its field. The one
+// exception is ResultInfo.TotalPages: Cloudflare's paged list endpoints send
+// total_pages, although iam_result_info does not list it.
 func TestSchema_FieldsAreSchemaProperties(t *testing.T) {
 	t.Parallel()
 	doc := schemaLoad(t)
@@ -241,6 +243,10 @@ func TestSchema_FieldsAreSchemaProperties(t *testing.T) {
 		tags := schemaTags(tt.typ)
 		require.NotEmpty(t, tags)
 		for _, name := range tags {
+			if tt.schema == "iam_result_info" && name == "total_pages" {
+				assert.NotContains(t, props, name, "total_pages is in the schema now: drop the exception")
+				continue
+			}
 			assert.Contains(t, props, name, "%s field %q is not in %s", tt.typ, name, tt.schema)
 		}
 		for name := range props {

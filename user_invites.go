@@ -98,14 +98,16 @@ const (
 // rejected, and returns the invitation as the server then has it.
 //
 // Answering twice with the same status has the effect of answering once, so
-// Edit retries an attempt whose outcome was lost (the connection broke after
-// the request was written, the attempt timed out, or the server replied 500,
-// 502, 503 or 504). When such a retry is refused because the invitation was
-// already answered, Edit reads the invitation and returns it without error if
-// its status is the one asked for ([WithResponseInto] then holds the read's
-// response). When the call ends otherwise without a confirmed result, its
-// error matches [ErrOutcomeUnknown]: read the invitation to learn whether the
-// answer was recorded.
+// Edit sends its PATCH as [WithIdempotent]: an attempt whose outcome was
+// lost (the connection broke after the request was written, the attempt
+// timed out, the answer was an unusable 2xx, or the server replied 500, 502,
+// 503, 504, 520, 522 or 524) is retried. When the call still ends without a
+// confirmed result (a retry refused because the invitation was already
+// answered, or every retry lost), Edit reads the invitation: if its status
+// is the one asked for, it returns it without error ([WithResponseInto] then
+// holds the read's response); if it is another answer, the error is a plain
+// [*APIError]. Otherwise the error matches [ErrOutcomeUnknown]: the answer
+// may have been recorded.
 //
 // API reference: https://developers.cloudflare.com/api/resources/user/subresources/invites/methods/edit/
 //
@@ -117,42 +119,35 @@ func (s *InviteService) Edit(ctx context.Context, inviteID string, params Invite
 	if params.Status != InviteStatusAccepted && params.Status != InviteStatusRejected {
 		return nil, &ValidationError{Op: opEdit, Field: "status", Reason: `must be "accepted" or "rejected"`}
 	}
-	k, err := s.client.newCall(http.MethodPatch, "user/invites/"+inviteID, params, opts)
+	k, err := s.client.newCall(opEdit, http.MethodPatch, "user/invites/"+inviteID, params, opts)
 	if err != nil {
 		return nil, err
 	}
-	k.idempotent = true
+	k.s.idempotent = true // as WithIdempotent sets it
 	inv, err := s.invite(ctx, k)
 	var ae *APIError
-	if errors.Is(err, ErrOutcomeUnknown) && errors.As(err, &ae) && alreadyAnswered(ae.StatusCode) {
-		// A retry was refused: read what the first attempt did.
-		var r Response
-		got, gerr := s.Get(ctx, inviteID, append(withoutResponseInto(opts), WithResponseInto(&r))...)
-		switch {
-		case gerr == nil && got.Status == params.Status:
-			if k.s.into != nil {
-				*k.s.into = r // the success is the read's
-			}
-			return got, nil
-		case gerr == nil:
-			return nil, ae // the read settles it: another status, which this call did not ask for
-		}
+	if !errors.Is(err, ErrOutcomeUnknown) {
+		return inv, err
 	}
-	return inv, err
+	// Read what the attempts did.
+	var r Response
+	got, gerr := s.Get(ctx, inviteID, append(readOptions(opts), WithResponseInto(&r))...)
+	switch {
+	case gerr == nil && got.Status == params.Status:
+		for _, into := range k.s.into {
+			*into = r // the success is the read's
+		}
+		return got, nil
+	case gerr == nil && got.Status != InviteStatusPending && errors.As(err, &ae):
+		return nil, ae // another answer, which this call did not give
+	}
+	return nil, err
 }
 
-// alreadyAnswered reports whether a status is the kind of refusal a retried
-// answer gets when the first attempt went through: a 4xx that is not about
-// authentication, existence or rate.
-func alreadyAnswered(status int) bool {
-	return status >= 400 && status < 500 && status != http.StatusUnauthorized && status != http.StatusForbidden &&
-		status != http.StatusNotFound && status != http.StatusTooManyRequests
-}
-
-// withoutResponseInto returns opts without WithResponseInto, so that the
-// reconciling read of Edit fills the caller's Response only when it settles
-// the call.
-func withoutResponseInto(opts []Option) []Option {
+// readOptions returns opts without the options of a single call
+// (WithResponseInto, WithIdempotent), for the reconciling read of Edit,
+// which fills the caller's Response only when it settles the call.
+func readOptions(opts []Option) []Option {
 	return slices.DeleteFunc(slices.Clone(opts), func(o Option) bool { return o.callOnly })
 }
 
@@ -161,12 +156,7 @@ func withoutResponseInto(opts []Option) []Option {
 // an error here.
 func (s *InviteService) invite(ctx context.Context, k *call) (*Invite, error) {
 	var inv *Invite
-	k.check = func() string {
-		if inv == nil {
-			return `the body has no "result", the invitation this method returns`
-		}
-		return ""
-	}
+	k.need = true
 	if err := s.client.send(ctx, k, &inv); err != nil {
 		return nil, err
 	}
@@ -196,7 +186,7 @@ func (s *InviteService) Get(ctx context.Context, inviteID string, opts ...Option
 	if err := validateInviteID(opGet, inviteID); err != nil {
 		return nil, err
 	}
-	k, err := s.client.newCall(http.MethodGet, "user/invites/"+inviteID, nil, opts)
+	k, err := s.client.newCall(opGet, http.MethodGet, "user/invites/"+inviteID, nil, opts)
 	if err != nil {
 		return nil, err
 	}
@@ -225,24 +215,27 @@ func (s *InviteService) List(ctx context.Context, params *InviteListParams, opts
 	if err != nil {
 		return nil, nil, err
 	}
-	return invites, &info.ResultInfo, nil
+	return invites, info, nil
 }
 
 // list sends one list request with the query q, and returns its invitations
 // and result_info (counting the invitations when absent).
-func (s *InviteService) list(ctx context.Context, q string, opts []Option) ([]Invite, *resultInfo, error) {
-	k, err := s.client.newCall(http.MethodGet, "user/invites"+q, nil, opts)
+func (s *InviteService) list(ctx context.Context, q string, opts []Option) ([]Invite, *ResultInfo, error) {
+	k, err := s.client.newCall(opList, http.MethodGet, "user/invites"+q, nil, opts)
 	if err != nil {
 		return nil, nil, err
 	}
-	var info *resultInfo
+	var info *ResultInfo
 	k.info = &info
-	invites := []Invite{} // a null or absent result leaves it empty
+	var invites []Invite
 	if err := s.client.send(ctx, k, &invites); err != nil {
 		return nil, nil, err
 	}
+	if invites == nil {
+		invites = []Invite{} // a null or absent result is an empty list
+	}
 	if info == nil {
-		info = &resultInfo{ResultInfo: ResultInfo{Count: len(invites)}}
+		info = &ResultInfo{Count: len(invites)}
 	}
 	return invites, info, nil
 }

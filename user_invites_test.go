@@ -218,8 +218,12 @@ func TestInvites_EditReconciles(t *testing.T) {
 	t.Parallel()
 	patch := cloudflaretest.OnMethod("PATCH")
 	get := cloudflaretest.OnMethod("GET")
-	committed502 := cloudflaretest.ServerError(502)
-	committed502.Commit = true
+	committed := func(f cloudflaretest.Fault) cloudflaretest.Fault { f.Commit = true; return f }
+	noResult := cloudflaretest.Fault{Status: 200, Body: `{"success":true,"errors":[],"messages":[]}`}
+	page524 := cloudflaretest.Fault{Status: 524, Body: "<html><title>api.cloudflare.com | 524: A timeout occurred</title></html>",
+		Header: http.Header{"Content-Type": {"text/html"}}}
+	accepted, rejected, pending := cloudflare.InviteStatusAccepted, cloudflare.InviteStatusRejected, cloudflare.InviteStatusPending
+	pp, ppg, ppp := []string{"PATCH", "PATCH", "GET"}, []string{"PATCH", "PATCH", "PATCH", "GET"}, []string{"PATCH", "PATCH", "PATCH"}
 	tests := []struct {
 		name    string
 		id      string
@@ -229,33 +233,47 @@ func TestInvites_EditReconciles(t *testing.T) {
 		ok      bool     // success with the invitation
 		unknown bool     // the error matches ErrOutcomeUnknown
 		final   cloudflare.InviteStatus
+		resp    int // the status WithResponseInto holds
 	}{
-		{"dropped after commit", cloudflaretest.SeedInviteID, cloudflare.InviteStatusAccepted, func(srv *cloudflaretest.Server) {
-			srv.FailNext(1, cloudflaretest.Fault{Drop: true, Commit: true}, patch)
-		}, []string{"PATCH", "PATCH", "GET"}, true, false, cloudflare.InviteStatusAccepted},
-		{"502 after commit", cloudflaretest.SeedInviteID, cloudflare.InviteStatusRejected, func(srv *cloudflaretest.Server) {
-			srv.FailNext(1, committed502, patch)
-		}, []string{"PATCH", "PATCH", "GET"}, true, false, cloudflare.InviteStatusRejected},
-		{"503 then answered already with the same status", cloudflaretest.SeedAcceptedInviteID, cloudflare.InviteStatusAccepted, func(srv *cloudflaretest.Server) {
+		{"dropped after commit", cloudflaretest.SeedInviteID, accepted, func(srv *cloudflaretest.Server) {
+			srv.FailNext(1, committed(cloudflaretest.DropConnection()), patch)
+		}, pp, true, false, accepted, 200},
+		{"502 after commit", cloudflaretest.SeedInviteID, rejected, func(srv *cloudflaretest.Server) {
+			srv.FailNext(1, committed(cloudflaretest.ServerError(502)), patch)
+		}, pp, true, false, rejected, 200},
+		{"cut-off 200 after commit", cloudflaretest.SeedInviteID, accepted, func(srv *cloudflaretest.Server) {
+			srv.FailNext(1, committed(cloudflaretest.Malformed()), patch)
+		}, pp, true, false, accepted, 200},
+		{"200 without result after commit", cloudflaretest.SeedInviteID, accepted, func(srv *cloudflaretest.Server) {
+			srv.FailNext(1, committed(noResult), patch)
+		}, pp, true, false, accepted, 200},
+		{"524 page after commit", cloudflaretest.SeedInviteID, accepted, func(srv *cloudflaretest.Server) {
+			srv.FailNext(1, committed(page524), patch)
+		}, pp, true, false, accepted, 200},
+		{"503 then answered already with the same status", cloudflaretest.SeedAcceptedInviteID, accepted, func(srv *cloudflaretest.Server) {
 			srv.FailNext(1, cloudflaretest.ServerError(503), patch)
-		}, []string{"PATCH", "PATCH", "GET"}, true, false, cloudflare.InviteStatusAccepted},
-		{"the invitation holds another status", cloudflaretest.SeedAcceptedInviteID, cloudflare.InviteStatusRejected, func(srv *cloudflaretest.Server) {
+		}, pp, true, false, accepted, 200},
+		{"the invitation holds another status", cloudflaretest.SeedAcceptedInviteID, rejected, func(srv *cloudflaretest.Server) {
 			srv.FailNext(1, cloudflaretest.ServerError(502), patch)
-		}, []string{"PATCH", "PATCH", "GET"}, false, false, cloudflare.InviteStatusAccepted},
-		{"retries run out", cloudflaretest.SeedInviteID, cloudflare.InviteStatusAccepted, func(srv *cloudflaretest.Server) {
+		}, pp, false, false, accepted, 400},
+		{"retries run out, still pending", cloudflaretest.SeedInviteID, accepted, func(srv *cloudflaretest.Server) {
 			srv.FailNext(3, cloudflaretest.ServerError(502), patch)
-		}, []string{"PATCH", "PATCH", "PATCH"}, false, true, cloudflare.InviteStatusPending},
-		{"committed, then retries run out", cloudflaretest.SeedInviteID, cloudflare.InviteStatusAccepted, func(srv *cloudflaretest.Server) {
-			srv.FailNext(1, cloudflaretest.Fault{Drop: true, Commit: true}, patch)
+		}, ppg, false, true, pending, 502},
+		{"every answer lost, the first applied", cloudflaretest.SeedInviteID, accepted, func(srv *cloudflaretest.Server) {
+			srv.FailNext(1, committed(cloudflaretest.DropConnection()), patch)
 			srv.FailNext(2, cloudflaretest.DropConnection(), patch)
-		}, []string{"PATCH", "PATCH", "PATCH"}, false, true, cloudflare.InviteStatusAccepted},
-		{"the reconciling read fails", cloudflaretest.SeedInviteID, cloudflare.InviteStatusAccepted, func(srv *cloudflaretest.Server) {
-			srv.FailNext(1, committed502, patch)
+		}, ppg, true, false, accepted, 200},
+		{"a retry answered 404 is read", cloudflaretest.SeedInviteID, accepted, func(srv *cloudflaretest.Server) {
+			srv.FailNext(1, committed(cloudflaretest.ServerError(502)), patch)
+			srv.FailNext(1, cloudflaretest.Fault{Status: 404}, patch)
+		}, pp, true, false, accepted, 200},
+		{"the reconciling read fails", cloudflaretest.SeedInviteID, accepted, func(srv *cloudflaretest.Server) {
+			srv.FailNext(1, committed(cloudflaretest.ServerError(502)), patch)
 			srv.FailNext(3, cloudflaretest.ServerError(500), get)
-		}, []string{"PATCH", "PATCH", "GET", "GET", "GET"}, false, true, cloudflare.InviteStatusAccepted},
-		{"rate limited is no unknown outcome", cloudflaretest.SeedInviteID, cloudflare.InviteStatusAccepted, func(srv *cloudflaretest.Server) {
+		}, []string{"PATCH", "PATCH", "GET", "GET", "GET"}, false, true, accepted, 400},
+		{"rate limited is no unknown outcome", cloudflaretest.SeedInviteID, accepted, func(srv *cloudflaretest.Server) {
 			srv.FailNext(3, cloudflaretest.RateLimited(0), patch)
-		}, []string{"PATCH", "PATCH", "PATCH"}, false, false, cloudflare.InviteStatusPending},
+		}, ppp, false, false, pending, 429},
 	}
 	invOnWires(t, func(t *testing.T, w invWire) {
 		for _, tt := range tests {
@@ -281,12 +299,9 @@ func TestInvites_EditReconciles(t *testing.T) {
 					assert.Nil(t, inv)
 					assert.Equal(t, tt.unknown, errors.Is(err, cloudflare.ErrOutcomeUnknown), "ErrOutcomeUnknown: %v", err)
 				}
-				if tt.methods[len(tt.methods)-1] == "GET" {
-					// Response holds the read's response when it settles the
-					// call, and else Edit's own last one.
-					want := map[bool]int{true: 200, false: 400}[tt.ok]
-					assert.Equal(t, want, resp.StatusCode)
-				}
+				// Response holds the read's response when it settles the
+				// call, and else Edit's own last one.
+				assert.Equal(t, tt.resp, resp.StatusCode)
 				stored, _ := srv.Invite(tt.id)
 				assert.Equal(t, tt.final, stored.Status)
 				assert.Zero(t, srv.PendingFaults())
@@ -410,10 +425,11 @@ func TestInvites_SingleResultBodies(t *testing.T) {
 			t.Parallel()
 			c, uris := invScripted(t, invFixed(200, tt.body))
 			ctx := context.Background()
-			for name, call := range map[string]func() (*cloudflare.Invite, error){
-				"Get":    func() (*cloudflare.Invite, error) { return c.User.Invites.Get(ctx, "abc") },
-				"Accept": func() (*cloudflare.Invite, error) { return c.User.Invites.Accept(ctx, "abc") },
-			} {
+			for _, name := range []string{"Get", "Accept"} {
+				call := map[string]func() (*cloudflare.Invite, error){
+					"Get":    func() (*cloudflare.Invite, error) { return c.User.Invites.Get(ctx, "abc") },
+					"Accept": func() (*cloudflare.Invite, error) { return c.User.Invites.Accept(ctx, "abc") },
+				}[name]
 				inv, err := call()
 				if tt.ok {
 					require.NoError(t, err, name)
@@ -424,9 +440,16 @@ func TestInvites_SingleResultBodies(t *testing.T) {
 				require.ErrorAs(t, err, &ae, name)
 				assert.Nil(t, inv)
 				assert.Equal(t, 200, ae.StatusCode)
-				assert.Contains(t, err.Error(), `has no "result", the invitation this method returns`)
+				assert.Contains(t, err.Error(), `the body has no "result", which this method returns`)
+				// The answer was lost: Get retries it, and the PATCH, which may
+				// have been applied, is retried too, then read.
+				assert.Equal(t, name == "Accept", errors.Is(err, cloudflare.ErrOutcomeUnknown), name)
 			}
-			assert.Len(t, uris(), 2, "a success without a result is not retried")
+			want := []string{"GET", "GET", "GET", "PATCH", "PATCH", "PATCH", "GET", "GET", "GET"}
+			if tt.ok {
+				want = []string{"GET", "PATCH"}
+			}
+			assert.Equal(t, want, methodsOf(uris()))
 		})
 	}
 }
@@ -599,4 +622,14 @@ func TestInvites_AllStopsAtAThousandPages(t *testing.T) {
 	assert.Equal(t, 1, errs)
 	assert.Equal(t, 1000, n)
 	assert.Len(t, uris(), 1001)
+}
+
+// methodsOf returns the methods of "METHOD /uri" lines.
+func methodsOf(lines []string) []string {
+	var out []string
+	for _, l := range lines {
+		m, _, _ := strings.Cut(l, " ")
+		out = append(out, m)
+	}
+	return out
 }

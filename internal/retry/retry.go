@@ -16,12 +16,13 @@ import (
 
 // Decide says whether an attempt that failed may be retried, and whether it
 // may have acted on the server (uncertain). status is the HTTP status of the
-// response, or 0 when none arrived; sent reports whether the request's
-// headers were written (httptrace's WroteHeaders), so whether the server could
-// have seen it; permanent reports a failure that cannot mend on a retry (see
-// [Permanent]). idempotent requests (GET, HEAD, PUT, DELETE, and a PATCH whose
-// effect is the same once or twice) are retried whenever the server may not
-// have answered for good; the others (POST, PATCH) only when the request
+// response, or 0 when no usable answer arrived (no response, or a 2xx the
+// client cannot use); sent reports whether the request's headers were
+// written (httptrace's WroteHeaders), so whether the server could have seen
+// it; permanent reports a failure that cannot mend on a retry (see
+// [Permanent]). idempotent requests (GET, HEAD, PUT, DELETE, and a POST or
+// PATCH whose effect is the same once or twice) are retried whenever the
+// server may not have answered for good; the others only when the request
 // certainly did not reach the server, or the server said to try again.
 func Decide(idempotent bool, status int, sent, permanent bool) (retry, uncertain bool) {
 	switch {
@@ -31,13 +32,46 @@ func Decide(idempotent bool, status int, sent, permanent bool) (retry, uncertain
 		return true, false
 	case status == 0:
 		return idempotent, true
-	case status == http.StatusRequestTimeout, status == http.StatusTooManyRequests:
+	}
+	switch Statuses[status] {
+	case NotReached:
 		return true, false
-	case status == http.StatusInternalServerError, status == http.StatusBadGateway,
-		status == http.StatusServiceUnavailable, status == http.StatusGatewayTimeout:
+	case Lost:
 		return idempotent, true
 	}
 	return false, false
+}
+
+// Kind is what a status says of a request's fate.
+type Kind int
+
+// The kinds of status in [Statuses]. A status not listed there is final:
+// not retried, and the server's answer (501 and 505 say the request was not
+// acted on).
+const (
+	Final      Kind = iota
+	NotReached      // the request was not acted on: retried for every method
+	Lost            // the origin may have acted: retried when idempotent, and a write's outcome is unknown
+)
+
+// Statuses is the one table of the statuses that are retried, each with its
+// source. The 52x codes are Cloudflare's own, as its "Cloudflare 5xx errors"
+// troubleshooting guide (developers.cloudflare.com/support/troubleshooting/
+// http-status-codes/cloudflare-5xx-errors/) describes them.
+var Statuses = map[int]Kind{
+	408: NotReached, // RFC 9110 15.5.9: the server did not receive a complete request
+	429: NotReached, // RFC 6585 4: the request was refused for its rate
+	500: Lost,       // RFC 9110 15.6.1: the server failed while fulfilling it
+	502: Lost,       // RFC 9110 15.6.3: an upstream answered badly, after it may have acted
+	503: Lost,       // RFC 9110 15.6.4: overloaded; Cloudflare sends it from any layer
+	504: Lost,       // RFC 9110 15.6.5: the upstream did not answer in time
+	520: Lost,       // origin returned an empty, unknown or unexpected response
+	521: NotReached, // origin web server refused the connection from Cloudflare
+	522: Lost,       // connection timed out: the TCP handshake, or the request after it, was not acknowledged
+	523: NotReached, // origin is unreachable (no route to it)
+	524: Lost,       // a timeout occurred: the origin accepted the connection and did not answer in time
+	525: NotReached, // the SSL handshake with the origin failed
+	526: NotReached, // the origin's certificate is invalid, so no request was sent over it
 }
 
 // Permanent reports a transport failure that sending again cannot mend, the

@@ -47,6 +47,19 @@ func TestDecide(t *testing.T) {
 		{"404 POST", false, 404, true, false, false, false},
 		{"200 with an unusable body", true, 200, true, false, false, false},
 		{"302 not followed", true, 302, true, false, false, false},
+		// Cloudflare's own 52x: reached the origin or not.
+		{"520 POST", false, 520, true, false, false, true},
+		{"520 GET", true, 520, true, false, true, true},
+		{"521 POST", false, 521, true, false, true, false},
+		{"522 POST", false, 522, true, false, false, true},
+		{"522 GET", true, 522, true, false, true, true},
+		{"523 POST", false, 523, true, false, true, false},
+		{"524 POST", false, 524, true, false, false, true},
+		{"524 PUT", true, 524, true, false, true, true},
+		{"525 POST", false, 525, true, false, true, false},
+		{"526 POST", false, 526, true, false, true, false},
+		{"527 GET", true, 527, true, false, false, false},
+		{"530 POST", false, 530, true, false, false, false},
 	}
 	for _, tt := range tests {
 		retry, uncertain := retry.Decide(tt.idempotent, tt.status, tt.sent, tt.permanent)
