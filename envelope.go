@@ -130,8 +130,7 @@ func decode(r *http.Response, body []byte, tooLarge bool, env *envelope, result 
 	err := json.Unmarshal(body, env)
 	redactInfos(env.Errors, redact)
 	redactInfos(env.Messages, redact)
-	var te *json.UnmarshalTypeError
-	inResult := errors.As(err, &te) && (te.Field == "result" || strings.HasPrefix(te.Field, "result."))
+	inResult := err != nil && inResult(err)
 	if err != nil && !inResult || env.Success == nil && (ok || len(env.Errors) == 0) {
 		e := fail("")
 		if ok {
@@ -161,6 +160,12 @@ func decode(r *http.Response, body []byte, tooLarge bool, env *envelope, result 
 		e.reason = `"success" is false`
 	}
 	return e, false, false
+}
+
+// inResult reports whether a decoding error is about the result's type.
+func inResult(err error) bool {
+	var te *json.UnmarshalTypeError
+	return errors.As(err, &te) && (te.Field == "result" || strings.HasPrefix(te.Field, "result."))
 }
 
 // redactInfos redacts the text of the envelope's errors or messages, their

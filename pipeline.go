@@ -17,6 +17,7 @@ import (
 	"net/http/httptrace"
 	"net/url"
 	"reflect"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -370,16 +371,28 @@ func timedOut(ctx, actx context.Context, k *call, err error) error {
 	return err
 }
 
-// readBody reads a response body up to the bound: in one allocation when
-// its size is announced, and not at all when that size is over the bound.
+// readBody reads a response body up to the bound: in one allocation of its
+// size when it is announced, and not at all when that size is over the
+// bound.
 func readBody(r *http.Response) (data []byte, tooLarge bool, err error) {
 	if r.ContentLength > maxBodyBytes {
 		return nil, true, nil
 	}
-	var buf bytes.Buffer
-	buf.Grow(int(max(r.ContentLength, 0)) + bytes.MinRead)
-	_, err = buf.ReadFrom(&io.LimitedReader{R: r.Body, N: maxBodyBytes + 1})
-	data = buf.Bytes()
+	data = make([]byte, 0, r.ContentLength+1) // room to see the end of the body
+	if r.ContentLength < 0 {
+		data = make([]byte, 0, bytes.MinRead)
+	}
+	for err == nil && len(data) <= maxBodyBytes {
+		if len(data) == cap(data) {
+			data = slices.Grow(data, min(len(data), maxBodyBytes+1-len(data)))
+		}
+		var n int
+		n, err = r.Body.Read(data[len(data):cap(data)])
+		data = data[:len(data)+n]
+	}
+	if err == io.EOF {
+		err = nil
+	}
 	return data[:min(len(data), maxBodyBytes)], len(data) > maxBodyBytes, err
 }
 

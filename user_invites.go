@@ -125,15 +125,21 @@ func (s *InviteService) Edit(ctx context.Context, inviteID string, params Invite
 	}
 	k.s.idempotent = true // as WithIdempotent sets it
 	inv, err := s.invite(ctx, k)
-	var ae *APIError
 	if !errors.Is(err, ErrOutcomeUnknown) {
 		return inv, err
 	}
+	return s.reconcile(ctx, inviteID, params.Status, k, err, opts)
+}
+
+// reconcile settles an answer whose outcome is unknown by reading the
+// invitation.
+func (s *InviteService) reconcile(ctx context.Context, inviteID string, status InviteStatus, k *call, err error, opts []Option) (*Invite, error) {
+	var ae *APIError
 	// Read what the attempts did.
 	var r Response
 	got, gerr := s.Get(ctx, inviteID, append(readOptions(opts), WithResponseInto(&r))...)
 	switch {
-	case gerr == nil && got.Status == params.Status:
+	case gerr == nil && got.Status == status:
 		for _, into := range k.s.into {
 			*into = r // the success is the read's
 		}
