@@ -121,7 +121,7 @@
 // [cloudflare.APIError.HasCode].
 //
 //	code   HTTP  when                                          source
-//	7000   404   unknown route, or no /client/v4/ prefix       real responses [1]
+//	7000   400   unknown route, or no /client/v4/ prefix       real responses [1] [4]
 //	7001   405   method the route does not have (with Allow)   real responses [2]
 //	7003   400   invite ID over 32 chars, or bad character     real responses [1]
 //	9106   400   no credential header at all                   real responses [2]
@@ -158,6 +158,12 @@
 //     envelope. The API itself has been seen responding with 429 and code
 //     971, which the schema forbids (codes are at least 1000), so the fake
 //     does not send it.
+//   - [4] "No route for that URI" (7000) comes with 400 in the public report
+//     that quotes the status with the body (Jazee6/cloudflare-ai-web#52);
+//     the reference notes give "400/404" for 7000 and 7003 together. The
+//     fake sends 400, so that [cloudflare.ErrNotFound] (404) keeps meaning
+//     "no such object": a mistyped path in a wrapper's [cloudflare.Client.Do]
+//     is not taken for a missing object.
 //
 // The checks run in this order: body size, route, method, invite ID,
 // credentials, then the operation (for a PATCH: Content-Type, body, status

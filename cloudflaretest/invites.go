@@ -250,7 +250,7 @@ func route(r *http.Request) (string, response) {
 	rest, ok := strings.CutPrefix(r.URL.EscapedPath(), apiPrefix)
 	segs := strings.Split(rest, "/")
 	if !ok || len(segs) < 2 || len(segs) > 3 || segs[0] != "user" || segs[1] != "invites" || len(segs) == 3 && segs[2] == "" {
-		return "", failure(http.StatusNotFound, info(7000, "No route for that URI"))
+		return "", failure(http.StatusBadRequest, info(7000, "No route for that URI"))
 	}
 	allow := http.MethodGet
 	if len(segs) == 3 {

@@ -216,7 +216,7 @@ func TestResponsesMatchTheSchema(t *testing.T) {
 		{"malformed token", nil, nil, tokenAuth("Basic x"), 400, true},
 		{"unknown key", nil, nil, call{"GET", "user/invites", http.Header{"X-Auth-Email": {"a@b.c"}, "X-Auth-Key": {DefaultAPIKey}}, ""}, 403, true},
 		{"unknown token", nil, nil, tokenAuth("Bearer " + strings.Repeat("t", 40)), 403, true},
-		{"no route", nil, nil, get("zones"), 404, true},
+		{"no route", nil, nil, get("zones"), 400, true},
 		{"method", nil, nil, call{"PUT", "user/invites/" + SeedInviteID, keyAuth(), ""}, 405, true},
 		{"bad id", nil, nil, get("user/invites/a.b"), 400, true},
 		{"unknown invite", nil, nil, get("user/invites/nope"), 404, true},
