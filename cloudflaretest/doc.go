@@ -98,17 +98,22 @@
 // drop the connection, redirect, cut the JSON in half, or respond with any
 // status, header and body, after handling the request (Commit) or instead
 // of it. [RateLimited], [ServerError], [BadGatewayHTML], [Malformed],
-// [Slow], [DropConnection] and [Redirect] build the common ones. A fault
-// responds to the next requests whatever they are, or only those its
-// [Target]s select: by method ([OnMethod]), path ([OnPath]), invitation
-// ([OnInvite]) or any predicate, so a fault meant for a PATCH never hits a
-// concurrent GET.
+// [Slow], [DropConnection] and [Redirect] build the common ones;
+// [AppliedThenDropped] and [AppliedThenMalformed] build the case a write
+// most needs tested: the server applied it, and its answer was lost or cut
+// off. A fault responds to the next requests whatever they are, or only
+// those its [Target]s select: by method ([OnMethod]), path ([OnPath]),
+// invitation ([OnInvite]) or any predicate, so a fault meant for a PATCH
+// never hits a concurrent GET.
 //
 // Faults are deterministic: each responds to exactly the requests asked,
 // and a dropped connection fails exactly one request (Go's transport does
 // not send it again unseen). [Server.Client] retries after 1 to 16 ms
 // rather than after the SDK's default backoff, so a test with injected
-// faults runs in milliseconds. Faults never apply to POST /__fake/reset.
+// faults runs in milliseconds, except where a response says how long to
+// wait: Retry-After is in whole seconds, so a 429 of RateLimited(d) with d
+// over zero costs a second or more per retry, and RateLimited(0) none.
+// Faults never apply to POST /__fake/reset.
 //
 // Over HTTP/2 ([NewTLSServer]) a dropped connection cannot be handed over
 // by net/http: the request's stream is reset instead.

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log"
+	"time"
 
 	cloudflare "github.com/seed-b6b9b3cb/cloudflare-go"
 	"github.com/seed-b6b9b3cb/cloudflare-go/cloudflaretest"
@@ -100,4 +101,74 @@ func ExampleServer_AddInvite() {
 	fmt.Println(got.OrganizationName, got.Roles, got.Status)
 	// Output:
 	// Example Co [DNS] pending
+}
+
+// The server applies an answer and the connection drops before the client
+// hears back: the case a write most needs tested. The SDK retries the
+// PATCH, learns the invitation is already answered, and reads it back.
+func ExampleAppliedThenDropped() {
+	srv := cloudflaretest.NewServer()
+	defer srv.Close()
+	client, err := srv.Client()
+	if err != nil {
+		log.Fatal(err)
+	}
+
+	// Aimed at one PATCH: whatever the client sends next is served normally.
+	srv.FailNext(1, cloudflaretest.AppliedThenDropped(), cloudflaretest.OnMethod("PATCH"))
+	inv, err := client.User.Invites.Accept(context.Background(), cloudflaretest.SeedInviteID)
+	fmt.Println(inv.Status, err)
+
+	stored, _ := srv.Invite(cloudflaretest.SeedInviteID) // what the server holds
+	fmt.Println("stored:", stored.Status)
+	// Output:
+	// accepted <nil>
+	// stored: accepted
+}
+
+// The server applies an answer and its response is cut off. With no retry
+// the call fails, yet the answer was recorded: a test of code that handles
+// such an error checks the server's state, not only the error.
+func ExampleAppliedThenMalformed() {
+	srv := cloudflaretest.NewServer()
+	defer srv.Close()
+	client, err := srv.Client()
+	if err != nil {
+		log.Fatal(err)
+	}
+
+	srv.FailNext(1, cloudflaretest.AppliedThenMalformed(), cloudflaretest.OnMethod("PATCH"))
+	_, err = client.User.Invites.Reject(context.Background(), cloudflaretest.SeedPendingInviteID, cloudflare.WithMaxRetries(0))
+	fmt.Println("failed:", err != nil)
+
+	stored, _ := srv.Invite(cloudflaretest.SeedPendingInviteID)
+	fmt.Println("stored:", stored.Status)
+	// Output:
+	// failed: true
+	// stored: rejected
+}
+
+// RateLimited(0) sends "Retry-After: 0", which the client retries at once;
+// any positive duration is rounded up to whole seconds, which the client
+// waits.
+func ExampleRateLimited() {
+	srv := cloudflaretest.NewServer()
+	defer srv.Close()
+	client, err := srv.Client()
+	if err != nil {
+		log.Fatal(err)
+	}
+
+	srv.FailNext(1, cloudflaretest.RateLimited(0))
+	inv, err := client.User.Invites.Get(context.Background(), cloudflaretest.SeedInviteID)
+	fmt.Println(inv.OrganizationName, err)
+	for _, r := range srv.Requests() {
+		fmt.Println(r.Status)
+	}
+	fmt.Println(cloudflaretest.RateLimited(time.Millisecond).Header.Get("Retry-After"), "second to wait")
+	// Output:
+	// Cloudflare, Inc. <nil>
+	// 429
+	// 200
+	// 1 second to wait
 }

@@ -274,12 +274,16 @@ func (s *Server) Certificate() *x509.Certificate { return s.cert }
 // s.URL, its credentials are the fake's email and API key (or its token,
 // when API-key authentication is off: see [WithCredentials]), and it waits
 // 1 to 16 ms between retries (cloudflare.WithRetryBackoff(time.Millisecond,
-// 16*time.Millisecond)) instead of the SDK's slower default, so a test whose
-// injected faults are retried runs in milliseconds. For a server made by
-// [NewTLSServer] it sends with an *http.Client that trusts the server's
-// certificate and negotiates HTTP/2. opts are applied after these, so they
-// override them (the SDK refuses a token on top of the fake's key: for a
-// client with a token, start the fake with WithCredentials("", "")).
+// 16*time.Millisecond)) instead of the SDK's default of half a second and
+// more, so a test whose injected faults are retried runs in milliseconds.
+// A response's Retry-After replaces that wait, as for any client of the
+// SDK, and is in whole seconds: each "Retry-After: 1" costs the test a
+// second, while RateLimited(0) sends "Retry-After: 0", retried at once (see
+// [RateLimited]). For a server made by [NewTLSServer] it sends with an
+// *http.Client that trusts the server's certificate and negotiates HTTP/2.
+// opts are applied after these, so they override them (the SDK refuses a
+// token on top of the fake's key: for a client with a token, start the fake
+// with WithCredentials("", "")).
 func (s *Server) Client(opts ...cloudflare.Option) (*cloudflare.Client, error) {
 	base := []cloudflare.Option{
 		cloudflare.WithBaseURL(s.URL),
