@@ -29,14 +29,15 @@
 //	PATCH /client/v4/user/invites/{invite_id}   {"status":"accepted"|"rejected"}
 //	POST  /__fake/reset                         the fake's own: Reset (see State)
 //
+// and any route you add with [Server.Handle] (see Routes of your own).
 // [WithListener] serves on a listener of your choosing, and
 // [Server.Handler] serves the same fake from a server of your own. The
 // program cloudflare-fake (cmd/cloudflare-fake) runs it as a process, for
 // tests of scripts and programs in any language.
 //
-// Every response is the Cloudflare envelope (success, errors, messages,
-// result, and result_info on a list) with Content-Type application/json and
-// a CF-Ray header. Error responses have "result": null and "messages": [].
+// Every response of the fake's own routes is the Cloudflare envelope
+// (success, errors, messages, result, and result_info on a list) with
+// Content-Type application/json and a CF-Ray header. Error responses have "result": null and "messages": [].
 // The responses follow Cloudflare's OpenAPI schema for these operations; the
 // package's tests validate every kind of response the fake sends, over
 // HTTP/1.1 and HTTP/2, against it.
@@ -74,6 +75,22 @@
 // same). [WithPageSize] makes the fake page instead, so code that pages can
 // be tested: it then honours page and per_page. Those parameters, their
 // limits and code 1105 are the fake's own choice.
+//
+// # Routes of your own
+//
+// A wrapper of the SDK that reaches other endpoints with
+// [cloudflare.Client.Do] adds them to the fake with [Server.Handle], in
+// [http.ServeMux] pattern style, relative to the API root or absolute:
+//
+//	srv.Handle("DELETE memberships/{id}", handler) // or "DELETE /client/v4/memberships/{id}"
+//
+// Such a route is served through the same machinery as the fake's own: the
+// credential check before the handler runs, the fault queue and its
+// targets (a fault with Commit runs the handler, then fails the response:
+// [AppliedThenDropped] is "the membership was deleted, then the connection
+// dropped"), the request log and CF-Ray. [WriteResult] and [WriteError]
+// write the Cloudflare envelope. What the route answers is yours: the fake
+// adds no behaviour of the API to it.
 //
 // # Authentication
 //
@@ -172,7 +189,8 @@
 //
 // The checks run in this order: body size, route, method, invite ID,
 // credentials, then the operation (for a PATCH: Content-Type, body, status
-// field, the invitation's existence, its state). The API reference states
+// field, the invitation's existence, its state); for a route added with
+// Handle: body size, route, credentials, then the handler. The API reference states
 // no order; this one is the fake's own, consistent with the real responses
 // above (a malformed credential is reported before an unknown one).
 package cloudflaretest

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"log"
+	"net/http"
+	"sync"
 	"time"
 
 	cloudflare "github.com/seed-b6b9b3cb/cloudflare-go"
@@ -171,4 +173,44 @@ func ExampleRateLimited() {
 	// 429
 	// 200
 	// 1 second to wait
+}
+
+// A wrapper of the SDK adds DELETE /memberships/{id} through Client.Do, and
+// tests it against a route of its own on the fake: the route gets the
+// fake's credential check, faults, request log and CF-Ray. Here the server
+// deletes the membership and the connection drops before the answer.
+func ExampleServer_Handle() {
+	srv := cloudflaretest.NewServer()
+	defer srv.Close()
+	var mu sync.Mutex
+	memberships := map[string]bool{"4536bcfad5faccb111b47003c79917fa": true}
+	srv.Handle("DELETE memberships/{id}", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		defer mu.Unlock()
+		id := r.PathValue("id")
+		if !memberships[id] {
+			cloudflaretest.WriteError(w, http.StatusNotFound, 1003, "Membership not found") // this route's own code
+			return
+		}
+		delete(memberships, id)
+		_ = cloudflaretest.WriteResult(w, map[string]string{"id": id})
+	}))
+	client, err := srv.Client()
+	if err != nil {
+		log.Fatal(err)
+	}
+
+	srv.FailNext(1, cloudflaretest.AppliedThenDropped(), cloudflaretest.OnMethod("DELETE"))
+	err = client.Do(context.Background(), http.MethodDelete, "memberships/4536bcfad5faccb111b47003c79917fa", nil, nil)
+	fmt.Println("outcome unknown:", errors.Is(err, cloudflare.ErrOutcomeUnknown))
+
+	mu.Lock()
+	fmt.Println("memberships left:", len(memberships)) // what the route applied
+	mu.Unlock()
+	first := srv.Requests()[0]
+	fmt.Println(first.Method, first.Path, first.Status) // status 0: no response was sent
+	// Output:
+	// outcome unknown: true
+	// memberships left: 0
+	// DELETE /client/v4/memberships/4536bcfad5faccb111b47003c79917fa 0
 }
