@@ -90,7 +90,9 @@
 // [AppliedThenDropped] is "the membership was deleted, then the connection
 // dropped"), the request log and CF-Ray. [WriteResult] and [WriteError]
 // write the Cloudflare envelope. What the route answers is yours: the fake
-// adds no behaviour of the API to it.
+// adds no behaviour of the API to it, but for answering its path with
+// another method 405 with code 7001, as for its own routes. A route of
+// yours takes precedence over the fake's own.
 //
 // # Authentication
 //

@@ -74,6 +74,8 @@ func OnMethod(method string) Target {
 
 // OnPath targets requests for the given path: relative to the API root,
 // such as "user/invites", or absolute, such as "/client/v4/user/invites".
+// It targets a route added with [Server.Handle] as well, such as
+// "memberships/4536bcfad5faccb111b47003c79917fa".
 func OnPath(path string) Target {
 	if !strings.HasPrefix(path, "/") {
 		path = apiPrefix + path
