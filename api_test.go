@@ -291,12 +291,13 @@ func apiDiff(want, got []string) string {
 	return strings.Join(out, "\n")
 }
 
-// TestVersionMatchesChangelog: the top version of CHANGELOG.md is Version.
+// TestVersionMatchesChangelog: the top version of CHANGELOG.md is Version;
+// an "[Unreleased]" section above it is not a version.
 func TestVersionMatchesChangelog(t *testing.T) {
 	t.Parallel()
 	log, err := os.ReadFile("CHANGELOG.md")
 	require.NoError(t, err)
-	_, rest, found := strings.Cut(string(log), "\n## [")
+	_, rest, found := strings.Cut(strings.Replace(string(log), "\n## [Unreleased]", "", 1), "\n## [")
 	require.True(t, found, "CHANGELOG.md has no version heading")
 	top, _, _ := strings.Cut(rest, "]")
 	assert.Equal(t, Version, top)

@@ -29,14 +29,15 @@
 //	PATCH /client/v4/user/invites/{invite_id}   {"status":"accepted"|"rejected"}
 //	POST  /__fake/reset                         the fake's own: Reset (see State)
 //
+// and any route you add with [Server.Handle] (see Routes of your own).
 // [WithListener] serves on a listener of your choosing, and
 // [Server.Handler] serves the same fake from a server of your own. The
 // program cloudflare-fake (cmd/cloudflare-fake) runs it as a process, for
 // tests of scripts and programs in any language.
 //
-// Every response is the Cloudflare envelope (success, errors, messages,
-// result, and result_info on a list) with Content-Type application/json and
-// a CF-Ray header. Error responses have "result": null and "messages": [].
+// Every response of the fake's own routes is the Cloudflare envelope
+// (success, errors, messages, result, and result_info on a list) with
+// Content-Type application/json and a CF-Ray header. Error responses have "result": null and "messages": [].
 // The responses follow Cloudflare's OpenAPI schema for these operations; the
 // package's tests validate every kind of response the fake sends, over
 // HTTP/1.1 and HTTP/2, against it.
@@ -75,6 +76,24 @@
 // be tested: it then honours page and per_page. Those parameters, their
 // limits and code 1105 are the fake's own choice.
 //
+// # Routes of your own
+//
+// A wrapper of the SDK that reaches other endpoints with
+// [cloudflare.Client.Do] adds them to the fake with [Server.Handle], in
+// [http.ServeMux] pattern style, relative to the API root or absolute:
+//
+//	srv.Handle("DELETE memberships/{id}", handler) // or "DELETE /client/v4/memberships/{id}"
+//
+// Such a route is served through the same machinery as the fake's own: the
+// credential check before the handler runs, the fault queue and its
+// targets (a fault with Commit runs the handler, then fails the response:
+// [AppliedThenDropped] is "the membership was deleted, then the connection
+// dropped"), the request log and CF-Ray. [WriteResult] and [WriteError]
+// write the Cloudflare envelope. What the route answers is yours: the fake
+// adds no behaviour of the API to it, but for answering its path with
+// another method 405 with code 7001, as for its own routes. A route of
+// yours takes precedence over the fake's own.
+//
 // # Authentication
 //
 // The fake accepts X-Auth-Email and X-Auth-Key with [DefaultEmail] and
@@ -98,17 +117,22 @@
 // drop the connection, redirect, cut the JSON in half, or respond with any
 // status, header and body, after handling the request (Commit) or instead
 // of it. [RateLimited], [ServerError], [BadGatewayHTML], [Malformed],
-// [Slow], [DropConnection] and [Redirect] build the common ones. A fault
-// responds to the next requests whatever they are, or only those its
-// [Target]s select: by method ([OnMethod]), path ([OnPath]), invitation
-// ([OnInvite]) or any predicate, so a fault meant for a PATCH never hits a
-// concurrent GET.
+// [Slow], [DropConnection] and [Redirect] build the common ones;
+// [AppliedThenDropped] and [AppliedThenMalformed] build the case a write
+// most needs tested: the server applied it, and its answer was lost or cut
+// off. A fault responds to the next requests whatever they are, or only
+// those its [Target]s select: by method ([OnMethod]), path ([OnPath]),
+// invitation ([OnInvite]) or any predicate, so a fault meant for a PATCH
+// never hits a concurrent GET.
 //
 // Faults are deterministic: each responds to exactly the requests asked,
 // and a dropped connection fails exactly one request (Go's transport does
 // not send it again unseen). [Server.Client] retries after 1 to 16 ms
 // rather than after the SDK's default backoff, so a test with injected
-// faults runs in milliseconds. Faults never apply to POST /__fake/reset.
+// faults runs in milliseconds, except where a response says how long to
+// wait: Retry-After is in whole seconds, so a 429 of RateLimited(d) with d
+// over zero costs a second or more per retry, and RateLimited(0) none.
+// Faults never apply to POST /__fake/reset.
 //
 // Over HTTP/2 ([NewTLSServer]) a dropped connection cannot be handed over
 // by net/http: the request's stream is reset instead.
@@ -121,7 +145,7 @@
 // [cloudflare.APIError.HasCode].
 //
 //	code   HTTP  when                                          source
-//	7000   404   unknown route, or no /client/v4/ prefix       real responses [1]
+//	7000   400   unknown route, or no /client/v4/ prefix       real responses [1] [4]
 //	7001   405   method the route does not have (with Allow)   real responses [2]
 //	7003   400   invite ID over 32 chars, or bad character     real responses [1]
 //	9106   400   no credential header at all                   real responses [2]
@@ -158,10 +182,17 @@
 //     envelope. The API itself has been seen responding with 429 and code
 //     971, which the schema forbids (codes are at least 1000), so the fake
 //     does not send it.
+//   - [4] "No route for that URI" (7000) comes with 400 in the public report
+//     that quotes the status with the body (Jazee6/cloudflare-ai-web#52);
+//     the reference notes give "400/404" for 7000 and 7003 together. The
+//     fake sends 400, so that [cloudflare.ErrNotFound] (404) keeps meaning
+//     "no such object": a mistyped path in a wrapper's [cloudflare.Client.Do]
+//     is not taken for a missing object.
 //
 // The checks run in this order: body size, route, method, invite ID,
 // credentials, then the operation (for a PATCH: Content-Type, body, status
-// field, the invitation's existence, its state). The API reference states
+// field, the invitation's existence, its state); for a route added with
+// Handle: body size, route, credentials, then the handler. The API reference states
 // no order; this one is the fake's own, consistent with the real responses
 // above (a malformed credential is reported before an unknown one).
 package cloudflaretest

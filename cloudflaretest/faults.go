@@ -16,7 +16,8 @@ import (
 // Fault describes a response that goes wrong. Queue faults with
 // [Server.FailNext], for any request or for those a [Target] selects; the
 // helpers [RateLimited], [ServerError], [BadGatewayHTML], [Malformed],
-// [Slow], [DropConnection] and [Redirect] build the common ones.
+// [Slow], [DropConnection], [Redirect], [AppliedThenDropped] and
+// [AppliedThenMalformed] build the common ones.
 //
 // A fault is applied in this order: Commit, Delay, then the first of Drop,
 // RedirectTo, Truncate, and Status or Body. A fault with none of these
@@ -51,7 +52,8 @@ type Fault struct {
 	// Commit handles the request normally first, so a PATCH takes effect,
 	// and then responds with the fault instead: the response to a request
 	// that succeeded is lost, cut or replaced, as when a connection breaks
-	// after the server acted.
+	// after the server acted. [AppliedThenDropped] and
+	// [AppliedThenMalformed] build the common ones.
 	Commit bool
 }
 
@@ -72,6 +74,8 @@ func OnMethod(method string) Target {
 
 // OnPath targets requests for the given path: relative to the API root,
 // such as "user/invites", or absolute, such as "/client/v4/user/invites".
+// It targets a route added with [Server.Handle] as well, such as
+// "memberships/4536bcfad5faccb111b47003c79917fa".
 func OnPath(path string) Target {
 	if !strings.HasPrefix(path, "/") {
 		path = apiPrefix + path
@@ -210,8 +214,15 @@ func statusText(status int) string {
 }
 
 // RateLimited returns a fault like Cloudflare's response to a client over its
-// rate limit: 429, a Retry-After of retryAfter in whole seconds (rounded
-// up), and an error envelope with code 1015.
+// rate limit: 429, a Retry-After of retryAfter in whole seconds, and an
+// error envelope with code 1015.
+//
+// The SDK waits out a Retry-After before it retries, and Retry-After has no
+// unit below the second: retryAfter is rounded up, so any positive duration
+// costs a test at least a second per retry (RateLimited(time.Millisecond)
+// sends "Retry-After: 1"). RateLimited(0) sends "Retry-After: 0", which the
+// client retries at once: use it unless the wait is what you test. Over a
+// minute, the SDK does not wait and returns the 429 ([cloudflare.ErrRateLimited]).
 func RateLimited(retryAfter time.Duration) Fault {
 	secs := max(int64((retryAfter+time.Second-1)/time.Second), 0)
 	return Fault{
@@ -256,9 +267,25 @@ func Slow(d time.Duration) Fault { return Fault{Delay: d} }
 // connection (io.ErrUnexpectedEOF), so it knows the request was sent and
 // its response lost. Go's transport does not send it again by itself, as it
 // would after a connection that closed with nothing read: one fault is one
-// failed request, retried or not by the SDK's own policy. Set Commit on it
-// to lose the response of a request that took effect.
+// failed request, retried or not by the SDK's own policy. The request has
+// no effect; [AppliedThenDropped] loses the response of a request that
+// took effect.
 func DropConnection() Fault { return Fault{Drop: true} }
+
+// AppliedThenDropped returns a fault that handles the request normally, so
+// a write takes effect, and then drops the connection: the server applied
+// the request, and the client never learns it (a [DropConnection] with
+// Commit set). Aim it with a [Target], such as OnMethod("PATCH"), so that
+// the read with which the client checks the outcome is not the one served.
+func AppliedThenDropped() Fault { return Fault{Drop: true, Commit: true} }
+
+// AppliedThenMalformed returns a fault that handles the request normally,
+// so a write takes effect, and then sends the first half of the real
+// response, with its status: for a write that succeeded, a 200 whose JSON
+// breaks off (Truncate with Commit set). For another unusable answer, such
+// as a page that is not the envelope, set Commit on a Fault of your own:
+// Fault{Commit: true, Status: 200, Body: "<html>…</html>"}.
+func AppliedThenMalformed() Fault { return Fault{Truncate: true, Commit: true} }
 
 // Redirect returns a fault responding with a redirect of the given status
 // (such as 301, 302, 307 or 308; zero means 307) to url. It panics for an

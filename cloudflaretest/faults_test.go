@@ -108,7 +108,9 @@ func TestFaultBuilders(t *testing.T) {
 		bodyCheck func(t *testing.T, body []byte)
 	}{
 		{"rate limited, rounded up", RateLimited(1500 * time.Millisecond), 429, "1015", http.Header{"Retry-After": {"2"}}, nil},
-		{"rate limited, zero", RateLimited(-time.Second), 429, "1015", http.Header{"Retry-After": {"0"}}, nil},
+		{"rate limited, under a second rounds up to a second", RateLimited(time.Millisecond), 429, "1015", http.Header{"Retry-After": {"1"}}, nil},
+		{"rate limited, zero", RateLimited(0), 429, "1015", http.Header{"Retry-After": {"0"}}, nil},
+		{"rate limited, negative", RateLimited(-time.Second), 429, "1015", http.Header{"Retry-After": {"0"}}, nil},
 		{"server error", ServerError(504), 504, "1107", nil, nil},
 		{"status only", Fault{Status: 599}, 599, "1107", nil, nil},
 		{"custom", Fault{Status: 200, Body: "plain", Header: http.Header{"Content-Type": {"text/plain"}}}, 200, "", http.Header{"Content-Type": {"text/plain"}},
@@ -201,6 +203,50 @@ func TestCommit(t *testing.T) {
 	})
 }
 
+// TestAppliedThen: the request takes effect, then its response is lost
+// (no status) or cut off (the real response's first half, its status kept).
+func TestAppliedThen(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name     string
+		fault    Fault
+		wantBody bool // a response arrives, holding the first half of the real one
+	}{
+		{"dropped", AppliedThenDropped(), false},
+		{"malformed", AppliedThenMalformed(), true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			srv, _ := setup(t)
+			srv.FailNext(1, tt.fault, OnMethod("PATCH"))
+			resp, body, err := patch(SeedInviteID, `{"status":"rejected"}`).do(srv, rawClient(t, srv, false))
+			inv, _ := srv.Invite(SeedInviteID)
+			assert.Equal(t, cloudflare.InviteStatusRejected, inv.Status, "applied")
+			if !tt.wantBody {
+				assert.Error(t, err, "no response")
+				assert.Equal(t, []int{0}, statuses(srv.Requests()))
+				return
+			}
+			require.NoError(t, err)
+			assert.Equal(t, 200, resp.StatusCode)
+			full := success(toWire(inv), nil).body
+			assert.Equal(t, string(full[:len(full)/2]), string(body))
+		})
+	}
+	t.Run("through the SDK, an answer is reconciled", func(t *testing.T) {
+		t.Parallel()
+		srv, client := setup(t)
+		srv.FailNext(1, AppliedThenDropped(), OnMethod("PATCH"))
+		inv, err := client.User.Invites.Accept(ctx, SeedInviteID)
+		require.NoError(t, err)
+		assert.Equal(t, cloudflare.InviteStatusAccepted, inv.Status)
+		stored, _ := srv.Invite(SeedInviteID)
+		assert.Equal(t, cloudflare.InviteStatusAccepted, stored.Status)
+		assert.Equal(t, 0, srv.Requests()[0].Status, "the first PATCH lost its response")
+	})
+}
+
 // TestSlow checks a delay without measuring it: a client whose deadline
 // is shorter gives up first, and the request has no effect.
 func TestSlow(t *testing.T) {
@@ -233,6 +279,34 @@ func TestClientRetriesFaults(t *testing.T) {
 	srv.FailNext(1, RateLimited(time.Hour))
 	_, err = client.User.Invites.Get(ctx, SeedInviteID)
 	assert.ErrorIs(t, err, cloudflare.ErrRateLimited, "a Retry-After past the SDK's limit is returned")
+}
+
+// TestRetryAfterCostsWholeSeconds shows, without measuring time, what a
+// sub-second RateLimited costs: its Retry-After is a whole second, which
+// the client would wait, so within a deadline of a second it gives up after
+// the first request rather than wait past it. RateLimited(0) is retried.
+func TestRetryAfterCostsWholeSeconds(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		retryAfter, deadline time.Duration
+		wantErr              error
+		statuses             []int
+	}{
+		{time.Millisecond, time.Second, cloudflare.ErrRateLimited, []int{429}},
+		{0, time.Minute, nil, []int{429, 200}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.retryAfter.String(), func(t *testing.T) {
+			t.Parallel()
+			srv, client := setup(t)
+			srv.FailNext(1, RateLimited(tt.retryAfter))
+			within, cancel := context.WithTimeout(ctx, tt.deadline)
+			defer cancel()
+			_, err := client.User.Invites.Get(within, SeedInviteID)
+			assert.ErrorIs(t, err, tt.wantErr) // for a nil wantErr: no error
+			assert.Equal(t, tt.statuses, statuses(srv.Requests()))
+		})
+	}
 }
 
 func TestRequestsAreRecordedWithSecretsMasked(t *testing.T) {

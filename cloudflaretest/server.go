@@ -71,6 +71,8 @@ type Server struct {
 	order    []string // invite IDs in the order they were added
 	requests []*Request
 	faults   []queuedFault
+
+	routes *http.ServeMux // the user's routes (Handle); safe for concurrent use
 }
 
 type serverConfig struct {
@@ -195,7 +197,7 @@ func newServer(name string, useTLS bool, opts []ServerOption) *Server {
 			panic("cloudflaretest: " + name + ": cannot listen on 127.0.0.1: " + err.Error())
 		}
 	}
-	s := &Server{cfg: cfg, done: make(chan struct{}), invites: map[string]*cloudflare.Invite{}}
+	s := &Server{cfg: cfg, done: make(chan struct{}), invites: map[string]*cloudflare.Invite{}, routes: http.NewServeMux()}
 	for _, inv := range cfg.seed {
 		s.AddInvite(inv)
 	}
@@ -274,12 +276,16 @@ func (s *Server) Certificate() *x509.Certificate { return s.cert }
 // s.URL, its credentials are the fake's email and API key (or its token,
 // when API-key authentication is off: see [WithCredentials]), and it waits
 // 1 to 16 ms between retries (cloudflare.WithRetryBackoff(time.Millisecond,
-// 16*time.Millisecond)) instead of the SDK's slower default, so a test whose
-// injected faults are retried runs in milliseconds. For a server made by
-// [NewTLSServer] it sends with an *http.Client that trusts the server's
-// certificate and negotiates HTTP/2. opts are applied after these, so they
-// override them (the SDK refuses a token on top of the fake's key: for a
-// client with a token, start the fake with WithCredentials("", "")).
+// 16*time.Millisecond)) instead of the SDK's default of half a second and
+// more, so a test whose injected faults are retried runs in milliseconds.
+// A response's Retry-After replaces that wait, as for any client of the
+// SDK, and is in whole seconds: each "Retry-After: 1" costs the test a
+// second, while RateLimited(0) sends "Retry-After: 0", retried at once (see
+// [RateLimited]). For a server made by [NewTLSServer] it sends with an
+// *http.Client that trusts the server's certificate and negotiates HTTP/2.
+// opts are applied after these, so they override them (the SDK refuses a
+// token on top of the fake's key: for a client with a token, start the fake
+// with WithCredentials("", "")).
 func (s *Server) Client(opts ...cloudflare.Option) (*cloudflare.Client, error) {
 	base := []cloudflare.Option{
 		cloudflare.WithBaseURL(s.URL),
@@ -298,8 +304,11 @@ func (s *Server) Client(opts ...cloudflare.Option) (*cloudflare.Client, error) {
 // Handler returns the fake's HTTP handler, for serving it from a server of
 // your own (such as an httptest.Server, or a mux that fakes other APIs too)
 // besides its own listener. Requests served through it share the Server's
-// state, faults and request log. It expects the API's paths as they are,
-// under /client/v4/: mount it at the root. Close ends its delays.
+// state, faults, request log and routes. It expects the API's paths as they
+// are, under /client/v4/: mount it at the root. Close ends its delays. To
+// fake other endpoints of the API beside it, add them with [Server.Handle]
+// rather than on a mux in front of it, so that faults, credentials and the
+// log apply to them too.
 func (s *Server) Handler() http.Handler { return http.HandlerFunc(s.serveHTTP) }
 
 // SetNow stops the fake's clock at now until SetNow is called again,
@@ -321,7 +330,8 @@ func (s *Server) now() time.Time {
 // Reset puts the server back as NewServer left it: the seed invitations
 // (exactly as first stored, including any ID or time filled in), no other
 // invitation, no recorded request, no queued fault, and the clock of
-// [WithNow]. POST /__fake/reset does the same over HTTP.
+// [WithNow]. Routes added with [Server.Handle] stay. POST /__fake/reset
+// does the same over HTTP.
 func (s *Server) Reset() {
 	s.mu.Lock()
 	defer s.mu.Unlock()

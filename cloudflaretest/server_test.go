@@ -148,10 +148,10 @@ func TestRoutes(t *testing.T) {
 		codes  string
 		allow  string
 	}{
-		{"no prefix", get("/user/invites"), 404, "7000", ""},
-		{"other API", get("zones"), 404, "7000", ""},
-		{"trailing slash", get("user/invites/"), 404, "7000", ""},
-		{"too deep", get("user/invites/" + SeedInviteID + "/x"), 404, "7000", ""},
+		{"no prefix", get("/user/invites"), 400, "7000", ""},
+		{"other API", get("zones"), 400, "7000", ""},
+		{"trailing slash", get("user/invites/"), 400, "7000", ""},
+		{"too deep", get("user/invites/" + SeedInviteID + "/x"), 400, "7000", ""},
 		{"POST list", call{"POST", "user/invites", keyAuth(), ""}, 405, "7001", "GET"},
 		{"DELETE invite", call{"DELETE", "user/invites/" + SeedInviteID, keyAuth(), ""}, 405, "7001", "GET, PATCH"},
 		{"id too long", get("user/invites/" + strings.Repeat("a", 33)), 400, "7003", ""},
@@ -167,6 +167,17 @@ func TestRoutes(t *testing.T) {
 			assert.Equal(t, tt.allow, resp.Header.Get("Allow"))
 		})
 	}
+	t.Run("a mistyped path through Do is not ErrNotFound", func(t *testing.T) {
+		t.Parallel()
+		client, err := srv.Client()
+		require.NoError(t, err)
+		err = client.Do(ctx, http.MethodGet, "user/invitez", nil, nil)
+		assert.NotErrorIs(t, err, cloudflare.ErrNotFound)
+		var ae *cloudflare.APIError
+		require.ErrorAs(t, err, &ae)
+		assert.Equal(t, 400, ae.StatusCode)
+		assert.True(t, ae.HasCode(7000))
+	})
 }
 
 func TestAuthentication(t *testing.T) {

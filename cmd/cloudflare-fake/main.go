@@ -143,26 +143,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "cloudflare-fake: "+format+"\n", a...)
 		return code
 	}
-	cfg := &config{}
-	fs := flag.NewFlagSet("cloudflare-fake", flag.ContinueOnError)
-	fs.SetOutput(io.Discard)
-	fs.StringVar(&cfg.addr, "addr", "127.0.0.1:0", "")
-	fs.BoolVar(&cfg.tls, "tls", false, "")
-	fs.StringVar(&cfg.certOut, "cert-out", "", "")
-	fs.StringVar(&cfg.seed, "seed", "", "")
-	fs.IntVar(&cfg.pageSize, "page-size", 0, "")
-	fs.StringVar(&cfg.email, "email", cloudflaretest.DefaultEmail, "")
-	fs.StringVar(&cfg.key, "api-key", cloudflaretest.DefaultAPIKey, "")
-	fs.StringVar(&cfg.token, "token", cloudflaretest.DefaultToken, "")
-	err := fs.Parse(args)
-	switch {
-	case errors.Is(err, flag.ErrHelp):
+	cfg, err := parse(args)
+	if errors.Is(err, flag.ErrHelp) {
 		fmt.Fprint(stdout, usage)
 		return 0
-	case err == nil && fs.NArg() > 0:
-		err = fmt.Errorf("unexpected argument %q", fs.Arg(0))
-	case err == nil && cfg.certOut != "" && !cfg.tls:
-		err = errors.New("--cert-out goes with --tls")
 	}
 	if err != nil {
 		return fail(2, "%v (see cloudflare-fake --help)", err)
@@ -206,6 +190,29 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	<-ctx.Done()
 	return 0
+}
+
+// parse reads the command line; its error matches flag.ErrHelp for --help.
+func parse(args []string) (*config, error) {
+	cfg := &config{}
+	fs := flag.NewFlagSet("cloudflare-fake", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	fs.StringVar(&cfg.addr, "addr", "127.0.0.1:0", "")
+	fs.BoolVar(&cfg.tls, "tls", false, "")
+	fs.StringVar(&cfg.certOut, "cert-out", "", "")
+	fs.StringVar(&cfg.seed, "seed", "", "")
+	fs.IntVar(&cfg.pageSize, "page-size", 0, "")
+	fs.StringVar(&cfg.email, "email", cloudflaretest.DefaultEmail, "")
+	fs.StringVar(&cfg.key, "api-key", cloudflaretest.DefaultAPIKey, "")
+	fs.StringVar(&cfg.token, "token", cloudflaretest.DefaultToken, "")
+	err := fs.Parse(args)
+	switch {
+	case err == nil && fs.NArg() > 0:
+		err = fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	case err == nil && cfg.certOut != "" && !cfg.tls:
+		err = errors.New("--cert-out goes with --tls")
+	}
+	return cfg, err
 }
 
 // start starts the fake, turning the panic of an invalid option (a malformed
