@@ -17,7 +17,6 @@ import (
 	"net/http/httptrace"
 	"net/url"
 	"reflect"
-	"slices"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -372,28 +371,24 @@ func timedOut(ctx, actx context.Context, k *call, err error) error {
 }
 
 // readBody reads a response body up to the bound: in one allocation of its
-// size when it is announced, and not at all when that size is over the
-// bound.
+// size (and a byte to see its end) when it is announced, and not at all when
+// that size is over the bound.
 func readBody(r *http.Response) (data []byte, tooLarge bool, err error) {
-	if r.ContentLength > maxBodyBytes {
+	switch {
+	case r.Body == http.NoBody: // a HEAD's, a 204's: its Content-Length is not of this body
+		return nil, false, nil
+	case r.ContentLength > maxBodyBytes:
 		return nil, true, nil
+	case r.ContentLength < 0:
+		data, err = io.ReadAll(io.LimitReader(r.Body, maxBodyBytes+1))
+		return data[:min(len(data), maxBodyBytes)], len(data) > maxBodyBytes, err
 	}
-	data = make([]byte, 0, r.ContentLength+1) // room to see the end of the body
-	if r.ContentLength < 0 {
-		data = make([]byte, 0, bytes.MinRead)
+	data = make([]byte, r.ContentLength+1)
+	n, err := io.ReadFull(r.Body, data)
+	if n == int(r.ContentLength) && (err == io.ErrUnexpectedEOF || err == io.EOF) {
+		err = nil // the body ended where it said it would
 	}
-	for err == nil && len(data) <= maxBodyBytes {
-		if len(data) == cap(data) {
-			data = slices.Grow(data, min(len(data), maxBodyBytes+1-len(data)))
-		}
-		var n int
-		n, err = r.Body.Read(data[len(data):cap(data)])
-		data = data[:len(data)+n]
-	}
-	if err == io.EOF {
-		err = nil
-	}
-	return data[:min(len(data), maxBodyBytes)], len(data) > maxBodyBytes, err
+	return data[:min(n, int(r.ContentLength))], false, err
 }
 
 // drain reads what is left of a body, within a bound, so the connection can
