@@ -5,6 +5,7 @@
 package cloudflare
 
 import (
+	"bytes"
 	"encoding/json"
 	"net"
 	"net/http"
@@ -13,6 +14,7 @@ import (
 	"runtime"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -32,11 +34,9 @@ type Client struct {
 	hc   *http.Client
 	ua   []string // the User-Agent header
 	s    settings // without credentials: they live only in auth and redact
-	// auth sets the credential headers; redact replaces the credential in
-	// text from the server. Closures, so that no fmt verb on a Client can
-	// print the secret.
-	auth   func(http.Header)
-	redact func(string) string
+	// cred returns what sends and redacts the credentials: behind a func,
+	// so that no fmt verb on a Client can print the secret.
+	cred func() *credential
 }
 
 // UserService holds the services under /user.
@@ -81,16 +81,26 @@ func (c *Client) With(opts ...Option) (*Client, error) {
 	return s.build("Client.With", opts, c)
 }
 
+// userAgent is the SDK's own User-Agent, which WithUserAgent's product
+// token goes in front of.
+var userAgent = []string{"cloudflare-go-invites/" + Version + " (" + runtime.Version() + "; " + runtime.GOOS + "/" + runtime.GOARCH + ")"}
+
 // build applies opts over s and makes the client; parent is the client With
-// derives from, or nil.
+// derives from, or nil. The client and its services are allocated together.
 func (s settings) build(op string, opts []Option, parent *Client) (*Client, error) {
 	if err := s.applyOptions(op, false, opts); err != nil {
 		return nil, err
 	}
-	c := &Client{s: s}
+	b := &struct {
+		c Client
+		u UserService
+		i InviteService
+	}{c: Client{s: s}}
+	c := &b.c
+	c.User, b.u.Invites, b.i.client = &b.u, &b.i, c
 	c.s.email, c.s.key, c.s.token, c.s.credsGiven, c.s.baseURL = "", "", "", false, ""
 	if parent != nil && !s.credsGiven {
-		c.auth, c.redact = parent.auth, parent.redact
+		c.cred = parent.cred
 	} else if err := s.credentials(op, parent == nil, c); err != nil {
 		return nil, err
 	}
@@ -111,8 +121,10 @@ func (s settings) build(op string, opts []Option, parent *Client) (*Client, erro
 	} else {
 		c.hc = httpClient(s.hc)
 	}
-	c.ua = []string{s.userAgent + "cloudflare-go-invites/" + Version + " (" + runtime.Version() + "; " + runtime.GOOS + "/" + runtime.GOARCH + ")"}
-	c.User = &UserService{Invites: &InviteService{client: c}}
+	c.ua = userAgent
+	if s.userAgent != "" {
+		c.ua = []string{s.userAgent + userAgent[0]}
+	}
 	return c, nil
 }
 
@@ -142,30 +154,56 @@ func (s *settings) credentials(op string, env bool, c *Client) error {
 	case token != "" && email != "":
 		return fail("an API email was given with an API token; a token needs no email")
 	case token != "":
-		v := []string{"Bearer " + token}
-		c.auth = func(h http.Header) { h["Authorization"] = v }
-		c.redact = redactor(token)
+		c.cred = (&credential{names: [2]string{"Authorization"}, values: [2]string{"Bearer " + token}, secret: token}).self
 	case email != "" && key == "":
 		return fail("an API email was given without an API key")
 	case key != "" && email == "":
 		return fail("an API key was given without an API email")
 	case key != "":
-		e, k := []string{email}, []string{key}
-		c.auth = func(h http.Header) { h["X-Auth-Email"], h["X-Auth-Key"] = e, k }
-		c.redact = redactor(key)
+		c.cred = (&credential{names: [2]string{"X-Auth-Email", "X-Auth-Key"}, values: [2]string{email, key}, secret: key}).self
 	default:
 		return fail("no credentials: set an API token, or an API email and key")
 	}
 	return nil
 }
 
-// redactor returns a function that replaces the secret in text from a
-// server, as sent and in the escaped forms encoders and error messages write:
+// credential is what a client authenticates with: one or two headers, and
+// the secret among them, whose redactor is built once, when first needed
+// (a client that neither fails nor logs never builds it).
+type credential struct {
+	names, values [2]string // a second name of "" is not sent
+	secret        string
+	once          sync.Once
+	replacer      *strings.Replacer
+}
+
+func (k *credential) self() *credential { return k }
+
+// set puts the credential headers in h; their values share the
+// credential's memory, which no one changes.
+func (k *credential) set(h http.Header) {
+	for i, name := range k.names {
+		if name != "" {
+			h[name] = k.values[i : i+1 : i+1]
+		}
+	}
+}
+
+// redact replaces the secret in text from a server.
+func (k *credential) redact(s string) string {
+	k.once.Do(func() { k.replacer = redactor(k.secret) })
+	return k.replacer.Replace(s)
+}
+
+// redact replaces the client's secret in text from a server.
+func (c *Client) redact(s string) string { return c.cred().redact(s) }
+
+// redactor returns a replacer of the secret in text from a server, as sent and in the escaped forms encoders and error messages write:
 // JSON (HTML-safe or not, "/" as is or as "\/", or every character but
 // letters and digits as \u00XX) and Go quoting, and URL query and path
 // escaping (of a segment, or of a path, as a Location's is shown), with
 // upper- or lower-case hex digits.
-func redactor(secret string) func(string) string {
+func redactor(secret string) *strings.Replacer {
 	var forms []string
 	js, jsRaw := jsonEscape(secret, true), jsonEscape(secret, false)
 	for _, f := range []string{secret, js, jsRaw, strings.ReplaceAll(js, "/", `\/`), strings.ReplaceAll(jsRaw, "/", `\/`),
@@ -177,8 +215,7 @@ func redactor(secret string) func(string) string {
 			}
 		}
 	}
-	r := strings.NewReplacer(forms...)
-	return r.Replace
+	return strings.NewReplacer(forms...)
 }
 
 func jsonEscape(s string, htmlSafe bool) string {
@@ -209,17 +246,10 @@ func lowerHex(s string) string {
 	b := []byte(s)
 	for i := 0; i+2 < len(b); i++ {
 		if b[i] == '%' {
-			b[i+1], b[i+2] = lower(b[i+1]), lower(b[i+2])
+			copy(b[i+1:i+3], bytes.ToLower(b[i+1:i+3]))
 		}
 	}
 	return string(b)
-}
-
-func lower(c byte) byte {
-	if c >= 'A' && c <= 'F' {
-		return c + 'a' - 'A'
-	}
-	return c
 }
 
 // parseBaseURL checks an API root and returns it with a trailing slash, or

@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"strings"
 	"sync/atomic"
+	"sync"
 	"testing"
 	"time"
 
@@ -350,4 +351,31 @@ type countingLimiter struct {
 func (l *countingLimiter) Wait(ctx context.Context) error {
 	l.waits.Add(1)
 	return errors.Join(l.err, ctx.Err())
+}
+
+// The redactor is built when first needed, once, and safely under
+// concurrency: many calls of a new client fail at once with the secret
+// echoed, and every error, each derived client's included, is redacted.
+func TestRedactorBuiltOnceUnderConcurrency(t *testing.T) {
+	t.Parallel()
+	srv := newServer(t, status(403, `{"success":false,"errors":[{"code":10000,"message":"bad `+testToken+` or `+testKey+`"}]}`))
+	for secret, c := range map[string]*cloudflare.Client{testToken: newClient(t, srv), testKey: keyClient(t, srv)} {
+		derived, err := c.With(cloudflare.WithHeader("X-A", "a"))
+		require.NoError(t, err)
+		var wg sync.WaitGroup
+		errs := make([]error, 32)
+		for i := range errs {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				_, errs[i] = []*cloudflare.Client{c, derived}[i%2].User.Invites.Get(context.Background(), "abc")
+			}()
+		}
+		wg.Wait()
+		for _, err := range errs {
+			require.ErrorIs(t, err, cloudflare.ErrAuthentication)
+			assert.Contains(t, err.Error(), "[redacted]")
+			assertNoSecret(t, err.Error(), secret)
+		}
+	}
 }

@@ -107,7 +107,8 @@ type envelope struct {
 // (its outcome is unknown); permanent, one that would be as unusable again.
 // Text from the server is cut to 64 KiB, then redacted, then cut to its
 // bound.
-func decode(r *http.Response, body []byte, tooLarge bool, env *envelope, result reflect.Value, k *call, redact func(string) string) (e *APIError, lost, permanent bool) {
+func decode(r *http.Response, body []byte, tooLarge bool, env *envelope, result reflect.Value, k *call, cred *credential) (e *APIError, lost, permanent bool) {
+	redact := cred.redact
 	ok := r.StatusCode/100 == 2
 	fail := func(reason string) *APIError {
 		return &APIError{StatusCode: r.StatusCode, RayID: clip(redact(r.Header.Get("Cf-Ray")), 256), reason: reason}
@@ -128,8 +129,8 @@ func decode(r *http.Response, body []byte, tooLarge bool, env *envelope, result 
 		env.Result = result.Interface()
 	}
 	err := json.Unmarshal(body, env)
-	redactInfos(env.Errors, redact)
-	redactInfos(env.Messages, redact)
+	redactInfos(env.Errors, cred)
+	redactInfos(env.Messages, cred)
 	inResult := err != nil && inResult(err)
 	if err != nil && !inResult || env.Success == nil && (ok || len(env.Errors) == 0) {
 		e := fail("")
@@ -170,11 +171,11 @@ func inResult(err error) bool {
 
 // redactInfos redacts the text of the envelope's errors or messages, their
 // error_chain included, in place.
-func redactInfos(infos []ResponseInfo, redact func(string) string) {
+func redactInfos(infos []ResponseInfo, cred *credential) {
 	for i := range infos {
-		infos[i].Message = redact(infos[i].Message)
-		infos[i].DocumentationURL = redact(infos[i].DocumentationURL)
-		infos[i].Source.Pointer = redact(infos[i].Source.Pointer)
-		redactInfos(infos[i].ErrorChain, redact)
+		infos[i].Message = cred.redact(infos[i].Message)
+		infos[i].DocumentationURL = cred.redact(infos[i].DocumentationURL)
+		infos[i].Source.Pointer = cred.redact(infos[i].Source.Pointer)
+		redactInfos(infos[i].ErrorChain, cred)
 	}
 }

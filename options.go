@@ -44,23 +44,20 @@ type Option struct {
 // settings are what options set: a client's, or one call's on top of its
 // client's.
 type settings struct {
-	email, key, token string
-	credsGiven        bool
-	baseURL           string
-	insecureHTTP      bool
-	hc                *http.Client
-	userAgent         string
-	logger            *slog.Logger
-	limiter           Limiter
+	email, key, token, baseURL, userAgent string
+	credsGiven, insecureHTTP              bool
+	hc                                    *http.Client
+	logger                                *slog.Logger
+	limiter                               Limiter
 
-	maxRetries             int
-	backoffMin, backoffMax time.Duration
-	timeout                time.Duration
-	header                 http.Header // inherited from the level above; never changed in place
-	added                  http.Header // WithHeader at this level: replaces those names
-	into                   []*Response
-	idempotent             bool     // WithIdempotent: a lost outcome may be retried
-	ctype                  []string // WithContentType
+	maxRetries                      int
+	backoffMin, backoffMax, timeout time.Duration
+	// header is inherited from the level above and never changed in place;
+	// added holds WithHeader's at this level, which replace those names.
+	header, added http.Header
+	into          []*Response
+	idempotent    bool     // WithIdempotent: a lost outcome may be retried
+	ctype         []string // WithContentType
 }
 
 // applyOptions applies opts to s, for op ("NewClient", or a call's

@@ -112,18 +112,18 @@ func (c *Client) Do(ctx context.Context, method, path string, body, result any, 
 
 // call is one API call: what to send and how.
 type call struct {
-	op      string // the operation, as a ValidationError names it
-	method  string
-	url     string
-	path    string // the URL's escaped path, for errors and logs
-	body    []byte // nil: no body, or a streamed one
-	reader  io.Reader
-	rewind  func() error // puts reader back where it stood; nil: it cannot be sent again
-	ctype   []string     // the body's Content-Type
-	s       settings
-	need    bool         // a success must carry a "result" that is not null
-	emptyOK bool         // a 2xx with an empty body is a success (Do)
-	info    **ResultInfo // where a success's result_info goes, or nil
+	// op is the operation, as a ValidationError names it; path is the URL's
+	// escaped path, for errors and logs.
+	op, method, url, path string
+	body                  []byte // nil: no body, or a streamed one
+	reader                io.Reader
+	rewind                func() error // puts reader back where it stood; nil: it cannot be sent again
+	ctype                 []string     // the body's Content-Type
+	s                     settings
+	// need: a success must carry a "result" that is not null; emptyOK: a
+	// 2xx with an empty body is a success (Do).
+	need, emptyOK bool
+	info          **ResultInfo // where a success's result_info goes, or nil
 }
 
 // newCall prepares a call of method on path, relative to the base URL and
@@ -158,10 +158,10 @@ func (c *Client) newCall(op, method, path string, body any, opts []Option) (*cal
 	if body != nil && k.body == nil && k.reader == nil {
 		k.body = []byte{}
 	}
-	switch {
-	case k.s.ctype != nil && body == nil:
-		return nil, &ValidationError{Op: op, Field: "WithContentType", Reason: "given without a body"}
-	case k.s.ctype != nil:
+	if k.s.ctype != nil {
+		if body == nil {
+			return nil, &ValidationError{Op: op, Field: "WithContentType", Reason: "given without a body"}
+		}
 		k.ctype = k.s.ctype
 	}
 	return k, nil
@@ -235,15 +235,15 @@ func (c *Client) send(ctx context.Context, k *call, out any) error {
 
 // attempt is how one attempt ended.
 type attempt struct {
-	status        int       // 0 when no response arrived
-	sent          bool      // the request's headers were written
-	lost          bool      // a response arrived, but not an answer the client can use
-	permanent     bool      // a failure a retry cannot mend
-	err           error     // the transport failure, if no usable response arrived
-	apiErr        *APIError // the response's error, if it is one
-	rayID         string
-	retryAfter    time.Duration
-	hasRetryAfter bool
+	status int // 0 when no response arrived
+	// sent: the request's headers were written; lost: a response arrived,
+	// but not an answer the client can use; permanent: a retry cannot mend
+	// the failure.
+	sent, lost, permanent, hasRetryAfter bool
+	err                                  error     // the transport failure, if no usable response arrived
+	apiErr                               *APIError // the response's error, if it is one
+	rayID                                string
+	retryAfter                           time.Duration
 }
 
 // verdict is the status retry.Decide judges: 0 when no usable answer came.
@@ -275,7 +275,7 @@ func (c *Client) attempt(ctx context.Context, k *call, out any, resp *Response) 
 	}
 	r, err := c.hc.Do(req)
 	if err != nil {
-		return transportFailure(ctx, actx, k, t, err, c.redact)
+		return transportFailure(ctx, actx, k, t, err, c.cred())
 	}
 	eof := false
 	defer func() { drain(r, eof) }()
@@ -302,7 +302,7 @@ func (c *Client) attempt(ctx context.Context, k *call, out any, resp *Response) 
 	if v := reflect.ValueOf(out); r.StatusCode/100 == 2 && v.Kind() == reflect.Pointer {
 		result = reflect.New(v.Type().Elem())
 	}
-	a.apiErr, a.lost, a.permanent = decode(r, data, tooLarge, &env, result, k, c.redact)
+	a.apiErr, a.lost, a.permanent = decode(r, data, tooLarge, &env, result, k, c.cred())
 	if resp != nil {
 		resp.Messages, resp.ResultInfo, resp.Body = env.Messages, env.ResultInfo, data
 	}
@@ -336,7 +336,7 @@ func (c *Client) newRequest(ctx context.Context, k *call) (*http.Request, error)
 	for name, v := range k.s.header {
 		req.Header[name] = v
 	}
-	c.auth(req.Header)
+	c.cred().set(req.Header)
 	req.Header["Accept"] = jsonType // shared: a RoundTripper must not change the request
 	req.Header["User-Agent"] = c.ua
 	if body != nil {
@@ -346,7 +346,7 @@ func (c *Client) newRequest(ctx context.Context, k *call) (*http.Request, error)
 }
 
 // transportFailure classifies an attempt that got no usable response.
-func transportFailure(ctx, actx context.Context, k *call, t *attemptTrace, err error, redact func(string) string) attempt {
+func transportFailure(ctx, actx context.Context, k *call, t *attemptTrace, err error, cred *credential) attempt {
 	var ue *url.Error
 	if errors.As(err, &ue) {
 		err = ue.Err // its text repeats the method and URL
@@ -356,7 +356,7 @@ func transportFailure(ctx, actx context.Context, k *call, t *attemptTrace, err e
 		// A response began but net/http could not read it (headers over
 		// the bound, a malformed head or Location): it would again. A
 		// connection that broke in the head is lost, not unreadable.
-		return attempt{sent: true, permanent: true, apiErr: &APIError{reason: "unreadable response: " + clip(redact(err.Error()), 512)}}
+		return attempt{sent: true, permanent: true, apiErr: &APIError{reason: "unreadable response: " + clip(cred.redact(err.Error()), 512)}}
 	}
 	return attempt{err: err, sent: t.sent.Load(), permanent: retry.Permanent(err)}
 }

@@ -54,24 +54,27 @@ const (
 	Lost            // the origin may have acted: retried when idempotent, and a write's outcome is unknown
 )
 
-// Statuses is the one table of the statuses that are retried, each with its
-// source. The 52x codes are Cloudflare's own, as its "Cloudflare 5xx errors"
-// troubleshooting guide (developers.cloudflare.com/support/troubleshooting/
-// http-status-codes/cloudflare-5xx-errors/) describes them.
+// Statuses is the one table of the statuses that are retried. The 52x
+// codes are Cloudflare's own, as its "Cloudflare 5xx errors" troubleshooting
+// guide (developers.cloudflare.com/support/troubleshooting/
+// http-status-codes/cloudflare-5xx-errors/) describes them:
+//
+//	408  NotReached  RFC 9110 15.5.9: the server did not receive a complete request
+//	429  NotReached  RFC 6585 4: the request was refused for its rate
+//	500  Lost        RFC 9110 15.6.1: the server failed while fulfilling it
+//	502  Lost        RFC 9110 15.6.3: an upstream answered badly, after it may have acted
+//	503  Lost        RFC 9110 15.6.4: overloaded; Cloudflare sends it from any layer
+//	504  Lost        RFC 9110 15.6.5: the upstream did not answer in time
+//	520  Lost        origin returned an empty, unknown or unexpected response
+//	521  NotReached  origin web server refused the connection from Cloudflare
+//	522  Lost        connection timed out: the TCP handshake, or the request after it, not acknowledged
+//	523  NotReached  origin is unreachable (no route to it)
+//	524  Lost        a timeout occurred: the origin accepted the connection and did not answer in time
+//	525  NotReached  the SSL handshake with the origin failed
+//	526  NotReached  the origin's certificate is invalid, so no request was sent over it
 var Statuses = map[int]Kind{
-	408: NotReached, // RFC 9110 15.5.9: the server did not receive a complete request
-	429: NotReached, // RFC 6585 4: the request was refused for its rate
-	500: Lost,       // RFC 9110 15.6.1: the server failed while fulfilling it
-	502: Lost,       // RFC 9110 15.6.3: an upstream answered badly, after it may have acted
-	503: Lost,       // RFC 9110 15.6.4: overloaded; Cloudflare sends it from any layer
-	504: Lost,       // RFC 9110 15.6.5: the upstream did not answer in time
-	520: Lost,       // origin returned an empty, unknown or unexpected response
-	521: NotReached, // origin web server refused the connection from Cloudflare
-	522: Lost,       // connection timed out: the TCP handshake, or the request after it, was not acknowledged
-	523: NotReached, // origin is unreachable (no route to it)
-	524: Lost,       // a timeout occurred: the origin accepted the connection and did not answer in time
-	525: NotReached, // the SSL handshake with the origin failed
-	526: NotReached, // the origin's certificate is invalid, so no request was sent over it
+	408: NotReached, 429: NotReached, 500: Lost, 502: Lost, 503: Lost, 504: Lost,
+	520: Lost, 521: NotReached, 522: Lost, 523: NotReached, 524: Lost, 525: NotReached, 526: NotReached,
 }
 
 // Permanent reports a transport failure that sending again cannot mend, the
