@@ -154,7 +154,7 @@ func (s *settings) credentials(op string, env bool, c *Client) error {
 		c.auth = func(h http.Header) { h["X-Auth-Email"], h["X-Auth-Key"] = e, k }
 		c.redact = redactor(key)
 	default:
-		return fail("no credentials: set an API token, or an API email and key")
+		return fail("no credentials: give WithAPIToken, or WithAPIEmail and WithAPIKey, or set CLOUDFLARE_API_TOKEN, or CLOUDFLARE_EMAIL and CLOUDFLARE_API_KEY")
 	}
 	return nil
 }
