@@ -163,6 +163,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		err = fmt.Errorf("unexpected argument %q", fs.Arg(0))
 	case err == nil && cfg.certOut != "" && !cfg.tls:
 		err = errors.New("--cert-out goes with --tls")
+	case err == nil && (cfg.email == "") != (cfg.key == ""):
+		err = errors.New("--email and --api-key go together: give both, or '' to both to turn key authentication off")
+	case err == nil && cfg.token == "" && cfg.key == "":
+		err = errors.New("no credentials: give --token, or --email and --api-key, or leave them out for the defaults")
 	}
 	if err != nil {
 		return fail(2, "%v (see cloudflare-fake --help)", err)
