@@ -5,6 +5,9 @@
 //
 //	go install ./cmd/...
 //
+// which puts it in $(go env GOBIN), or in $(go env GOPATH)/bin when GOBIN is
+// unset.
+//
 // Usage:
 //
 //	cfinvites [flags] list [--status STATUS]... [--org ORG_ID]...

@@ -6,6 +6,9 @@
 //
 //	go install ./cmd/...
 //
+// which puts it in $(go env GOBIN), or in $(go env GOPATH)/bin when GOBIN is
+// unset.
+//
 // Start it in the background and take its settings:
 //
 //	eval "$(cloudflare-fake &)"
