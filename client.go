@@ -162,7 +162,7 @@ func (s *settings) credentials(op string, env bool, c *Client) error {
 	case key != "":
 		c.cred = (&credential{names: [2]string{"X-Auth-Email", "X-Auth-Key"}, values: [2]string{email, key}, secret: key}).self
 	default:
-		return fail("no credentials: set an API token, or an API email and key")
+		return fail("no credentials: give WithAPIToken, or WithAPIEmail and WithAPIKey, or set CLOUDFLARE_API_TOKEN, or CLOUDFLARE_EMAIL and CLOUDFLARE_API_KEY")
 	}
 	return nil
 }

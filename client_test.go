@@ -130,7 +130,7 @@ func TestNewClientCredentialsFromEnvironment(t *testing.T) {
 		{name: "token, email and key", token: testToken, email: testEmail, key: testKey, wantErr: "token and an API key"},
 		{name: "email alone", email: testEmail, wantErr: "without an API key"},
 		{name: "key alone", key: testKey, wantErr: "without an API email"},
-		{name: "none", wantErr: "no credentials"},
+		{name: "none", wantErr: "no credentials: give WithAPIToken, or WithAPIEmail and WithAPIKey, or set CLOUDFLARE_API_TOKEN, or CLOUDFLARE_EMAIL and CLOUDFLARE_API_KEY"},
 		{name: "malformed token", token: "a b", wantErr: "CLOUDFLARE_API_TOKEN"},
 	}
 	for _, tt := range tests {

@@ -15,6 +15,10 @@
 // through the same pipeline, and [WithResponseInto] reports what the server
 // sent for any call: status, headers, Ray ID, messages and body.
 //
+// The examples of this package (example_test.go, ExampleClient_Do among
+// them) run against the fake of package cloudflaretest, so they need no
+// account and no network: go test -run '^Example' -v . runs them.
+//
 // # Authentication
 //
 // A client sends either an API token ([WithAPIToken], as

@@ -1,6 +1,7 @@
 package cloudflare_test
 
 import (
+	"go/ast"
 	"go/parser"
 	"go/token"
 	"os"
@@ -74,5 +75,34 @@ func TestREADME_GoBlocksParse(t *testing.T) {
 		if declErr != nil && stmtErr != nil {
 			t.Errorf("README Go block %d does not parse: %v\n%s", i+1, stmtErr, src)
 		}
+	}
+}
+
+// TestREADME_NamesExamples: the README names every runnable example of
+// package cloudflare, and only examples that exist, in either package.
+func TestREADME_NamesExamples(t *testing.T) {
+	t.Parallel()
+	readme, err := os.ReadFile("README.md")
+	require.NoError(t, err)
+	examples := map[string][]string{} // file: its Example functions
+	for _, file := range []string{"example_test.go", "cloudflaretest/example_test.go"} {
+		f, err := parser.ParseFile(token.NewFileSet(), file, nil, parser.SkipObjectResolution)
+		require.NoError(t, err)
+		for _, d := range f.Decls {
+			if fn, ok := d.(*ast.FuncDecl); ok && strings.HasPrefix(fn.Name.Name, "Example") {
+				examples[file] = append(examples[file], fn.Name.Name)
+			}
+		}
+	}
+	require.NotEmpty(t, examples["example_test.go"])
+	named := regexp.MustCompile("`(Example\\w*)`").FindAllStringSubmatch(string(readme), -1)
+	var names []string
+	for _, m := range named {
+		names = append(names, m[1])
+		assert.True(t, slices.Contains(examples["example_test.go"], m[1]) || slices.Contains(examples["cloudflaretest/example_test.go"], m[1]),
+			"README.md names %s, which no example_test.go declares", m[1])
+	}
+	for _, ex := range examples["example_test.go"] {
+		assert.Contains(t, names, ex, "README.md does not name the example")
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"os"
 	"slices"
 	"strings"
 
@@ -20,6 +21,10 @@ func (c *cli) run(ctx context.Context, args []string) int {
 	}
 	if err != nil {
 		c.errorf("%v (see cfinvites --help)", err)
+		return 2
+	}
+	if os.Getenv("CLOUDFLARE_API_TOKEN")+os.Getenv("CLOUDFLARE_EMAIL")+os.Getenv("CLOUDFLARE_API_KEY") == "" {
+		c.errorf("no credentials: set CLOUDFLARE_API_TOKEN, or CLOUDFLARE_EMAIL and CLOUDFLARE_API_KEY (see cfinvites --help)")
 		return 2
 	}
 	client, err := cloudflare.NewClient(cloudflare.WithUserAgent("cfinvites"))

@@ -5,6 +5,9 @@
 //
 //	go install ./cmd/...
 //
+// which puts it in $(go env GOBIN), or in $(go env GOPATH)/bin when GOBIN is
+// unset.
+//
 // Usage:
 //
 //	cfinvites [flags] list [--status STATUS]... [--org ORG_ID]...
@@ -167,10 +170,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	return code
 }
 
-// errorf prints one line on stderr, starting with "cfinvites: ".
+// errorf prints one line on stderr, starting with "cfinvites: ", which
+// replaces the "cloudflare: " an error of the SDK starts with.
 func (c *cli) errorf(format string, args ...any) {
 	msg := strings.NewReplacer("\r\n", " ", "\n", " ", "\r", " ").Replace(fmt.Sprintf(format, args...))
-	fmt.Fprintln(c.stderr, "cfinvites: "+msg)
+	fmt.Fprintln(c.stderr, "cfinvites: "+strings.TrimPrefix(msg, "cloudflare: "))
 }
 
 var (
@@ -191,6 +195,9 @@ func (c *cli) parse(args []string) error {
 	var pos []string
 	for {
 		if err := fs.Parse(args); err != nil {
+			if f := unknownFlag(fs, args); f != "" {
+				return fmt.Errorf("unknown flag %s", f)
+			}
 			return err
 		}
 		rest := fs.Args()
@@ -241,4 +248,28 @@ func (c *cli) parse(args []string) error {
 		}
 	}
 	return nil
+}
+
+// unknownFlag returns the flag fs does not define that made fs.Parse(args)
+// fail, as it was typed ("--orgs" where the flag package says "-orgs"), or
+// "" when the failure was another. It reads the arguments fs.Parse took as
+// fs.Parse does: a flag that takes a value is followed by it unless written
+// as -f=v.
+func unknownFlag(fs *flag.FlagSet, args []string) string {
+	taken := args[:len(args)-len(fs.Args())]
+	for i := 0; i < len(taken); i++ {
+		typed, _, hasValue := strings.Cut(taken[i], "=")
+		name := strings.TrimPrefix(strings.TrimPrefix(typed, "-"), "-")
+		f := fs.Lookup(name)
+		if f == nil {
+			if name == "h" || name == "help" {
+				return ""
+			}
+			return typed
+		}
+		if b, ok := f.Value.(interface{ IsBoolFlag() bool }); !hasValue && !(ok && b.IsBoolFlag()) {
+			i++ // the flag's value
+		}
+	}
+	return ""
 }

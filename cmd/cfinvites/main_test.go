@@ -90,7 +90,7 @@ func TestCommands(t *testing.T) {
 		{args: "list --json --org nope", stdout: "[]\n", stderr: "cfinvites: no invitations matched"},
 		{args: "get " + pend2, ids: []string{pend2}},
 		{args: "get --json " + pend2, ids: []string{pend2}},
-		{args: "get nope", code: 1, stderr: "cfinvites: cloudflare: GET /client/v4/user/invites/nope: 404 Not Found"},
+		{args: "get nope", code: 1, stderr: "cfinvites: GET /client/v4/user/invites/nope: 404 Not Found"},
 		{args: "accept " + pend + " " + pend, ids: []string{pend}, patched: []string{pend}},
 		{args: "reject --json " + acc + " " + pend2, code: 1, ids: []string{pend2}, stderr: "400 Bad Request", patched: []string{acc, pend2}},
 		{args: "accept --all-pending --org " + orgOfPend2, ids: []string{pend2}, patched: []string{pend2}},
@@ -111,7 +111,13 @@ func TestCommands(t *testing.T) {
 		{args: "--org x get " + pend, code: 2, stderr: "--org goes with list or --all-pending"},
 		{args: "--all-pending list", code: 2, stderr: "--all-pending goes with accept or reject"},
 		{args: "--timeout 0 list", code: 2, stderr: "--timeout must be positive"},
-		{args: "--nope list", code: 2, stderr: "flag provided but not defined: -nope (see cfinvites --help)"},
+		{args: "--nope list", code: 2, stderr: "cfinvites: unknown flag --nope (see cfinvites --help)\n"},
+		{args: "-nope list", code: 2, stderr: "cfinvites: unknown flag -nope (see cfinvites --help)\n"},
+		{args: "list --orgs x", code: 2, stderr: "cfinvites: unknown flag --orgs (see cfinvites --help)\n"},
+		{args: "--json --orgs=x list", code: 2, stderr: "cfinvites: unknown flag --orgs (see cfinvites --help)\n"},
+		{args: "list --org -x --nope", code: 2, stderr: "cfinvites: unknown flag --nope (see cfinvites --help)\n"}, // -x is --org's value
+		{args: "list --timeout x --nope", code: 2, stderr: `invalid value "x"`},                                    // not the flag after it
+		{args: "list --org", code: 2, stderr: "-org"},
 		{args: "-- get --json", code: 1, stderr: "GET /client/v4/user/invites/--json: 404"}, // "--" ends the flags
 	}
 	for _, tt := range tests {
@@ -133,6 +139,7 @@ func TestCommands(t *testing.T) {
 				assert.Equal(t, 1, strings.Count(r.stderr, "\n"), "one line")
 				assert.True(t, strings.HasPrefix(r.stderr, "cfinvites: "), r.stderr)
 			}
+			assert.NotContains(t, r.stderr, "cloudflare: ", "one prefix")
 			var patched []string
 			for _, req := range srv.Requests() {
 				if req.Method == http.MethodPatch {
@@ -208,10 +215,29 @@ func TestStoppedBySignal(t *testing.T) {
 	}
 }
 
+// Without usable credentials nothing is sent, and the one line on stderr
+// says what to set.
 func TestNoCredentials(t *testing.T) {
-	useAPI(t, "http://127.0.0.1:1/client/v4/")
-	t.Setenv("CLOUDFLARE_API_TOKEN", "")
-	r := cfinvites(context.Background(), "list")
-	assert.Equal(t, 2, r.code)
-	assert.Contains(t, r.stderr, "cfinvites: cloudflare: NewClient: invalid credentials: no credentials")
+	for _, tt := range []struct {
+		name, email, key, stderr string
+	}{
+		{name: "none", stderr: "cfinvites: no credentials: set CLOUDFLARE_API_TOKEN, or CLOUDFLARE_EMAIL and CLOUDFLARE_API_KEY (see cfinvites --help)\n"},
+		{name: "email alone", email: "user@example.com", stderr: "cfinvites: NewClient: invalid credentials: an API email was given without an API key (from the environment)\n"},
+		{name: "key alone", key: cloudflaretest.DefaultAPIKey, stderr: "cfinvites: NewClient: invalid credentials: an API key was given without an API email (from the environment)\n"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			srv := cloudflaretest.NewServer()
+			t.Cleanup(srv.Close)
+			useAPI(t, srv.URL)
+			t.Setenv("CLOUDFLARE_API_TOKEN", "")
+			t.Setenv("CLOUDFLARE_EMAIL", tt.email)
+			t.Setenv("CLOUDFLARE_API_KEY", tt.key)
+			r := cfinvites(context.Background(), "list")
+			assert.Equal(t, 2, r.code)
+			assert.Equal(t, tt.stderr, r.stderr)
+			assert.NotContains(t, r.stderr, cloudflaretest.DefaultAPIKey)
+			assert.Empty(t, r.stdout)
+			assert.Empty(t, srv.Requests())
+		})
+	}
 }

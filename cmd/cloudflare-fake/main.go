@@ -6,6 +6,9 @@
 //
 //	go install ./cmd/...
 //
+// which puts it in $(go env GOBIN), or in $(go env GOPATH)/bin when GOBIN is
+// unset.
+//
 // Start it in the background and take its settings:
 //
 //	eval "$(cloudflare-fake &)"
@@ -211,6 +214,10 @@ func parse(args []string) (*config, error) {
 		err = fmt.Errorf("unexpected argument %q", fs.Arg(0))
 	case err == nil && cfg.certOut != "" && !cfg.tls:
 		err = errors.New("--cert-out goes with --tls")
+	case err == nil && (cfg.email == "") != (cfg.key == ""):
+		err = errors.New("--email and --api-key go together: give both, or '' to both to turn key authentication off")
+	case err == nil && cfg.token == "" && cfg.key == "":
+		err = errors.New("no credentials: give --token, or --email and --api-key, or leave them out for the defaults")
 	}
 	return cfg, err
 }

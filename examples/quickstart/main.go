@@ -110,7 +110,7 @@ func demo(ctx context.Context, stdout io.Writer) error {
 		return err
 	}
 	fmt.Fprintf(stdout, "No Cloudflare credentials in the environment: using the embedded fake API at %s\n", srv.URL)
-	fmt.Fprint(stdout, "(set CLOUDFLARE_API_TOKEN to talk to the real API instead)\n\n")
+	fmt.Fprint(stdout, "(set CLOUDFLARE_API_TOKEN, or CLOUDFLARE_EMAIL and CLOUDFLARE_API_KEY, to talk to the real API instead)\n\n")
 	pending, err := listPending(ctx, client, stdout)
 	if err != nil {
 		return err

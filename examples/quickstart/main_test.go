@@ -29,6 +29,7 @@ func TestDemoWithoutCredentials(t *testing.T) {
 	out := stdout.String()
 	for _, want := range []string{
 		"using the embedded fake API at http://127.0.0.1:",
+		"(set CLOUDFLARE_API_TOKEN, or CLOUDFLARE_EMAIL and CLOUDFLARE_API_KEY, to talk to the real API instead)",
 		"Pending invitations: 2",
 		"Accepting " + cloudflaretest.SeedInviteID,
 		"now accepted",

@@ -53,7 +53,7 @@ func TestRun(t *testing.T) {
 		{name: "bad id", args: []string{"-id", "../tokens", "-status", "accepted"}, wantCode: 2, wantStderr: "invalid invite_id"},
 		{name: "missing flag", args: []string{"-id", "abc"}, wantCode: 2, wantStderr: "usage: respond-invite"},
 		{name: "unknown flag", args: []string{"-nope"}, wantCode: 2, wantStderr: "flag provided but not defined"},
-		{name: "no credentials", env: map[string]string{"CLOUDFLARE_API_TOKEN": ""}, args: []string{"-id", "abc", "-status", "accepted"}, wantCode: 2, wantStderr: "no credentials"},
+		{name: "no credentials", env: map[string]string{"CLOUDFLARE_API_TOKEN": ""}, args: []string{"-id", "abc", "-status", "accepted"}, wantCode: 2, wantStderr: "no credentials: give WithAPIToken, or WithAPIEmail and WithAPIKey, or set CLOUDFLARE_API_TOKEN, or CLOUDFLARE_EMAIL and CLOUDFLARE_API_KEY"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
