@@ -85,7 +85,8 @@ func TestREADME_NamesExamples(t *testing.T) {
 	readme, err := os.ReadFile("README.md")
 	require.NoError(t, err)
 	examples := map[string][]string{} // file: its Example functions
-	for _, file := range []string{"example_test.go", "cloudflaretest/example_test.go"} {
+	files := []string{"example_test.go", "example_do_test.go", "cloudflaretest/example_test.go"}
+	for _, file := range files {
 		f, err := parser.ParseFile(token.NewFileSet(), file, nil, parser.SkipObjectResolution)
 		require.NoError(t, err)
 		for _, d := range f.Decls {
@@ -99,10 +100,12 @@ func TestREADME_NamesExamples(t *testing.T) {
 	var names []string
 	for _, m := range named {
 		names = append(names, m[1])
-		assert.True(t, slices.Contains(examples["example_test.go"], m[1]) || slices.Contains(examples["cloudflaretest/example_test.go"], m[1]),
-			"README.md names %s, which no example_test.go declares", m[1])
+		assert.True(t, slices.ContainsFunc(files, func(f string) bool { return slices.Contains(examples[f], m[1]) }),
+			"README.md names %s, which no example file declares", m[1])
 	}
-	for _, ex := range examples["example_test.go"] {
-		assert.Contains(t, names, ex, "README.md does not name the example")
+	for _, f := range files {
+		for _, ex := range examples[f] {
+			assert.Contains(t, names, ex, "README.md does not name the example of %s", f)
+		}
 	}
 }
