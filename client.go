@@ -85,23 +85,34 @@ func (c *Client) With(opts ...Option) (*Client, error) {
 // token goes in front of.
 var userAgent = []string{"cloudflare-go-invites/" + Version + " (" + runtime.Version() + "; " + runtime.GOOS + "/" + runtime.GOARCH + ")"}
 
+// defaultBase is DefaultBaseURL parsed once, shared by the clients that use
+// it: nothing changes a client's base.
+var defaultBase = sync.OnceValue(func() *url.URL {
+	u, _ := parseBaseURL(DefaultBaseURL, false)
+	return u
+})
+
 // build applies opts over s and makes the client; parent is the client With
-// derives from, or nil. The client and its services are allocated together.
+// derives from, or nil. The client, its services and its credential are
+// allocated together.
 func (s settings) build(op string, opts []Option, parent *Client) (*Client, error) {
-	if err := s.applyOptions(op, false, opts); err != nil {
-		return nil, err
-	}
 	b := &struct {
 		c Client
 		u UserService
 		i InviteService
+		k credential
 	}{c: Client{s: s}}
 	c := &b.c
+	if err := c.s.applyOptions(op, false, opts); err != nil {
+		return nil, err
+	}
+	s = c.s
 	c.User, b.u.Invites, b.i.client = &b.u, &b.i, c
 	c.s.email, c.s.key, c.s.token, c.s.credsGiven, c.s.baseURL = "", "", "", false, ""
+	c.cred = b.k.self
 	if parent != nil && !s.credsGiven {
 		c.cred = parent.cred
-	} else if err := s.credentials(op, parent == nil, c); err != nil {
+	} else if err := s.credentials(op, parent == nil, &b.k); err != nil {
 		return nil, err
 	}
 	raw, field := s.baseURL, "WithBaseURL"
@@ -111,11 +122,14 @@ func (s settings) build(op string, opts []Option, parent *Client) (*Client, erro
 			raw, field = env, "CLOUDFLARE_BASE_URL"
 		}
 	}
-	u, reason := parseBaseURL(raw, s.insecureHTTP)
-	if reason != "" {
-		return nil, &ValidationError{Op: op, Field: field, Reason: reason}
+	c.base, c.root = defaultBase(), DefaultBaseURL
+	if raw != DefaultBaseURL {
+		u, reason := parseBaseURL(raw, s.insecureHTTP)
+		if reason != "" {
+			return nil, &ValidationError{Op: op, Field: field, Reason: reason}
+		}
+		c.base, c.root = u, u.String()
 	}
-	c.base, c.root = u, u.String()
 	if parent != nil && s.hc == parent.s.hc {
 		c.hc = parent.hc
 	} else {
@@ -128,10 +142,10 @@ func (s settings) build(op string, opts []Option, parent *Client) (*Client, erro
 	return c, nil
 }
 
-// credentials resolves the credentials into c.auth and c.redact: the
+// credentials resolves the credentials into k: the
 // options' when any credential option was given, else (when env) the
 // environment's.
-func (s *settings) credentials(op string, env bool, c *Client) error {
+func (s *settings) credentials(op string, env bool, k *credential) error {
 	email, key, token, from := s.email, s.key, s.token, "options"
 	if !s.credsGiven && env {
 		email, key, token = os.Getenv("CLOUDFLARE_EMAIL"), os.Getenv("CLOUDFLARE_API_KEY"), os.Getenv("CLOUDFLARE_API_TOKEN")
@@ -154,13 +168,13 @@ func (s *settings) credentials(op string, env bool, c *Client) error {
 	case token != "" && email != "":
 		return fail("an API email was given with an API token; a token needs no email")
 	case token != "":
-		c.cred = (&credential{names: [2]string{"Authorization"}, values: [2]string{"Bearer " + token}, secret: token}).self
+		k.names, k.values, k.secret = [2]string{"Authorization"}, [2]string{"Bearer " + token}, token
 	case email != "" && key == "":
 		return fail("an API email was given without an API key")
 	case key != "" && email == "":
 		return fail("an API key was given without an API email")
 	case key != "":
-		c.cred = (&credential{names: [2]string{"X-Auth-Email", "X-Auth-Key"}, values: [2]string{email, key}, secret: key}).self
+		k.names, k.values, k.secret = [2]string{"X-Auth-Email", "X-Auth-Key"}, [2]string{email, key}, key
 	default:
 		return fail("no credentials: give WithAPIToken, or WithAPIEmail and WithAPIKey, or set CLOUDFLARE_API_TOKEN, or CLOUDFLARE_EMAIL and CLOUDFLARE_API_KEY")
 	}

@@ -205,7 +205,11 @@ func (c *Client) send(ctx context.Context, k *call, out any) error {
 		if a.apiErr == nil && a.err == nil {
 			return nil
 		}
-		again, unsure := retry.Decide(k.idempotent(), a.verdict(), a.sent, a.permanent)
+		verdict := a.status // what retry.Decide judges: 0 when no usable answer came
+		if a.lost {
+			verdict = 0
+		}
+		again, unsure := retry.Decide(k.idempotent(), verdict, a.sent, a.permanent)
 		uncertain = uncertain || unsure && k.method != http.MethodGet && k.method != http.MethodHead
 		if again && k.reader != nil && (k.rewind == nil || k.rewind() != nil) {
 			again = false // the body cannot be sent again
@@ -244,14 +248,6 @@ type attempt struct {
 	apiErr                               *APIError // the response's error, if it is one
 	rayID                                string
 	retryAfter                           time.Duration
-}
-
-// verdict is the status retry.Decide judges: 0 when no usable answer came.
-func (a *attempt) verdict() int {
-	if a.lost {
-		return 0
-	}
-	return a.status
 }
 
 // final returns the error of a call that ends with this attempt.
