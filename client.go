@@ -6,6 +6,7 @@ package cloudflare
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"net"
 	"net/http"
@@ -115,12 +116,9 @@ func (s settings) build(op string, opts []Option, parent *Client) (*Client, erro
 	} else if err := s.credentials(op, parent == nil, &b.k); err != nil {
 		return nil, err
 	}
-	raw, field := s.baseURL, "WithBaseURL"
-	if raw == "" {
-		raw, field = DefaultBaseURL, "DefaultBaseURL"
-		if env := os.Getenv("CLOUDFLARE_BASE_URL"); env != "" && parent == nil {
-			raw, field = env, "CLOUDFLARE_BASE_URL"
-		}
+	raw, field := cmp.Or(s.baseURL, DefaultBaseURL), "WithBaseURL"
+	if env := os.Getenv("CLOUDFLARE_BASE_URL"); s.baseURL == "" && env != "" && parent == nil {
+		raw, field = env, "CLOUDFLARE_BASE_URL"
 	}
 	c.base, c.root = defaultBase(), DefaultBaseURL
 	if raw != DefaultBaseURL {
@@ -196,10 +194,9 @@ func (k *credential) self() *credential { return k }
 // set puts the credential headers in h; their values share the
 // credential's memory, which no one changes.
 func (k *credential) set(h http.Header) {
-	for i, name := range k.names {
-		if name != "" {
-			h[name] = k.values[i : i+1 : i+1]
-		}
+	h[k.names[0]] = k.values[0:1:1]
+	if k.names[1] != "" {
+		h[k.names[1]] = k.values[1:2:2]
 	}
 }
 

@@ -100,13 +100,11 @@ func (e *ValidationError) Is(target error) bool { return target == ErrValidation
 type APIError struct {
 	// Method and Path name the request, such as "PATCH" and
 	// "/client/v4/user/invites/4f5f0c14a2a41d5063dd301b2f829f04".
-	Method string
-	Path   string
+	Method, Path string
 	// StatusCode is the HTTP status of the response.
 	StatusCode int
 	// Errors and Messages are the envelope's lists, as sent.
-	Errors   []ResponseInfo
-	Messages []ResponseInfo
+	Errors, Messages []ResponseInfo
 	// RayID is the CF-Ray header of the response, for Cloudflare support.
 	RayID string
 	// Body is the start of the body (cut at 256 bytes, then "…"; white space
@@ -116,9 +114,10 @@ type APIError struct {
 	// or zero.
 	RetryAfter time.Duration
 
-	reason   string // why a response the server meant as a success is unusable
-	title    string // the <title> of an HTML body
-	attempts int
+	// reason says why a response the server meant as a success is unusable;
+	// title is the <title> of an HTML body.
+	reason, title string
+	attempts      int
 }
 
 // Error implements the error interface.

@@ -113,13 +113,13 @@ func (c *Client) Do(ctx context.Context, method, path string, body, result any, 
 // call is one API call: what to send and how.
 type call struct {
 	// op is the operation, as a ValidationError names it; path is the URL's
-	// escaped path, for errors and logs.
-	op, method, url, path string
-	body                  []byte // nil: no body, or a streamed one
-	reader                io.Reader
-	rewind                func() error // puts reader back where it stood; nil: it cannot be sent again
-	ctype                 []string     // the body's Content-Type
-	s                     settings
+	// escaped path, for errors and logs, and query its query.
+	op, method, path, query string
+	body                    []byte // nil: no body, or a streamed one
+	reader                  io.Reader
+	rewind                  func() error // puts reader back where it stood; nil: it cannot be sent again
+	ctype                   []string     // the body's Content-Type
+	s                       settings
 	// need: a success must carry a "result" that is not null; emptyOK: a
 	// 2xx with an empty body is a success (Do).
 	need, emptyOK bool
@@ -129,8 +129,8 @@ type call struct {
 // newCall prepares a call of method on path, relative to the base URL and
 // already checked, applying the call's options over the client's settings.
 func (c *Client) newCall(op, method, path string, body any, opts []Option) (*call, error) {
-	rel, _, _ := strings.Cut(path, "?")
-	k := &call{op: op, method: method, url: c.root + path, path: c.base.EscapedPath() + rel, s: c.s, ctype: jsonType}
+	rel, q, _ := strings.Cut(path, "?")
+	k := &call{op: op, method: method, path: c.base.EscapedPath() + rel, query: q, s: c.s, ctype: jsonType}
 	if err := k.s.applyOptions(op, true, opts); err != nil {
 		return nil, err
 	}
@@ -274,7 +274,12 @@ func (c *Client) attempt(ctx context.Context, k *call, out any, resp *Response) 
 		return transportFailure(ctx, actx, k, t, err, c.cred())
 	}
 	eof := false
-	defer func() { drain(r, eof) }()
+	defer func() { // drained within a bound, so the connection can be reused; not past the end or a size over the bound
+		if !eof && r.ContentLength <= maxBodyBytes {
+			_, _ = io.CopyN(io.Discard, r.Body, 64<<10)
+		}
+		_ = r.Body.Close()
+	}()
 	a := attempt{status: r.StatusCode, sent: true, rayID: r.Header.Get("Cf-Ray")}
 	a.retryAfter, a.hasRetryAfter = retry.ParseRetryAfter(r.Header.Get("Retry-After"), time.Now())
 	if resp != nil {
@@ -325,10 +330,17 @@ func (c *Client) newRequest(ctx context.Context, k *call) (*http.Request, error)
 	case k.body != nil:
 		body = bytes.NewReader(k.body)
 	}
-	req, err := http.NewRequestWithContext(ctx, k.method, k.url, body)
+	req, err := http.NewRequestWithContext(ctx, k.method, "", body)
 	if err != nil {
 		return nil, err
 	}
+	u := req.URL // the base URL joined with the path and query, without parsing them again
+	*u = *c.base
+	u.RawPath, u.RawQuery = k.path, k.query
+	if u.Path, err = url.PathUnescape(k.path); err != nil {
+		return nil, err
+	}
+	req.Host = u.Host
 	for name, v := range k.s.header {
 		req.Header[name] = v
 	}
@@ -385,16 +397,6 @@ func readBody(r *http.Response) (data []byte, tooLarge bool, err error) {
 		err = nil // the body ended where it said it would
 	}
 	return data[:min(n, int(r.ContentLength))], false, err
-}
-
-// drain reads what is left of a body, within a bound, so the connection can
-// be reused, and closes it. A body read to its end, or announced over the
-// bound, is not waited for.
-func drain(r *http.Response, eof bool) {
-	if !eof && r.ContentLength <= maxBodyBytes {
-		_, _ = io.CopyN(io.Discard, r.Body, 64<<10)
-	}
-	_ = r.Body.Close()
 }
 
 // The values of the Accept and Content-Type headers, shared by every
