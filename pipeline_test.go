@@ -10,6 +10,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net"
@@ -662,5 +663,32 @@ func TestRedactionIsOnePass(t *testing.T) {
 			assert.NotContains(t, text, "[r[redacted]dact[redacted]d]")
 		}
 		assert.Contains(t, err.Error(), "s[redacted][redacted] [redacted] (ray [redacted][redacted]-SJC)")
+	}
+}
+
+// Same-origin redirects are followed five times at most: a chain of five
+// ends at its target, a chain of six is a redirect not followed.
+func TestRedirectHopLimit(t *testing.T) {
+	t.Parallel()
+	for hops, followed := range map[int]bool{5: true, 6: false} {
+		srv := newServer(t, func(w http.ResponseWriter, r *http.Request) {
+			var n int
+			if _, err := fmt.Sscanf(r.URL.Path, "/client/v4/hop%d", &n); err == nil && n < hops {
+				http.Redirect(w, r, fmt.Sprintf("/client/v4/hop%d", n+1), http.StatusFound)
+				return
+			}
+			reply(w, 200, success("null"))
+		})
+		err := newClient(t, srv).Do(context.Background(), http.MethodGet, "hop0", nil, nil)
+		if followed {
+			assert.NoError(t, err, "%d hops", hops)
+			assert.Equal(t, 6, srv.count(), "the first request and five redirects")
+			continue
+		}
+		var ae *cloudflare.APIError
+		require.ErrorAs(t, err, &ae, "%d hops", hops)
+		assert.Equal(t, http.StatusFound, ae.StatusCode)
+		assert.Contains(t, err.Error(), "not followed")
+		assert.Equal(t, 6, srv.count(), "no sixth redirect followed")
 	}
 }

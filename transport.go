@@ -68,7 +68,7 @@ func httpClient(given *http.Client) *http.Client {
 // [*APIError]: credentials never leave the base URL's origin.
 func checkRedirect(req *http.Request, via []*http.Request) error {
 	first := via[0].URL
-	if len(via) >= 5 || req.Method != via[0].Method || !strings.EqualFold(req.URL.Scheme, first.Scheme) || !strings.EqualFold(req.URL.Host, first.Host) {
+	if len(via) > 5 || req.Method != via[0].Method || !strings.EqualFold(req.URL.Scheme, first.Scheme) || !strings.EqualFold(req.URL.Host, first.Host) {
 		return http.ErrUseLastResponse
 	}
 	return nil
