@@ -14,6 +14,7 @@ import (
 	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"strconv"
 	"strings"
 	"sync"
@@ -90,12 +91,24 @@ func TestDoResultMustBePointerOrWriter(t *testing.T) {
 		"string value":  "s",
 		"typed nil *T":  (*outRecord)(nil),
 		"typed nil map": (*map[string]any)(nil),
+		"nil writer":    (*bytes.Buffer)(nil),
 	} {
 		err := c.Do(context.Background(), http.MethodGet, "things/1", nil, result)
 		var ve *cloudflare.ValidationError
 		if assert.ErrorAs(t, err, &ve, name) {
 			assert.Equal(t, "result", ve.Field, name)
 			assert.Equal(t, "GET /things/1", ve.Op, name)
+		}
+	}
+	// A nil pointer as a body is refused too, readers and others alike.
+	for name, body := range map[string]any{
+		"nil *bytes.Buffer": (*bytes.Buffer)(nil), "nil *strings.Reader": (*strings.Reader)(nil),
+		"nil *os.File": (*os.File)(nil), "nil *struct": (*outRecord)(nil),
+	} {
+		err := c.Do(context.Background(), http.MethodPut, "things/1", body, nil)
+		var ve *cloudflare.ValidationError
+		if assert.ErrorAs(t, err, &ve, name) {
+			assert.Equal(t, "body", ve.Field, name)
 		}
 	}
 	assert.Zero(t, srv.count(), "nothing was sent")

@@ -78,8 +78,8 @@
 // and reports success if its status is the one asked for. Never retried:
 // other statuses, and failures a retry cannot mend (a host name that does
 // not resolve, a certificate that fails verification, a plain-HTTP server on
-// an https URL, a response head that is malformed or over 64 KiB, a body
-// over 1 MiB). The codes and their sources are in one table, in
+// an https URL, a response head that is malformed or over 64 KiB, a 2xx
+// body over 1 MiB). The codes and their sources are in one table, in
 // internal/retry. Each attempt has its own timeout ([DefaultTimeout],
 // [WithTimeout]); the context bounds the whole call, and its end stops a
 // wait at once.

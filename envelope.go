@@ -144,7 +144,7 @@ func decode(r *http.Response, body []byte, tooLarge bool, env *envelope, result 
 			}
 		}
 		text := redact(string(body[:min(len(body), 64<<10)]))
-		e.Body, e.title = excerpt([]byte(text)), htmlTitle(text)
+		e.Body, e.title = clip(strings.Join(strings.Fields(text[:min(len(text), 1024)]), " "), 256), htmlTitle(text)
 		return e, ok, false
 	}
 	switch {

@@ -95,8 +95,8 @@ func (e *ValidationError) Is(target error) bool { return target == ErrValidation
 // status that is not 2xx (a redirect that was not followed included), a body
 // with "success": false, or a 2xx whose body is not a usable API response
 // (HTML from a proxy, truncated JSON, over the size bound, without the result
-// the method returns). Text from the server in it has the client's key or
-// token replaced by "[redacted]".
+// the method returns, or broken off: Unwrap then gives the cause). Text from
+// the server in it has the client's key or token replaced by "[redacted]".
 type APIError struct {
 	// Method and Path name the request, such as "PATCH" and
 	// "/client/v4/user/invites/4f5f0c14a2a41d5063dd301b2f829f04".
@@ -118,6 +118,7 @@ type APIError struct {
 	// title is the <title> of an HTML body.
 	reason, title string
 	attempts      int
+	cause         error // what broke a response off
 }
 
 // Error implements the error interface.
@@ -168,6 +169,10 @@ func (e *APIError) Is(target error) bool {
 	return false
 }
 
+// Unwrap returns the cause of a response that broke off (such as
+// [io.ErrUnexpectedEOF], or an attempt's timeout), or nil.
+func (e *APIError) Unwrap() error { return e.cause }
+
 // HasCode reports whether the server reported the Cloudflare error code, in
 // Errors or in any error's ErrorChain.
 func (e *APIError) HasCode(code int) bool { return hasCode(e.Errors, code) }
@@ -200,12 +205,6 @@ func htmlTitle(body string) string {
 		return ""
 	}
 	return clip(strings.Join(strings.Fields(html.UnescapeString(body[start+open+1:start+end])), " "), 200)
-}
-
-// excerpt returns the start of a body, white space folded, valid UTF-8, at
-// most 256 bytes.
-func excerpt(b []byte) string {
-	return clip(strings.Join(strings.Fields(string(b[:min(len(b), 1024)])), " "), 256)
 }
 
 // clip returns s as valid UTF-8, cut to at most n bytes on a rune boundary

@@ -135,10 +135,8 @@ func checkCredential(v string) string {
 	if v == "" || len(v) > 1024 {
 		return "must be 1 to 1024 bytes"
 	}
-	for i := 0; i < len(v); i++ {
-		if v[i] <= ' ' || v[i] >= 0x7f {
-			return "contains a space, control or non-ASCII character"
-		}
+	if strings.ContainsFunc(v, func(r rune) bool { return r <= ' ' || r >= 0x7f }) {
+		return "contains a space, control or non-ASCII character"
 	}
 	return ""
 }
@@ -308,7 +306,8 @@ func WithLimiter(l Limiter) Option {
 }
 
 // WithResponseInto makes a call fill r with what the server sent: status,
-// headers, Ray ID, messages, result_info and body. It is filled on success
+// headers, Ray ID, messages, result_info and body (of a 2xx copied to an
+// io.Writer result, only status, headers and Ray ID). It is filled on success
 // and on failure, from the last response the call received, and left zero
 // when none arrived. Given several times, it fills each. Per call only.
 func WithResponseInto(r *Response) Option {

@@ -38,7 +38,9 @@ type Response struct {
 	Messages []ResponseInfo
 	// ResultInfo is the envelope's "result_info", or nil.
 	ResultInfo *ResultInfo
-	// Body is the body as received, within the read bound (1 MiB).
+	// Body is the body as received, within the read bound (1 MiB). It is
+	// empty, as Messages and ResultInfo are, when a 2xx body went to an
+	// io.Writer result of [Client.Do].
 	Body []byte
 }
 
@@ -62,6 +64,8 @@ type Response struct {
 //     that would have been retried is returned instead. A reader is never
 //     closed.
 //   - anything else: encoded as JSON.
+//
+// A nil pointer as body is refused: give nil for no body.
 //
 // result is nil, a non-nil pointer, or an io.Writer:
 //   - a pointer: on success the envelope's "result" is decoded into a new
@@ -97,10 +101,12 @@ func (c *Client) Do(ctx context.Context, method, path string, body, result any, 
 		strings.Contains("/"+ref.Path+"/", "/../") || strings.Contains("/"+ref.Path+"/", "/./") {
 		return bad("path", "must be relative to the base URL, without a leading '/', scheme, host, fragment or dot segment")
 	}
-	if _, w := result.(io.Writer); result != nil && !w {
-		if v := reflect.ValueOf(result); v.Kind() != reflect.Pointer || v.IsNil() {
-			return bad("result", "must be nil, a non-nil pointer or an io.Writer")
-		}
+	_, writer := result.(io.Writer)
+	if v := reflect.ValueOf(result); result != nil && (v.Kind() == reflect.Pointer && v.IsNil() || !writer && v.Kind() != reflect.Pointer) {
+		return bad("result", "must be nil, a non-nil pointer or an io.Writer")
+	}
+	if v := reflect.ValueOf(body); body != nil && v.Kind() == reflect.Pointer && v.IsNil() {
+		return bad("body", "a nil pointer; give nil for no body")
 	}
 	k, err := c.newCall(op, method, path, body, opts)
 	if err != nil {
@@ -134,6 +140,8 @@ func (c *Client) newCall(op, method, path string, body any, opts []Option) (*cal
 	if err := k.s.applyOptions(op, true, opts); err != nil {
 		return nil, err
 	}
+	// Sending it twice has the effect of sending it once: a lost outcome may be retried.
+	k.s.idempotent = k.s.idempotent || method == http.MethodGet || method == http.MethodHead || method == http.MethodPut || method == http.MethodDelete
 	switch b := body.(type) {
 	case nil:
 	case []byte:
@@ -165,13 +173,6 @@ func (c *Client) newCall(op, method, path string, body any, opts []Option) (*cal
 		k.ctype = k.s.ctype
 	}
 	return k, nil
-}
-
-// idempotent reports whether sending the call twice has the effect of
-// sending it once, so that a lost outcome may be retried.
-func (k *call) idempotent() bool {
-	return k.s.idempotent || k.method == http.MethodGet || k.method == http.MethodHead ||
-		k.method == http.MethodPut || k.method == http.MethodDelete
 }
 
 // send runs a call's attempts; a success has set out. It is the one way out
@@ -209,7 +210,7 @@ func (c *Client) send(ctx context.Context, k *call, out any) error {
 		if a.lost {
 			verdict = 0
 		}
-		again, unsure := retry.Decide(k.idempotent(), verdict, a.sent, a.permanent)
+		again, unsure := retry.Decide(k.s.idempotent, verdict, a.sent, a.permanent)
 		uncertain = uncertain || unsure && k.method != http.MethodGet && k.method != http.MethodHead
 		if again && k.reader != nil && (k.rewind == nil || k.rewind() != nil) {
 			again = false // the body cannot be sent again
@@ -288,15 +289,15 @@ func (c *Client) attempt(ctx context.Context, k *call, out any, resp *Response) 
 	}
 	if w, ok := out.(io.Writer); ok && r.StatusCode/100 == 2 {
 		n, err := io.Copy(w, r.Body)
-		if eof = err == nil; !eof {
-			return attempt{err: timedOut(ctx, actx, k, err), sent: true, permanent: n > 0, rayID: a.rayID}
+		if eof = err == nil; !eof { // not retried once the result has bytes of it
+			a.apiErr, a.lost, a.permanent = c.brokeOff(ctx, actx, k, r, err), true, n > 0
 		}
 		return a
 	}
 	data, tooLarge, err := readBody(r)
 	if eof = err == nil && !tooLarge; err != nil && r.StatusCode < 300 {
-		// The body of a success broke off: the outcome is lost.
-		return attempt{err: timedOut(ctx, actx, k, err), sent: true, rayID: a.rayID}
+		a.apiErr, a.lost = c.brokeOff(ctx, actx, k, r, err), true // the outcome is lost
+		return a
 	}
 	var env envelope
 	var result reflect.Value // a new value of out's type: a success replaces *out with it
@@ -367,6 +368,14 @@ func transportFailure(ctx, actx context.Context, k *call, t *attemptTrace, err e
 		return attempt{sent: true, permanent: true, apiErr: &APIError{reason: "unreadable response: " + clip(cred.redact(err.Error()), 512)}}
 	}
 	return attempt{err: err, sent: t.sent.Load(), permanent: retry.Permanent(err)}
+}
+
+// brokeOff is the error of a 2xx whose body broke off: a response came, but
+// not an answer the client can use. It wraps the cause.
+func (c *Client) brokeOff(ctx, actx context.Context, k *call, r *http.Response, err error) *APIError {
+	err = timedOut(ctx, actx, k, err)
+	return &APIError{StatusCode: r.StatusCode, RayID: clip(c.redact(r.Header.Get("Cf-Ray")), 256),
+		reason: "the body broke off: " + clip(c.redact(err.Error()), 256), cause: err}
 }
 
 // timedOut returns err, or a *timeoutError when the attempt's own timeout

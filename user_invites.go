@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/google/go-querystring/query"
@@ -105,9 +106,11 @@ const (
 // confirmed result (a retry refused because the invitation was already
 // answered, or every retry lost), Edit reads the invitation: if its status
 // is the one asked for, it returns it without error ([WithResponseInto] then
-// holds the read's response); if it is another answer, the error is a plain
-// [*APIError]. Otherwise the error matches [ErrOutcomeUnknown]: the answer
-// may have been recorded.
+// holds the read's response); if it is another status but pending (another
+// answer, or expired), this answer was not recorded and the error is a plain
+// [*APIError] (the server's refusal when there was one). When it is still
+// pending, or the read fails, the error matches [ErrOutcomeUnknown]: the
+// answer may yet be recorded.
 //
 // API reference: https://developers.cloudflare.com/api/resources/user/subresources/invites/methods/edit/
 //
@@ -132,22 +135,26 @@ func (s *InviteService) Edit(ctx context.Context, inviteID string, params Invite
 }
 
 // reconcile settles an answer whose outcome is unknown by reading the
-// invitation.
+// invitation: the status asked for is a success; pending, or a failed read,
+// leaves it unknown; another status (another answer, or expired) means this
+// answer was not recorded.
 func (s *InviteService) reconcile(ctx context.Context, inviteID string, status InviteStatus, k *call, err error, opts []Option) (*Invite, error) {
-	var ae *APIError
-	// Read what the attempts did.
 	var r Response
 	got, gerr := s.Get(ctx, inviteID, append(readOptions(opts), WithResponseInto(&r))...)
+	var ae *APIError
 	switch {
-	case gerr == nil && got.Status == status:
+	case gerr != nil || got.Status == InviteStatusPending:
+		return nil, err // still unknown: the answer may yet be recorded
+	case got.Status == status:
 		for _, into := range k.s.into {
 			*into = r // the success is the read's
 		}
 		return got, nil
-	case gerr == nil && got.Status != InviteStatusPending && errors.As(err, &ae):
-		return nil, ae // another answer, which this call did not give
+	case errors.As(err, &ae) && ae.StatusCode/100 == 4:
+		return nil, ae // the server's refusal
 	}
-	return nil, err
+	return nil, &APIError{Method: k.method, Path: k.path, StatusCode: r.StatusCode, RayID: r.RayID,
+		reason: "not recorded: the invitation is " + clip(string(got.Status), 64)}
 }
 
 // readOptions returns opts without the options of a single call
@@ -217,11 +224,7 @@ func (s *InviteService) List(ctx context.Context, params *InviteListParams, opts
 		}
 		q = params.query()
 	}
-	invites, info, err := s.list(ctx, q, opts)
-	if err != nil {
-		return nil, nil, err
-	}
-	return invites, info, nil
+	return s.list(ctx, q, opts)
 }
 
 // list sends one list request with the query q, and returns its invitations
@@ -312,17 +315,14 @@ func (s *InviteService) checkPage(page, got int, invites []Invite, yielded map[s
 // letters, digits, '-' or '_'. It names the first bad character's position,
 // never the value.
 func validateInviteID(op, id string) error {
-	if id == "" {
-		return &ValidationError{Op: op, Field: "invite_id", Reason: "empty"}
+	if id == "" || len(id) > 32 {
+		return &ValidationError{Op: op, Field: "invite_id", Reason: "must be 1 to 32 characters long"}
 	}
-	if len(id) > 32 {
-		return &ValidationError{Op: op, Field: "invite_id", Reason: "longer than 32 characters"}
+	ok := func(b rune) bool {
+		return b >= 'a' && b <= 'z' || b >= 'A' && b <= 'Z' || b >= '0' && b <= '9' || b == '-' || b == '_'
 	}
-	for i := 0; i < len(id); i++ {
-		b := id[i]
-		if !(b >= 'a' && b <= 'z' || b >= 'A' && b <= 'Z' || b >= '0' && b <= '9' || b == '-' || b == '_') {
-			return &ValidationError{Op: op, Field: "invite_id", Reason: "character " + strconv.Itoa(i+1) + " is not an ASCII letter, digit, '-' or '_'"}
-		}
+	if i := strings.IndexFunc(id, func(b rune) bool { return !ok(b) }); i >= 0 {
+		return &ValidationError{Op: op, Field: "invite_id", Reason: "character " + strconv.Itoa(i+1) + " is not an ASCII letter, digit, '-' or '_'"}
 	}
 	return nil
 }

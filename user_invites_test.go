@@ -267,6 +267,12 @@ func TestInvites_EditReconciles(t *testing.T) {
 			srv.FailNext(1, committed(cloudflaretest.ServerError(502)), patch)
 			srv.FailNext(1, cloudflaretest.Fault{Status: 404}, patch)
 		}, pp, true, false, accepted, 200},
+		{"every answer lost, the invitation holds another answer", cloudflaretest.SeedAcceptedInviteID, rejected, func(srv *cloudflaretest.Server) {
+			srv.FailNext(3, cloudflaretest.DropConnection(), patch)
+		}, ppg, false, false, accepted, 0},
+		{"retries run out, the invitation expired", cloudflaretest.SeedExpiredInviteID, accepted, func(srv *cloudflaretest.Server) {
+			srv.FailNext(3, cloudflaretest.ServerError(503), patch)
+		}, ppg, false, false, cloudflare.InviteStatusExpired, 503},
 		{"the reconciling read fails", cloudflaretest.SeedInviteID, accepted, func(srv *cloudflaretest.Server) {
 			srv.FailNext(1, committed(cloudflaretest.ServerError(502)), patch)
 			srv.FailNext(3, cloudflaretest.ServerError(500), get)
@@ -298,6 +304,11 @@ func TestInvites_EditReconciles(t *testing.T) {
 					require.Error(t, err)
 					assert.Nil(t, inv)
 					assert.Equal(t, tt.unknown, errors.Is(err, cloudflare.ErrOutcomeUnknown), "ErrOutcomeUnknown: %v", err)
+					var ae *cloudflare.APIError
+					assert.ErrorAs(t, err, &ae, "a plain failure is an APIError")
+					if !tt.unknown && tt.final != tt.status && tt.final != pending && ae.StatusCode/100 != 4 {
+						assert.Contains(t, err.Error(), "not recorded: the invitation is "+string(tt.final))
+					}
 				}
 				// Response holds the read's response when it settles the
 				// call, and else Edit's own last one.
