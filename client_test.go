@@ -379,3 +379,33 @@ func TestRedactorBuiltOnceUnderConcurrency(t *testing.T) {
 		}
 	}
 }
+
+// With given its own *http.Client sends through it; without, it shares the
+// parent's.
+func TestClientWithOwnHTTPClient(t *testing.T) {
+	t.Parallel()
+	srv := newServer(t, nil)
+	var parentRT, childRT atomic.Int32
+	parent := newClient(t, srv, cloudflare.WithHTTPClient(&http.Client{Transport: countingRT(&parentRT)}))
+	child, err := parent.With(cloudflare.WithHTTPClient(&http.Client{Transport: countingRT(&childRT)}))
+	require.NoError(t, err)
+	same, err := parent.With(cloudflare.WithHeader("X-A", "a"))
+	require.NoError(t, err)
+	require.NoError(t, child.Do(context.Background(), http.MethodGet, "x", nil, nil))
+	assert.Equal(t, int32(1), childRT.Load(), "the child's own client")
+	assert.Equal(t, int32(0), parentRT.Load())
+	require.NoError(t, same.Do(context.Background(), http.MethodGet, "x", nil, nil))
+	assert.Equal(t, int32(1), parentRT.Load(), "the parent's client, shared")
+}
+
+// countingRT counts the requests it passes to the default transport.
+func countingRT(n *atomic.Int32) http.RoundTripper {
+	return roundTripFunc(func(r *http.Request) (*http.Response, error) {
+		n.Add(1)
+		return http.DefaultTransport.RoundTrip(r)
+	})
+}
+
+type roundTripFunc func(*http.Request) (*http.Response, error)
+
+func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }

@@ -191,13 +191,19 @@ func TestRedactionOfEchoedSecrets(t *testing.T) {
 	for _, p := range places {
 		t.Run(p.name, func(t *testing.T) {
 			t.Parallel()
-			for _, secret := range []string{testToken, testKey} {
+			// edgeToken holds the letters and digits at the edges of the
+			// ranges that escaping keeps as they are (a z A Z 0 9).
+			const edgeToken = "az/AZ+09&<SECRET>=zaZA90"
+			for _, secret := range []string{testToken, testKey, edgeToken} {
 				srv := newServer(t, p.h(secret))
 				var logs bytes.Buffer
 				logger := slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 				c := newClient(t, srv, cloudflare.WithLogger(logger), cloudflare.WithMaxRetries(1))
-				if secret == testKey {
+				switch secret {
+				case testKey:
 					c = keyClient(t, srv, cloudflare.WithLogger(logger), cloudflare.WithMaxRetries(1))
+				case edgeToken:
+					c = newClient(t, srv, cloudflare.WithLogger(logger), cloudflare.WithMaxRetries(1), cloudflare.WithAPIToken(edgeToken))
 				}
 				var resp cloudflare.Response
 				err := c.Do(context.Background(), http.MethodPost, "x", nil, nil, cloudflare.WithResponseInto(&resp))

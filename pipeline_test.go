@@ -697,3 +697,37 @@ func TestRedirectHopLimit(t *testing.T) {
 		assert.Equal(t, 6, srv.count(), "no sixth redirect followed")
 	}
 }
+
+// A refused redirect names where it led; one without a Location says so
+// without a target, and never panics.
+func TestRedirectNotFollowedNamesItsTarget(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct{ location, want string }{
+		{"http://elsewhere.example/x/y?q=1", "redirect to http://elsewhere.example/x/y not followed"},
+		{"", "redirect not followed"},
+	} {
+		srv := newServer(t, status(302, "", "Location", tt.location))
+		err := newClient(t, srv).Do(context.Background(), http.MethodGet, "x", nil, nil)
+		var ae *cloudflare.APIError
+		require.ErrorAs(t, err, &ae, tt.location)
+		assert.Equal(t, 302, ae.StatusCode)
+		assert.Contains(t, err.Error(), tt.want)
+	}
+}
+
+// A 2xx whose "success" is false keeps its errors whatever its result
+// holds, a result of the wrong type (whole or in a field) included.
+func TestSuccessFalseKeepsErrorsWhateverTheResult(t *testing.T) {
+	t.Parallel()
+	for _, result := range []string{`"text"`, `{"id":5}`, `[1]`} {
+		srv := newServer(t, status(200, `{"success":false,"errors":[{"code":1001,"message":"no"}],"messages":[],"result":`+result+`}`))
+		var out struct {
+			ID string `json:"id"`
+		}
+		err := newClient(t, srv).Do(context.Background(), http.MethodGet, "x", nil, &out)
+		var ae *cloudflare.APIError
+		require.ErrorAs(t, err, &ae, result)
+		assert.True(t, ae.HasCode(1001), "result %s: %v", result, err)
+		assert.Equal(t, 1, srv.count(), "a refusal is not retried")
+	}
+}
