@@ -409,3 +409,38 @@ func countingRT(n *atomic.Int32) http.RoundTripper {
 type roundTripFunc func(*http.Request) (*http.Response, error)
 
 func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
+
+// The edges of what options accept: each value just inside is taken, each
+// just outside refused.
+func TestOptionBounds(t *testing.T) {
+	t.Parallel()
+	tok := cloudflare.WithAPIToken(testToken)
+	tests := []struct {
+		name string
+		opt  cloudflare.Option
+		ok   bool
+	}{
+		{"token of 1024 bytes", cloudflare.WithAPIToken(strings.Repeat("t", 1024)), true},
+		{"token of 1025 bytes", cloudflare.WithAPIToken(strings.Repeat("t", 1025)), false},
+		{"token with DEL", cloudflare.WithAPIToken("tok\x7fen"), false},
+		{"token with ~", cloudflare.WithAPIToken("tok~en!"), true},
+		{"header name with a space", cloudflare.WithHeader("X A", "v"), false},
+		{"header name with DEL", cloudflare.WithHeader("X\x7fA", "v"), false},
+		{"header name with ~ and !", cloudflare.WithHeader("X~!A", "v"), true},
+		{"10 retries", cloudflare.WithMaxRetries(10), true},
+		{"11 retries", cloudflare.WithMaxRetries(11), false},
+		{"0 retries", cloudflare.WithMaxRetries(0), true},
+	}
+	for _, tt := range tests {
+		_, err := cloudflare.NewClient(tok, tt.opt)
+		if tt.ok {
+			assert.NoError(t, err, tt.name)
+		} else {
+			assert.ErrorIs(t, err, cloudflare.ErrValidation, tt.name)
+		}
+	}
+	// A method is any word of capital letters, Z included.
+	srv := newServer(t, nil)
+	require.NoError(t, newClient(t, srv).Do(context.Background(), "ZAPZ", "x", nil, nil))
+	assert.Equal(t, "ZAPZ", srv.requests()[0].Method)
+}
