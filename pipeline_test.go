@@ -731,3 +731,30 @@ func TestSuccessFalseKeepsErrorsWhateverTheResult(t *testing.T) {
 		assert.Equal(t, 1, srv.count(), "a refusal is not retried")
 	}
 }
+
+// A limiter that refuses before the third attempt ends the call with its
+// error, counting the two attempts made; one that refuses at once counts
+// none.
+func TestLimiterRefusalCountsAttempts(t *testing.T) {
+	t.Parallel()
+	srv := newServer(t, status(503, failure(1000, "busy")))
+	var waits atomic.Int32
+	lim := limiterFunc(func(context.Context) error {
+		if waits.Add(1) == 3 {
+			return errors.New("budget spent")
+		}
+		return nil
+	})
+	err := newClient(t, srv, cloudflare.WithLimiter(lim)).Do(context.Background(), http.MethodGet, "x", nil, nil)
+	require.Error(t, err)
+	assert.Equal(t, 2, srv.count())
+	assert.True(t, strings.HasSuffix(err.Error(), "rate limiter: budget spent (after 2 attempts)"), err.Error())
+
+	err = newClient(t, srv, cloudflare.WithLimiter(limiterFunc(func(context.Context) error { return errors.New("no") }))).
+		Do(context.Background(), http.MethodGet, "x", nil, nil)
+	assert.True(t, strings.HasSuffix(err.Error(), "rate limiter: no"), err.Error())
+}
+
+type limiterFunc func(context.Context) error
+
+func (f limiterFunc) Wait(ctx context.Context) error { return f(ctx) }
