@@ -758,3 +758,70 @@ func TestLimiterRefusalCountsAttempts(t *testing.T) {
 type limiterFunc func(context.Context) error
 
 func (f limiterFunc) Wait(ctx context.Context) error { return f(ctx) }
+
+// A Retry-After of exactly a minute is waited for (here the wait ends with
+// the context, which cancels itself when the pipeline asks for its deadline);
+// one over a minute returns at once without asking.
+func TestRetryAfterOfAMinuteIsWaited(t *testing.T) {
+	t.Parallel()
+	for secs, waited := range map[string]bool{"60": true, "61": false} {
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		cd := &cancelOnDeadline{Context: ctx, cancel: cancel, deadline: time.Now().Add(time.Hour)}
+		srv := newServer(t, func(w http.ResponseWriter, r *http.Request) {
+			cd.armed.Store(true) // the attempt has its own timeout already
+			status(429, failure(1015, "slow down"), "Retry-After", secs)(w, r)
+		})
+		err := newClient(t, srv).Do(cd, http.MethodGet, "x", nil, nil)
+		assert.Equal(t, waited, errors.Is(err, context.Canceled), "Retry-After %s: %v", secs, err)
+		assert.Equal(t, 1, srv.count())
+	}
+}
+
+// Bodies at the bound: exactly 1 MiB is read, announced or chunked; a
+// Content-Length of 0 whose body a transport gives as a reader is empty.
+func TestBodyAtTheBound(t *testing.T) {
+	t.Parallel()
+	env := success(`"` + strings.Repeat("a", 1<<20-len(success(`""`))) + `"`)
+	require.Len(t, env, 1<<20)
+	for _, chunked := range []bool{false, true} {
+		srv := newServer(t, func(w http.ResponseWriter, _ *http.Request) {
+			if chunked {
+				w.Header().Set("Content-Type", "application/json")
+				_, _ = io.WriteString(w, env[:10]) // flushed before the rest: no Content-Length
+				http.NewResponseController(w).Flush()
+				_, _ = io.WriteString(w, env[10:])
+				return
+			}
+			reply(w, 200, env)
+		})
+		var out string
+		require.NoError(t, newClient(t, srv).Do(context.Background(), http.MethodGet, "x", nil, &out), "chunked %v", chunked)
+		assert.Len(t, out, len(env)-len(success(`""`)))
+	}
+	rt := roundTripFunc(func(r *http.Request) (*http.Response, error) {
+		return &http.Response{StatusCode: 204, Header: http.Header{}, ContentLength: 0, Body: io.NopCloser(strings.NewReader("")), Request: r}, nil
+	})
+	c, err := cloudflare.NewClient(cloudflare.WithAPIToken(testToken), cloudflare.WithBaseURL("https://api.example.com/client/v4/"),
+		cloudflare.WithHTTPClient(&http.Client{Transport: rt}))
+	require.NoError(t, err)
+	assert.NoError(t, c.Do(context.Background(), http.MethodDelete, "x", nil, nil))
+}
+
+// A 300 is a redirect the client does not follow, also when its body is cut
+// short: a refusal, not a lost answer, so a POST is neither retried nor
+// unknown.
+func TestMultipleChoicesCutShortIsARefusal(t *testing.T) {
+	t.Parallel()
+	srv := newServer(t, func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Length", "100")
+		w.WriteHeader(300)
+		_, _ = io.WriteString(w, `{"success":false`)
+	})
+	err := newClient(t, srv).Do(context.Background(), http.MethodPost, "x", []byte(`{}`), nil)
+	var ae *cloudflare.APIError
+	require.ErrorAs(t, err, &ae)
+	assert.Equal(t, 300, ae.StatusCode)
+	assert.NotErrorIs(t, err, cloudflare.ErrOutcomeUnknown)
+	assert.Equal(t, 1, srv.count())
+}
