@@ -552,6 +552,8 @@ func TestInvites_All(t *testing.T) {
 	}{
 		{"a server that does not page", byPage(invPage("", "a", "b", "c")), 0, []string{"a", "b", "c"}, 0, "", []string{base}},
 		{"one complete page", byPage(invPage(`{"page":1,"per_page":20,"count":2,"total_count":2}`, "a", "b")), 0, []string{"a", "b"}, 0, "", []string{base}},
+		{"the first response's page is not checked (none was asked for)", byPage(invPage(`{"page":7,"per_page":20,"count":1,"total_count":1}`, "a")), 0,
+			[]string{"a"}, 0, "", []string{base}},
 		{"total_pages", byPage(
 			invPage(`{"page":1,"per_page":2,"count":2,"total_pages":3}`, "a", "b"),
 			invPage(`{"page":2,"per_page":2,"count":2,"total_pages":3}`, "c", "d"),
