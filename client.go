@@ -67,10 +67,7 @@ func NewClient(opts ...Option) (*Client, error) {
 }
 
 // The default wait before a retry when the server gives no Retry-After.
-const (
-	defaultBackoffMin = 500 * time.Millisecond
-	defaultBackoffMax = 8 * time.Second
-)
+const defaultBackoffMin, defaultBackoffMax = 500 * time.Millisecond, 8 * time.Second
 
 // With returns a new client like c, changed by opts: other credentials (a
 // credential option replaces c's as a whole), another base URL, other

@@ -135,8 +135,10 @@ func checkCredential(v string) string {
 	if v == "" || len(v) > 1024 {
 		return "must be 1 to 1024 bytes"
 	}
-	if strings.ContainsFunc(v, func(r rune) bool { return r <= ' ' || r >= 0x7f }) {
-		return "contains a space, control or non-ASCII character"
+	for i := 0; i < len(v); i++ { // a byte loop: NewClient's cost is mostly this
+		if v[i] <= ' ' || v[i] >= 0x7f {
+			return "contains a space, control or non-ASCII character"
+		}
 	}
 	return ""
 }

@@ -410,10 +410,7 @@ func readBody(r *http.Response) (data []byte, tooLarge bool, err error) {
 
 // The values of the Accept and Content-Type headers, shared by every
 // request.
-var (
-	jsonType  = []string{"application/json"}
-	octetType = []string{"application/octet-stream"}
-)
+var jsonType, octetType = []string{"application/json"}, []string{"application/octet-stream"}
 
 // attemptTrace learns from net/http's hooks how far an attempt got: whether
 // the request's headers were written, and whether a response began. Each
