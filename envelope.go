@@ -119,7 +119,7 @@ func decode(r *http.Response, body []byte, tooLarge bool, env *envelope, result 
 		if loc, err := r.Location(); err == nil {
 			where = " to " + clip(redact(loc.Scheme+"://"+loc.Host+loc.EscapedPath()), 512)
 		}
-		return fail("redirect" + where + " not followed: credentials stay on the base URL's origin, and a redirect may not change the method"), false, false
+		return fail("redirect" + where + " not followed: only redirects within the base URL's origin that keep the method are, five at most"), false, false
 	case tooLarge:
 		return fail("body larger than " + strconv.Itoa(maxBodyBytes>>20) + " MiB"), ok, ok
 	case ok && len(body) == 0 && k.emptyOK:

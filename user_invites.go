@@ -108,9 +108,9 @@ const (
 // is the one asked for, it returns it without error ([WithResponseInto] then
 // holds the read's response); if it is another status but pending (another
 // answer, or expired), this answer was not recorded and the error is a plain
-// [*APIError] (the server's refusal when there was one). When it is still
-// pending, or the read fails, the error matches [ErrOutcomeUnknown]: the
-// answer may yet be recorded.
+// [*APIError]: the server's refusal when there was one, else one with the
+// read's status and Ray ID. When it is still pending, or the read fails, the
+// error matches [ErrOutcomeUnknown]: the answer may yet be recorded.
 //
 // API reference: https://developers.cloudflare.com/api/resources/user/subresources/invites/methods/edit/
 //
@@ -154,7 +154,7 @@ func (s *InviteService) reconcile(ctx context.Context, inviteID string, status I
 		return nil, ae // the server's refusal
 	}
 	return nil, &APIError{Method: k.method, Path: k.path, StatusCode: r.StatusCode, RayID: r.RayID,
-		reason: "not recorded: the invitation is " + clip(string(got.Status), 64)}
+		reason: "not recorded: a read of the invitation (this status, this ray) shows it " + clip(string(got.Status), 64)}
 }
 
 // readOptions returns opts without the options of a single call

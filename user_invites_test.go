@@ -307,7 +307,7 @@ func TestInvites_EditReconciles(t *testing.T) {
 					var ae *cloudflare.APIError
 					assert.ErrorAs(t, err, &ae, "a plain failure is an APIError")
 					if !tt.unknown && tt.final != tt.status && tt.final != pending && ae.StatusCode/100 != 4 {
-						assert.Contains(t, err.Error(), "not recorded: the invitation is "+string(tt.final))
+						assert.Contains(t, err.Error(), "shows it "+string(tt.final))
 					}
 				}
 				// Response holds the read's response when it settles the
