@@ -646,3 +646,21 @@ func methodsOf(lines []string) []string {
 	}
 	return out
 }
+
+// An invite ID's characters at the edges of the ranges it takes are sent;
+// those just outside each range are refused.
+func TestInviteIDCharacterEdges(t *testing.T) {
+	t.Parallel()
+	c, uris := invScripted(t, invFixed(200, `{"success":true,"result":{"id":"x"}}`))
+	_, err := c.User.Invites.Get(context.Background(), "azAZ09-_")
+	require.NoError(t, err)
+	assert.Equal(t, []string{"GET /client/v4/user/invites/azAZ09-_"}, uris())
+	for _, r := range "`{@[/:" {
+		_, err := c.User.Invites.Get(context.Background(), "ab"+string(r)+"c")
+		var ve *cloudflare.ValidationError
+		if assert.ErrorAs(t, err, &ve, "%q", r) {
+			assert.Contains(t, ve.Reason, "character 3 ")
+		}
+	}
+	assert.Len(t, uris(), 1, "nothing more was sent")
+}
