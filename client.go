@@ -163,7 +163,7 @@ func (s *settings) credentials(op string, env bool, k *credential) error {
 	case token != "" && email != "":
 		return fail("an API email was given with an API token; a token needs no email")
 	case token != "":
-		k.names, k.values, k.secret = [2]string{"Authorization"}, [2]string{"Bearer " + token}, token
+		k.names, k.secret = [2]string{"Authorization"}, token // the value is made by the first request
 	case email != "" && key == "":
 		return fail("an API email was given without an API key")
 	case key != "" && email == "":
@@ -182,7 +182,7 @@ func (s *settings) credentials(op string, env bool, k *credential) error {
 type credential struct {
 	names, values [2]string // a second name of "" is not sent
 	secret        string
-	once          sync.Once
+	once, bearer  sync.Once
 	replacer      *strings.Replacer
 }
 
@@ -191,6 +191,9 @@ func (k *credential) self() *credential { return k }
 // set puts the credential headers in h; their values share the
 // credential's memory, which no one changes.
 func (k *credential) set(h http.Header) {
+	if k.names[0] == "Authorization" {
+		k.bearer.Do(func() { k.values[0] = "Bearer " + k.secret })
+	}
 	h[k.names[0]] = k.values[0:1:1]
 	if k.names[1] != "" {
 		h[k.names[1]] = k.values[1:2:2]
