@@ -163,13 +163,13 @@ func (s *settings) credentials(op string, env bool, k *credential) error {
 	case token != "" && email != "":
 		return fail("an API email was given with an API token; a token needs no email")
 	case token != "":
-		k.names, k.secret = [2]string{"Authorization"}, token // the value is made by the first request
+		k.secret = token // the header's value is made by the first request
 	case email != "" && key == "":
 		return fail("an API email was given without an API key")
 	case key != "" && email == "":
 		return fail("an API key was given without an API email")
 	case key != "":
-		k.names, k.values, k.secret = [2]string{"X-Auth-Email", "X-Auth-Key"}, [2]string{email, key}, key
+		k.key, k.values, k.secret = true, [2]string{email, key}, key
 	default:
 		return fail("no credentials: give WithAPIToken, or WithAPIEmail and WithAPIKey, or set CLOUDFLARE_API_TOKEN, or CLOUDFLARE_EMAIL and CLOUDFLARE_API_KEY")
 	}
@@ -180,24 +180,26 @@ func (s *settings) credentials(op string, env bool, k *credential) error {
 // the secret among them, whose redactor is built once, when first needed
 // (a client that neither fails nor logs never builds it).
 type credential struct {
-	names, values [2]string // a second name of "" is not sent
-	secret        string
-	once, bearer  sync.Once
-	replacer      *strings.Replacer
+	key      bool      // X-Auth-Email and X-Auth-Key, else a token's Authorization
+	values   [2]string // the headers' values
+	secret   string
+	once     sync.Once // builds replacer
+	bearer   sync.Once // makes a token's values[0]
+	replacer *strings.Replacer
 }
 
 func (k *credential) self() *credential { return k }
 
 // set puts the credential headers in h; their values share the
-// credential's memory, which no one changes.
+// credential's memory, which nothing changes once made (a token's value is
+// made by the first request, once).
 func (k *credential) set(h http.Header) {
-	if k.names[0] == "Authorization" {
-		k.bearer.Do(func() { k.values[0] = "Bearer " + k.secret })
+	if k.key {
+		h["X-Auth-Email"], h["X-Auth-Key"] = k.values[0:1:1], k.values[1:2:2]
+		return
 	}
-	h[k.names[0]] = k.values[0:1:1]
-	if k.names[1] != "" {
-		h[k.names[1]] = k.values[1:2:2]
-	}
+	k.bearer.Do(func() { k.values[0] = "Bearer " + k.secret })
+	h["Authorization"] = k.values[0:1:1]
 }
 
 // redact replaces the secret in text from a server.
